@@ -1,0 +1,10 @@
+using Streaming.Aggregator;
+using Streaming.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddAggregator();
+
+var app = builder.Build();
+app.MapServiceDefaults();
+app.Run();

@@ -1,0 +1,123 @@
+using System.Text.Json;
+using Confluent.Kafka;
+using Microsoft.Extensions.Options;
+using Streaming.Events;
+using Streaming.Kafka;
+
+namespace Streaming.Aggregator.Repartition;
+
+/// <summary>
+/// events (keyed by user) → product-events (keyed by product), so that each product's events meet in one partition
+/// and per-product windows have a single owner. Unreadable records go to the dead-letter topic with the reason.
+/// Input offsets are committed only after the producer has delivered everything before them.
+/// </summary>
+public sealed partial class ProductRepartitioner(
+    KafkaClients kafka,
+    IOptions<AggregatorOptions> options,
+    TimeProvider clock,
+    ILogger<ProductRepartitioner> logger,
+    IHostApplicationLifetime lifetime) : ConsumeLoopService(logger, lifetime)
+{
+    private readonly string outputTopic = kafka.Options.Name(Topics.ProductEvents);
+    private readonly string deadLetterTopic = kafka.Options.Name(Topics.DeadLetter);
+    private IProducer<string, byte[]>? producer;
+    private DateTimeOffset nextCommit;
+    private bool uncommitted;
+
+    protected override IReadOnlyCollection<string> InputTopics => [kafka.Options.Name(Topics.Events)];
+
+    protected override IConsumer<string, byte[]> CreateConsumer()
+    {
+        producer = kafka.CreateProducer("aggregator-repartition");
+        return kafka.CreateConsumerBuilder(options.Value.GroupId + "-repartition", "aggregator-repartition")
+            .SetPartitionsRevokedHandler((consumer, _) => FlushAndCommit(consumer))
+            .Build();
+    }
+
+    protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
+    {
+        AppEvent? appEvent = null;
+        string? reason = null;
+        try
+        {
+            appEvent = JsonSerializer.Deserialize(record.Message.Value, EventJsonContext.Default.AppEvent);
+            reason = appEvent is null ? "empty record" : null;
+        }
+        catch (JsonException ex)
+        {
+            reason = "not a valid event: " + ex.Message;
+        }
+
+        if (reason is not null)
+        {
+            DeadLetter(record, reason);
+        }
+        else if (appEvent!.ProductId is { } product)
+        {
+            producer!.Produce(outputTopic, new Message<string, byte[]>
+            {
+                Key = product,
+                Value = record.Message.Value,
+                Timestamp = new Timestamp(appEvent.OccurredAt),
+            });
+        }
+
+        consumer.StoreOffset(record);
+        uncommitted = true;
+    }
+
+    protected override void Tick(IConsumer<string, byte[]> consumer)
+    {
+        if (clock.GetUtcNow() >= nextCommit)
+        {
+            FlushAndCommit(consumer);
+            nextCommit = clock.GetUtcNow() + options.Value.CommitInterval;
+        }
+    }
+
+    protected override void Stopping(IConsumer<string, byte[]> consumer) => FlushAndCommit(consumer);
+
+    private void FlushAndCommit(IConsumer<string, byte[]> consumer)
+    {
+        if (!uncommitted)
+        {
+            return;
+        }
+
+        producer!.Flush(TimeSpan.FromSeconds(30));
+        try
+        {
+            consumer.Commit();
+            uncommitted = false;
+        }
+        catch (KafkaException ex)
+        {
+            LogCommitFailed(logger, ex.Error.Reason);
+        }
+    }
+
+    private void DeadLetter(ConsumeResult<string, byte[]> record, string reason)
+    {
+        var letter = new DeadLetter("aggregator-repartition", reason, record.Message.Key, Convert.ToBase64String(record.Message.Value ?? []),
+            record.Topic, record.Partition.Value, record.Offset.Value, clock.GetUtcNow());
+        producer!.Produce(deadLetterTopic, new Message<string, byte[]>
+        {
+            Key = record.Message.Key,
+            Value = JsonSerializer.SerializeToUtf8Bytes(letter, EventJsonContext.Default.DeadLetter),
+        });
+        LogDeadLetter(logger, record.Partition.Value, record.Offset.Value, reason);
+    }
+
+    public override void Dispose()
+    {
+        producer?.Flush(TimeSpan.FromSeconds(10));
+        producer?.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Committing offsets failed: {Reason}")]
+    private static partial void LogCommitFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered partition {Partition} offset {Offset}: {Reason}")]
+    private static partial void LogDeadLetter(ILogger logger, int partition, long offset, string reason);
+}

@@ -1,0 +1,3 @@
+using Streaming.DevHost;
+
+return await DevHostCommands.RunAsync(args);

@@ -1,0 +1,44 @@
+using System.Threading.RateLimiting;
+using Streaming.ClickHouse;
+using Streaming.Gateway.Dashboard;
+using Streaming.Gateway.Metrics;
+using Streaming.ServiceDefaults;
+
+namespace Streaming.Gateway;
+
+public static class GatewayExtensions
+{
+    public const string PublicPolicy = "public";
+
+    public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddValidatedOptions<ClickHouseOptions>(ClickHouseOptions.Section);
+        services.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section);
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
+        services.AddHttpClient<ClickHouseClient>();
+        services.AddSingleton<BookingsQueryValidator>();
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(PublicPolicy, http =>
+            {
+                var perMinute = builder.Configuration.GetValue(GatewayOptions.Section + ":RequestsPerMinute", 600);
+                return RateLimitPartition.GetFixedWindowLimiter(
+                    http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+            });
+        });
+        return builder;
+    }
+
+    public static WebApplication MapGatewayEndpoints(this WebApplication app)
+    {
+        var metrics = app.MapGroup("/v1/metrics").RequireRateLimiting(PublicPolicy);
+        metrics.MapGet("/bookings", BookingsEndpoint.HandleAsync);
+        metrics.MapGet("/bookings/per-minute", BookingsEndpoint.PerMinuteAsync);
+        app.MapGet("/", DashboardPage.Serve).RequireRateLimiting(PublicPolicy);
+        return app;
+    }
+}

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using Confluent.Kafka;
+using Streaming.Events;
+using Streaming.Kafka;
+
+namespace Streaming.Ingest.Events;
+
+/// <summary>Writes validated events to the events topic, keyed by user id so that one user's events stay in order.</summary>
+public sealed partial class EventPublisher(KafkaClients kafka, ILogger<EventPublisher> logger) : IDisposable
+{
+    private readonly IProducer<string, byte[]> producer = kafka.CreateProducer("ingest");
+    private readonly string topic = kafka.Options.Name(Topics.Events);
+
+    /// <summary>True when Kafka acknowledged every event.</summary>
+    public async Task<bool> PublishAsync(IReadOnlyList<AppEvent> events, CancellationToken cancellationToken)
+    {
+        var deliveries = new Task<DeliveryResult<string, byte[]>>[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            var message = new Message<string, byte[]>
+            {
+                Key = events[i].UserId,
+                Value = JsonSerializer.SerializeToUtf8Bytes(events[i], EventJsonContext.Default.AppEvent),
+                Timestamp = new Timestamp(events[i].OccurredAt),
+            };
+            deliveries[i] = producer.ProduceAsync(topic, message, cancellationToken);
+        }
+
+        try
+        {
+            await Task.WhenAll(deliveries);
+            return true;
+        }
+        catch (ProduceException<string, byte[]> ex)
+        {
+            LogProduceFailed(logger, ex.Error.Reason);
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        producer.Flush(TimeSpan.FromSeconds(10));
+        producer.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Producing to Kafka failed: {Reason}")]
+    private static partial void LogProduceFailed(ILogger logger, string reason);
+}

@@ -1,0 +1,131 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Streaming.Events;
+
+namespace Streaming.Ingest.Events;
+
+/// <summary>
+/// POST /v1/events: a JSON array of events. The request is all or nothing: any invalid event rejects it
+/// with a problem+json body naming each bad field ("[3].occurred_at"), and nothing reaches Kafka.
+/// </summary>
+public static class IngestEndpoint
+{
+    public static async Task<IResult> HandleAsync(
+        HttpContext http,
+        IOptions<IngestOptions> options,
+        IncomingEventValidator validator,
+        EventPublisher publisher,
+        TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        var limits = options.Value;
+        if (http.Request.ContentLength > limits.MaxBodyBytes)
+        {
+            return TooLarge(limits.MaxBodyBytes);
+        }
+
+        var body = await ReadBodyAsync(http.Request.Body, limits.MaxBodyBytes, cancellationToken);
+        if (body is null)
+        {
+            return TooLarge(limits.MaxBodyBytes);
+        }
+
+        List<IncomingEvent>? incoming;
+        try
+        {
+            incoming = JsonSerializer.Deserialize(body, EventJsonContext.Default.ListIncomingEvent);
+        }
+        catch (JsonException ex)
+        {
+            return Invalid(FieldOf(ex.Path), JsonProblem(ex));
+        }
+
+        if (incoming is null || incoming.Count == 0)
+        {
+            return Invalid("body", "Send a non-empty JSON array of events.");
+        }
+
+        if (incoming.Count > limits.MaxEventsPerRequest)
+        {
+            return Invalid("body", $"At most {limits.MaxEventsPerRequest} events per request; this one has {incoming.Count}.");
+        }
+
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        for (var i = 0; i < incoming.Count; i++)
+        {
+            if (incoming[i] is null)
+            {
+                errors[$"[{i}]"] = ["Each element must be an event object."];
+                continue;
+            }
+
+            var result = validator.Validate(incoming[i]);
+            foreach (var group in result.Errors.GroupBy(e => e.PropertyName))
+            {
+                errors[$"[{i}].{group.Key}"] = [.. group.Select(e => e.ErrorMessage)];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return Results.ValidationProblem(errors, title: "Some events are invalid; none of this request was accepted.");
+        }
+
+        var receivedAt = clock.GetUtcNow();
+        var events = incoming.Select(e => e.ToAppEvent(receivedAt)).ToList();
+        if (!await publisher.PublishAsync(events, cancellationToken))
+        {
+            return Results.Problem(
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "Kafka is unavailable",
+                detail: "The events were not all stored. Retry the request; event_id lets consumers drop duplicates.");
+        }
+
+        return Results.Json(new IngestAccepted(events.Count), IngestJsonContext.Default.IngestAccepted, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is larger (chunked bodies have no length).</summary>
+    private static async Task<byte[]?> ReadBodyAsync(Stream body, int limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static string FieldOf(string? jsonPath) =>
+        string.IsNullOrEmpty(jsonPath) || jsonPath == "$" ? "body" : jsonPath.TrimStart('$').TrimStart('.');
+
+    private static string JsonProblem(JsonException ex)
+    {
+        // The reader's message names .NET types; say what the client should fix instead.
+        var where = ex.LineNumber is { } line ? $" (line {line + 1}, byte {ex.BytePositionInLine + 1})" : "";
+        if (ex.Message.Contains("could not be mapped", StringComparison.Ordinal))
+        {
+            return "Unknown field; see the event schema in the README." + where;
+        }
+
+        return ex.Path is null or "$"
+            ? "The body is not a valid JSON array of events" + where + "."
+            : "The value is malformed or of the wrong type" + where + ".";
+    }
+
+    private static IResult Invalid(string field, string message) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The request is invalid; none of it was accepted.");
+
+    private static IResult TooLarge(int limit) => Results.Problem(
+        statusCode: StatusCodes.Status413PayloadTooLarge,
+        title: "Request body too large",
+        detail: $"The body exceeds {limit} bytes; send smaller batches.",
+        extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["body"] = [$"at most {limit} bytes"] } });
+}

@@ -1,0 +1,33 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace Streaming.Ingest.Security;
+
+/// <summary>Requires a configured key in X-Api-Key; compares in constant time.</summary>
+public sealed class ApiKeyFilter(IOptions<IngestOptions> options) : IEndpointFilter
+{
+    public const string Header = "X-Api-Key";
+    private readonly byte[][] keys = [.. options.Value.ApiKeys.Select(Encoding.UTF8.GetBytes)];
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var presented = context.HttpContext.Request.Headers[Header].ToString();
+        var bytes = Encoding.UTF8.GetBytes(presented);
+        var match = false;
+        foreach (var key in keys)
+        {
+            match |= CryptographicOperations.FixedTimeEquals(key, bytes);
+        }
+
+        if (!match)
+        {
+            return Results.Problem(
+                statusCode: StatusCodes.Status401Unauthorized,
+                title: "Missing or unknown API key",
+                detail: $"Send a valid key in the {Header} header.");
+        }
+
+        return await next(context);
+    }
+}

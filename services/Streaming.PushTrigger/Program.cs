@@ -1,0 +1,10 @@
+using Streaming.PushTrigger;
+using Streaming.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddPushTrigger();
+
+var app = builder.Build();
+app.MapServiceDefaults();
+app.Run();

@@ -1,0 +1,26 @@
+using Confluent.Kafka;
+using Streaming.Kafka;
+
+namespace Streaming.PushTrigger.Triggers;
+
+/// <summary>
+/// Walking skeleton: joins its group on profile-changes and acknowledges what it reads.
+/// The push-trigger issue adds the rules that turn profile changes into push commands.
+/// </summary>
+public sealed partial class ProfileChangesConsumer(
+    KafkaClients kafka, ILogger<ProfileChangesConsumer> logger, IHostApplicationLifetime lifetime)
+    : ConsumeLoopService(logger, lifetime)
+{
+    protected override IReadOnlyCollection<string> InputTopics => [kafka.Options.Name(Topics.ProfileChanges)];
+
+    protected override IConsumer<string, byte[]> CreateConsumer() => kafka.CreateConsumerBuilder("push-trigger", "push-trigger").Build();
+
+    protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
+    {
+        LogChange(logger, record.Message.Key);
+        consumer.Commit(record);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Profile change for {Product}")]
+    private static partial void LogChange(ILogger logger, string product);
+}

@@ -1,0 +1,14 @@
+using System.Text.Json.Serialization;
+
+namespace Streaming.Events;
+
+/// <summary>Source-generated JSON for everything on the wire: snake_case, strict about unknown fields.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(AppEvent))]
+[JsonSerializable(typeof(List<IncomingEvent>))]
+[JsonSerializable(typeof(BookingsPerMinute))]
+[JsonSerializable(typeof(DeadLetter))]
+public sealed partial class EventJsonContext : JsonSerializerContext;

@@ -1,0 +1,25 @@
+namespace Streaming.Events;
+
+/// <summary>
+/// Bookings of one product in one currency during one event-time minute.
+/// Identity is (WindowStart, ProductId, Currency, Revision): a re-emit with the same identity is a duplicate,
+/// and a higher revision replaces a lower one.
+/// </summary>
+public sealed record BookingsPerMinute(
+    DateTimeOffset WindowStart,
+    string ProductId,
+    string Currency,
+    int Revision,
+    long Bookings,
+    long RevenueMinor);
+
+/// <summary>A record that could not be processed, with the reason, on the dead-letter topic.</summary>
+public sealed record DeadLetter(
+    string Source,
+    string Reason,
+    string? Key,
+    string Payload,
+    string Topic,
+    int Partition,
+    long Offset,
+    DateTimeOffset At);

@@ -1,0 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Streaming.Kafka;
+
+/// <summary>Connection settings shared by every service; section "Kafka".</summary>
+public sealed class KafkaOptions
+{
+    public const string Section = "Kafka";
+
+    [Required(ErrorMessage = "Kafka:BootstrapServers is required (e.g. localhost:9092; ./run demo sets it)")]
+    public string BootstrapServers { get; set; } = "";
+
+    /// <summary>Short sessions make failover and test rebalances quick; production may raise it.</summary>
+    [Range(3000, 300000)]
+    public int SessionTimeoutMs { get; set; } = 10000;
+
+    /// <summary>Prefix for every topic name, so several fleets can share one cluster (and tests stay apart).</summary>
+    [RegularExpression("^[a-zA-Z0-9._-]*$")]
+    public string TopicPrefix { get; set; } = "";
+}

@@ -1,0 +1,26 @@
+namespace Streaming.Kafka;
+
+/// <summary>The fleet's topics and their default partition counts.</summary>
+public static class Topics
+{
+    public const string Events = "events";
+    public const string DeadLetter = "events.dead-letter";
+    public const string MetricsBookings = "metrics.bookings";
+    public const string ProductEvents = "product-events";
+    public const string ProfileChanges = "profile-changes";
+    public const string PushCommands = "push-commands";
+    public const string Checkpoints = "checkpoints";
+
+    public static readonly IReadOnlyDictionary<string, int> DefaultPartitions = new Dictionary<string, int>
+    {
+        [Events] = 6,
+        [DeadLetter] = 1,
+        [MetricsBookings] = 3,
+        [ProductEvents] = 6,
+        [ProfileChanges] = 3,
+        [PushCommands] = 1,
+        [Checkpoints] = 6,
+    };
+
+    public static string Name(this KafkaOptions options, string topic) => options.TopicPrefix + topic;
+}

@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Streaming.ClickHouse;
+using Streaming.Events;
+
+namespace Streaming.IntegrationTests;
+
+/// <summary>Events posted through the ingest API come out as exact per-product, per-minute bookings in ClickHouse and the gateway.</summary>
+[Collection(FleetCollection.Name)]
+public sealed class BookingsEndToEndTests(FleetFixture fixture)
+{
+    private static readonly string[] Products = ["tour-seoul-001", "tour-seoul-002", "stay-tokyo-003", "flight-paris-004", "stay-busan-005"];
+
+    [Fact]
+    public async Task Posted_bookings_are_counted_exactly_per_product_and_minute_in_ClickHouse_and_through_the_gateway()
+    {
+        // Minutes in the past (inside the correction horizon), so no test waits for a real minute to pass.
+        var now = DateTimeOffset.UtcNow;
+        var firstMinute = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(-20);
+        var events = GenerateEvents(firstMinute, minutes: 4, count: 1200, seed: 7);
+
+        foreach (var batch in events.Chunk(400))
+        {
+            using var response = await fixture.PostEventsAsync(batch);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        // The ground truth, computed from the input alone.
+        var expected = events
+            .Where(e => e.Type == EventTypes.BookingConfirmed)
+            .GroupBy(e => (Minute: MinuteOf(e.OccurredAt!), e.ProductId!, e.Currency!))
+            .ToDictionary(g => g.Key, g => (Bookings: (long)g.Count(), Revenue: g.Sum(e => e.Amount!.Value)));
+        Assert.True(expected.Count > 10, "the generated traffic should book several products in several minutes");
+
+        var table = Sql.Identifier(FleetSchema.BookingsPerMinute);
+        var inClickHouse = await Eventually.HoldsAsync(
+            async () => (await fixture.ClickHouse.QueryAsync(
+                    $"SELECT toUInt32(window_start) AS window_start, product_id, currency, argMax(bookings, revision) AS bookings, argMax(revenue_minor, revision) AS revenue_minor FROM {table} GROUP BY window_start, product_id, currency",
+                    ItJson.Default.BookingRow))
+                .ToDictionary(r => (DateTimeOffset.FromUnixTimeSeconds(r.WindowStart), r.ProductId, r.Currency), r => (r.Bookings, Revenue: r.RevenueMinor)),
+            actual => SameTotals(expected, actual),
+            TimeSpan.FromSeconds(60),
+            actual => $"{actual.Count} rows, {actual.Values.Sum(v => v.Bookings)} bookings; expected {expected.Count} rows, {expected.Values.Sum(v => v.Bookings)} bookings");
+        Assert.Equal(expected.Count, inClickHouse.Count);
+
+        var from = Iso(firstMinute);
+        var to = Iso(firstMinute.AddMinutes(4));
+        var body = await fixture.Gateway.GetStringAsync($"/v1/metrics/bookings?from={from}&to={to}");
+        var rows = JsonSerializer.Deserialize(body, ItJson.Default.GatewayBookings)!.Rows;
+        var throughGateway = rows.ToDictionary(r => (r.WindowStart, r.ProductId, r.Currency), r => (r.Bookings, Revenue: r.RevenueMinor));
+        Assert.True(SameTotals(expected, throughGateway), "the gateway should return exactly the expected rows");
+
+        var oneProduct = Products[0];
+        var filtered = JsonSerializer.Deserialize(
+            await fixture.Gateway.GetStringAsync($"/v1/metrics/bookings?from={from}&to={to}&product_id={oneProduct}"), ItJson.Default.GatewayBookings)!.Rows;
+        Assert.Equal(expected.Keys.Count(k => k.Item2 == oneProduct), filtered.Count);
+        Assert.All(filtered, r => Assert.Equal(oneProduct, r.ProductId));
+    }
+
+    private static bool SameTotals(
+        Dictionary<(DateTimeOffset, string, string), (long Bookings, long Revenue)> expected,
+        Dictionary<(DateTimeOffset, string, string), (long Bookings, long Revenue)> actual) =>
+        expected.Count == actual.Count && expected.All(e => actual.TryGetValue(e.Key, out var a) && a == e.Value);
+
+    /// <summary>Views, searches and bookings over several minutes, shuffled so that some arrive out of order.</summary>
+    private static List<IncomingEvent> GenerateEvents(DateTimeOffset firstMinute, int minutes, int count, int seed)
+    {
+        var random = new Random(seed);
+        var events = new List<IncomingEvent>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var at = firstMinute.AddMilliseconds(random.Next(0, minutes * 60_000));
+            var user = "u" + random.Next(0, 300).ToString(CultureInfo.InvariantCulture);
+            var product = Products[random.Next(Products.Length)];
+            var roll = random.Next(10);
+            var type = roll < 4 ? EventTypes.BookingConfirmed : roll < 8 ? EventTypes.ProductView : EventTypes.Search;
+            var booking = type == EventTypes.BookingConfirmed;
+            var currency = product.Contains("tokyo", StringComparison.Ordinal) ? "JPY" : "KRW";
+            events.Add(new IncomingEvent(
+                "it-" + i.ToString(CultureInfo.InvariantCulture), type, user, "s-" + user, type == EventTypes.Search ? null : product, Iso(at),
+                "android", "KR", "Seoul", booking ? random.Next(1, 500) * 100L : null, booking ? currency : null));
+        }
+
+        return events;
+    }
+
+    private static DateTimeOffset MinuteOf(string occurredAt)
+    {
+        var t = EventTime.Parse(occurredAt);
+        return new DateTimeOffset(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerMinute, TimeSpan.Zero);
+    }
+
+    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+}
+
+public sealed record BookingRow(long WindowStart, string ProductId, string Currency, long Bookings, long RevenueMinor);
+
+public sealed record GatewayBookings(List<GatewayBookingRow> Rows);
+
+public sealed record GatewayBookingRow(DateTimeOffset WindowStart, string ProductId, string Currency, long Bookings, long RevenueMinor, int Revision);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(BookingRow))]
+[JsonSerializable(typeof(GatewayBookings))]
+[JsonSerializable(typeof(ProblemBody))]
+internal sealed partial class ItJson : JsonSerializerContext;
+
+public sealed record ProblemBody(int Status, string? Title, Dictionary<string, string[]>? Errors);

@@ -1,0 +1,110 @@
+using System.Net.Http.Json;
+using Confluent.Kafka;
+using Microsoft.Extensions.Options;
+using Streaming.ClickHouse;
+using Streaming.DevHost.Fleet;
+using Streaming.Events;
+using Streaming.Kafka;
+
+namespace Streaming.IntegrationTests;
+
+/// <summary>
+/// The real fleet for a test class: local Kafka in this process, a real ClickHouse, every service as its own process,
+/// with a database of its own. Timings are shortened so that windows of past minutes close within a second or two.
+/// </summary>
+public sealed class FleetFixture : IAsyncLifetime
+{
+    private readonly HttpClient clickHouseHttp = new();
+
+    public LocalFleet Fleet { get; private set; } = null!;
+
+    public HttpClient Ingest { get; private set; } = null!;
+
+    public HttpClient Gateway { get; private set; } = null!;
+
+    public ClickHouseClient ClickHouse { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        // Kept under artifacts/ (replaced by the next run) so that a failure's service logs can be read.
+        var state = Path.Combine(ServiceLayout.RepositoryRoot(), "artifacts", "integration-fleet");
+        if (Directory.Exists(state))
+        {
+            Directory.Delete(state, recursive: true);
+        }
+
+        var settings = new FleetSettings
+        {
+            StateFolder = state,
+            ClickHouseDatabase = "it_" + Guid.NewGuid().ToString("N")[..10],
+            ServiceConfiguration = new Dictionary<string, string>
+            {
+                ["Aggregator__Grace"] = "00:00:02",
+                ["Aggregator__IdleTimeout"] = "00:00:01",
+                ["Aggregator__CommitInterval"] = "00:00:00.200",
+                ["Sink__BatchAge"] = "00:00:00.200",
+                ["Kafka__SessionTimeoutMs"] = "6000",
+                ["Ingest__MaxBodyBytes"] = "262144",
+                ["Ingest__MaxEventsPerRequest"] = "500",
+            },
+        };
+        Fleet = await LocalFleet.StartAsync(settings, _ => { }, CancellationToken.None);
+        Ingest = new HttpClient { BaseAddress = new Uri(Fleet.IngestUrl) };
+        Ingest.DefaultRequestHeaders.Add("X-Api-Key", settings.ApiKey);
+        Gateway = new HttpClient { BaseAddress = new Uri(Fleet.GatewayUrl) };
+        ClickHouse = new ClickHouseClient(clickHouseHttp, Options.Create(Fleet.ClickHouseOptions));
+    }
+
+    public Task<HttpResponseMessage> PostEventsAsync(IEnumerable<IncomingEvent> events) =>
+        Ingest.PostAsJsonAsync("/v1/events", events.ToList(), EventJsonContext.Default.ListIncomingEvent);
+
+    /// <summary>Every record on a topic, read from the beginning up to the end the broker reports now.</summary>
+    public List<ConsumeResult<string, byte[]>> ReadWholeTopic(string topic)
+    {
+        KafkaNative.EnsureLoaded();
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = Fleet.KafkaBootstrap,
+            GroupId = "it-reader-" + Guid.NewGuid().ToString("N"),
+            EnableAutoCommit = false,
+        };
+        using var consumer = new ConsumerBuilder<string, byte[]>(config).Build();
+        var partitions = Enumerable.Range(0, Topics.DefaultPartitions[topic]).Select(p => new TopicPartition(topic, p)).ToList();
+        var ends = partitions.ToDictionary(tp => tp.Partition.Value, tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value);
+        consumer.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
+        var records = new List<ConsumeResult<string, byte[]>>();
+        var remaining = ends.Values.Sum();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (remaining > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Reading {topic}: {remaining} records not reached in 30 s.");
+            var record = consumer.Consume(TimeSpan.FromMilliseconds(500));
+            if (record is not null && record.Offset.Value < ends[record.Partition.Value])
+            {
+                records.Add(record);
+                remaining--;
+            }
+        }
+
+        consumer.Close();
+        return records;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Ingest?.Dispose();
+        Gateway?.Dispose();
+        clickHouseHttp.Dispose();
+        if (Fleet is not null)
+        {
+            await Fleet.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>One fleet for all integration tests: starting it costs seconds, and the tests use disjoint data.</summary>
+[CollectionDefinition(Name)]
+public sealed class FleetCollection : ICollectionFixture<FleetFixture>
+{
+    public const string Name = "fleet";
+}
