@@ -37,9 +37,9 @@ public sealed class BookingsEndToEndTests(FleetFixture fixture)
         var table = Sql.Identifier(FleetSchema.BookingsPerMinute);
         var inClickHouse = await Eventually.HoldsAsync(
             async () => (await fixture.ClickHouse.QueryAsync(
-                    $"SELECT toUInt32(window_start) AS window_start, product_id, currency, argMax(bookings, revision) AS bookings, argMax(revenue_minor, revision) AS revenue_minor FROM {table} GROUP BY window_start, product_id, currency",
+                    $"SELECT toUInt32(window_start) AS minute, product_id, currency, argMax(bookings, revision) AS latest_bookings, argMax(revenue_minor, revision) AS latest_revenue_minor FROM {table} GROUP BY window_start, product_id, currency",
                     ItJson.Default.BookingRow))
-                .ToDictionary(r => (DateTimeOffset.FromUnixTimeSeconds(r.WindowStart), r.ProductId, r.Currency), r => (r.Bookings, Revenue: r.RevenueMinor)),
+                .ToDictionary(r => (DateTimeOffset.FromUnixTimeSeconds(r.Minute), r.ProductId, r.Currency), r => (Bookings: r.LatestBookings, Revenue: r.LatestRevenueMinor)),
             actual => SameTotals(expected, actual),
             TimeSpan.FromSeconds(60),
             actual => $"{actual.Count} rows, {actual.Values.Sum(v => v.Bookings)} bookings; expected {expected.Count} rows, {expected.Values.Sum(v => v.Bookings)} bookings");
@@ -95,7 +95,7 @@ public sealed class BookingsEndToEndTests(FleetFixture fixture)
     private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 }
 
-public sealed record BookingRow(long WindowStart, string ProductId, string Currency, long Bookings, long RevenueMinor);
+public sealed record BookingRow(long Minute, string ProductId, string Currency, long LatestBookings, long LatestRevenueMinor);
 
 public sealed record GatewayBookings(List<GatewayBookingRow> Rows);
 

@@ -25,17 +25,18 @@ public static class BookingsEndpoint
         var (start, end) = (EventTime.Parse(from!), EventTime.Parse(to!));
         var productFilter = string.IsNullOrEmpty(productId) ? "" : " AND product_id = " + Sql.String(productId);
         var sql = $"""
-            SELECT toUInt32(window_start) AS window_start, product_id, currency,
-                   argMax(bookings, revision) AS bookings, argMax(revenue_minor, revision) AS revenue_minor, max(revision) AS revision
+            SELECT toUInt32(window_start) AS minute, product_id, currency,
+                   argMax(bookings, revision) AS latest_bookings, argMax(revenue_minor, revision) AS latest_revenue_minor,
+                   max(revision) AS latest_revision
             FROM {Sql.Identifier(FleetSchema.BookingsPerMinute)}
             WHERE window_start >= {Sql.DateTime(start)} AND window_start < {Sql.DateTime(end)}{productFilter}
             GROUP BY window_start, product_id, currency
-            ORDER BY window_start, product_id, currency
+            ORDER BY minute, product_id, currency
             LIMIT {Sql.Integer(options.Value.MaxRows)}
             """;
         var rows = await clickHouse.QueryAsync(sql, GatewayJsonContext.Default.BookingsRow, cancellationToken);
         var items = rows.Select(r => new BookingsItem(
-            DateTimeOffset.FromUnixTimeSeconds(r.WindowStart), r.ProductId, r.Currency, r.Bookings, r.RevenueMinor, r.Revision)).ToList();
+            DateTimeOffset.FromUnixTimeSeconds(r.Minute), r.ProductId, r.Currency, r.LatestBookings, r.LatestRevenueMinor, r.LatestRevision)).ToList();
         return Results.Json(new BookingsResponse(start, end, items), GatewayJsonContext.Default.BookingsResponse);
     }
 
@@ -52,19 +53,19 @@ public static class BookingsEndpoint
 
         var (start, end) = (EventTime.Parse(from!), EventTime.Parse(to!));
         var sql = $"""
-            SELECT window_start, sum(bookings) AS bookings, count() AS products
+            SELECT minute, sum(latest_bookings) AS total_bookings, count() AS products
             FROM
             (
-                SELECT toUInt32(window_start) AS window_start, product_id, currency, argMax(bookings, revision) AS bookings
+                SELECT toUInt32(window_start) AS minute, product_id, currency, argMax(bookings, revision) AS latest_bookings
                 FROM {Sql.Identifier(FleetSchema.BookingsPerMinute)}
                 WHERE window_start >= {Sql.DateTime(start)} AND window_start < {Sql.DateTime(end)}
                 GROUP BY window_start, product_id, currency
             )
-            GROUP BY window_start
-            ORDER BY window_start
+            GROUP BY minute
+            ORDER BY minute
             """;
         var rows = await clickHouse.QueryAsync(sql, GatewayJsonContext.Default.BookingsMinuteRow, cancellationToken);
-        var minutes = rows.Select(r => new BookingsMinuteItem(DateTimeOffset.FromUnixTimeSeconds(r.WindowStart), r.Bookings, r.Products)).ToList();
+        var minutes = rows.Select(r => new BookingsMinuteItem(DateTimeOffset.FromUnixTimeSeconds(r.Minute), r.TotalBookings, r.Products)).ToList();
         return Results.Json(new BookingsPerMinuteResponse(start, end, minutes), GatewayJsonContext.Default.BookingsPerMinuteResponse);
     }
 }

@@ -2,11 +2,13 @@ using System.Text.Json.Serialization;
 
 namespace Streaming.Gateway.Metrics;
 
-/// <summary>A row of bookings_per_minute at its latest revision.</summary>
-public sealed record BookingsRow(long WindowStart, string ProductId, string Currency, long Bookings, long RevenueMinor, int Revision);
+// Column aliases differ from the table's columns: ClickHouse resolves an alias that shadows a column inside aggregates.
+
+/// <summary>A row of bookings_per_minute at its latest revision (minute in Unix seconds).</summary>
+public sealed record BookingsRow(long Minute, string ProductId, string Currency, long LatestBookings, long LatestRevenueMinor, int LatestRevision);
 
 /// <summary>All products' bookings in one minute.</summary>
-public sealed record BookingsMinuteRow(long WindowStart, long Bookings, long Products);
+public sealed record BookingsMinuteRow(long Minute, long TotalBookings, long Products);
 
 public sealed record BookingsResponse(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<BookingsItem> Rows);
 
