@@ -10,5 +10,4 @@ namespace Streaming.Events;
 [JsonSerializable(typeof(AppEvent))]
 [JsonSerializable(typeof(List<IncomingEvent>))]
 [JsonSerializable(typeof(BookingsPerMinute))]
-[JsonSerializable(typeof(DeadLetter))]
 public sealed partial class EventJsonContext : JsonSerializerContext;

@@ -12,14 +12,3 @@ public sealed record BookingsPerMinute(
     int Revision,
     long Bookings,
     long RevenueMinor);
-
-/// <summary>A record that could not be processed, with the reason, on the dead-letter topic.</summary>
-public sealed record DeadLetter(
-    string Source,
-    string Reason,
-    string? Key,
-    string Payload,
-    string Topic,
-    int Partition,
-    long Offset,
-    DateTimeOffset At);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Confluent.Kafka;
 using Streaming.Kafka;
 
 namespace Streaming.IntegrationTests;
@@ -102,6 +103,28 @@ public sealed class BadInputTests(FleetFixture fixture)
         using var response = await fixture.Gateway.GetAsync("/v1/metrics/bookings?" + query);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(field, (await ReadProblem(response)).Errors!.Keys);
+    }
+
+    [Fact]
+    public async Task An_unreadable_record_on_the_events_topic_goes_to_the_dead_letter_topic_with_the_reason()
+    {
+        var key = "dlq-" + Guid.NewGuid().ToString("N");
+        KafkaNative.EnsureLoaded();
+        using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = fixture.Fleet.KafkaBootstrap }).Build())
+        {
+            await producer.ProduceAsync(Topics.Events, new Message<string, byte[]> { Key = key, Value = Encoding.UTF8.GetBytes("{not json") });
+        }
+
+        var letter = await Eventually.HoldsAsync(
+            () => Task.FromResult(fixture.ReadWholeTopic(Topics.DeadLetter)
+                .Select(r => JsonSerializer.Deserialize(r.Message.Value, DeadLetterJsonContext.Default.DeadLetter)!)
+                .FirstOrDefault(d => d.Key == key)),
+            found => found is not null,
+            TimeSpan.FromSeconds(30),
+            _ => "no dead letter with that key yet");
+        Assert.Equal(Topics.Events, letter!.Topic);
+        Assert.Contains("not a valid event", letter.Reason, StringComparison.Ordinal);
+        Assert.Equal("{not json", Encoding.UTF8.GetString(Convert.FromBase64String(letter.Payload)));
     }
 
     private void AssertNothingReachedKafka()

@@ -19,8 +19,8 @@ public sealed partial class ProductRepartitioner(
     IHostApplicationLifetime lifetime) : ConsumeLoopService(logger, lifetime)
 {
     private readonly string outputTopic = kafka.Options.Name(Topics.ProductEvents);
-    private readonly string deadLetterTopic = kafka.Options.Name(Topics.DeadLetter);
     private IProducer<string, byte[]>? producer;
+    private DeadLetterWriter? deadLetters;
     private DateTimeOffset nextCommit;
     private bool uncommitted;
 
@@ -29,6 +29,7 @@ public sealed partial class ProductRepartitioner(
     protected override IConsumer<string, byte[]> CreateConsumer()
     {
         producer = kafka.CreateProducer("aggregator-repartition");
+        deadLetters = new DeadLetterWriter(producer, kafka.Options, "aggregator-repartition", clock);
         return kafka.CreateConsumerBuilder(options.Value.GroupId + "-repartition", "aggregator-repartition")
             .SetPartitionsRevokedHandler((consumer, _) => FlushAndCommit(consumer))
             .Build();
@@ -50,7 +51,8 @@ public sealed partial class ProductRepartitioner(
 
         if (reason is not null)
         {
-            DeadLetter(record, reason);
+            deadLetters!.Write(record, reason);
+            LogDeadLetter(logger, record.Partition.Value, record.Offset.Value, reason);
         }
         else if (appEvent!.ProductId is { } product)
         {
@@ -94,18 +96,6 @@ public sealed partial class ProductRepartitioner(
         {
             LogCommitFailed(logger, ex.Error.Reason);
         }
-    }
-
-    private void DeadLetter(ConsumeResult<string, byte[]> record, string reason)
-    {
-        var letter = new DeadLetter("aggregator-repartition", reason, record.Message.Key, Convert.ToBase64String(record.Message.Value ?? []),
-            record.Topic, record.Partition.Value, record.Offset.Value, clock.GetUtcNow());
-        producer!.Produce(deadLetterTopic, new Message<string, byte[]>
-        {
-            Key = record.Message.Key,
-            Value = JsonSerializer.SerializeToUtf8Bytes(letter, EventJsonContext.Default.DeadLetter),
-        });
-        LogDeadLetter(logger, record.Partition.Value, record.Offset.Value, reason);
     }
 
     public override void Dispose()

@@ -24,6 +24,8 @@ public sealed partial class BookingsSink(
 {
     private readonly List<BookingRow> batch = [];
     private readonly Dictionary<TopicPartition, long> nextOffsets = [];
+    private IProducer<string, byte[]>? producer;
+    private DeadLetterWriter? deadLetters;
     private DateTimeOffset batchStartedAt;
     private DateTimeOffset? retryAt;
     private TimeSpan retryDelay = TimeSpan.FromMilliseconds(200);
@@ -33,6 +35,8 @@ public sealed partial class BookingsSink(
     protected override IConsumer<string, byte[]> CreateConsumer()
     {
         schema.Migrated.Wait();
+        producer = kafka.CreateProducer("clickhouse-sink");
+        deadLetters = new DeadLetterWriter(producer, kafka.Options, "clickhouse-sink", clock);
         return kafka.CreateConsumerBuilder(options.Value.GroupId, "clickhouse-sink")
             .SetPartitionsRevokedHandler((consumer, _) =>
             {
@@ -49,19 +53,24 @@ public sealed partial class BookingsSink(
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {
         nextOffsets[record.TopicPartition] = record.Offset.Value + 1;
-        BookingsPerMinute? result;
+        BookingsPerMinute? result = null;
+        string? reason;
         try
         {
             result = JsonSerializer.Deserialize(record.Message.Value, EventJsonContext.Default.BookingsPerMinute);
+            reason = result is null ? "empty record" : null;
         }
         catch (JsonException ex)
         {
-            LogBadRecord(logger, record.Partition.Value, record.Offset.Value, ex.Message);
-            return;
+            reason = "not a bookings result: " + ex.Message;
         }
 
-        if (result is null)
+        if (reason is not null)
         {
+            // Delivered before the offset is committed with the next batch.
+            deadLetters!.Write(record, reason);
+            producer!.Flush(TimeSpan.FromSeconds(30));
+            LogBadRecord(logger, record.Partition.Value, record.Offset.Value, reason);
             return;
         }
 
@@ -70,7 +79,7 @@ public sealed partial class BookingsSink(
             batchStartedAt = clock.GetUtcNow();
         }
 
-        batch.Add(BookingRow.From(result));
+        batch.Add(BookingRow.From(result!));
         if (batch.Count >= options.Value.BatchRows)
         {
             TryFlush(consumer);
@@ -161,6 +170,12 @@ public sealed partial class BookingsSink(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Committing offsets failed: {Reason}")]
     private static partial void LogCommitFailed(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Skipped unreadable record at partition {Partition} offset {Offset}: {Reason}")]
+    public override void Dispose()
+    {
+        producer?.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Dead-lettered unreadable record at partition {Partition} offset {Offset}: {Reason}")]
     private static partial void LogBadRecord(ILogger logger, int partition, long offset, string reason);
 }
