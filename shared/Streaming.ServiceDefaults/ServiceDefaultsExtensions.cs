@@ -21,6 +21,9 @@ public static class ServiceDefaultsExtensions
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss ";
         });
+        // Per-request framework logs would bury the service's own.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<ParentProcessWatcher>();
