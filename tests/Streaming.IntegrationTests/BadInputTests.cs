@@ -123,7 +123,7 @@ public sealed class BadInputTests(FleetFixture fixture)
             TimeSpan.FromSeconds(30),
             _ => "no dead letter with that key yet");
         Assert.Equal(Topics.Events, letter!.Topic);
-        Assert.Contains("not a valid event", letter.Reason, StringComparison.Ordinal);
+        Assert.Contains("not a valid AppEvent", letter.Reason, StringComparison.Ordinal);
         Assert.Equal("{not json", Encoding.UTF8.GetString(Convert.FromBase64String(letter.Payload)));
     }
 

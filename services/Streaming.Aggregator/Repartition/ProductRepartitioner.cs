@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using Streaming.Events;
@@ -37,24 +36,12 @@ public sealed partial class ProductRepartitioner(
 
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {
-        AppEvent? appEvent = null;
-        string? reason = null;
-        try
-        {
-            appEvent = JsonSerializer.Deserialize(record.Message.Value, EventJsonContext.Default.AppEvent);
-            reason = appEvent is null ? "empty record" : null;
-        }
-        catch (JsonException ex)
-        {
-            reason = "not a valid event: " + ex.Message;
-        }
-
-        if (reason is not null)
+        if (!RecordJson.TryRead(record.Message.Value, EventJsonContext.Default.AppEvent, out var appEvent, out var reason))
         {
             deadLetters!.Write(record, reason);
             LogDeadLetter(logger, record.Partition.Value, record.Offset.Value, reason);
         }
-        else if (appEvent!.ProductId is { } product)
+        else if (appEvent.ProductId is { } product)
         {
             producer!.Produce(outputTopic, new Message<string, byte[]>
             {

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using Streaming.ClickHouse;
@@ -53,19 +52,7 @@ public sealed partial class BookingsSink(
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {
         nextOffsets[record.TopicPartition] = record.Offset.Value + 1;
-        BookingsPerMinute? result = null;
-        string? reason;
-        try
-        {
-            result = JsonSerializer.Deserialize(record.Message.Value, EventJsonContext.Default.BookingsPerMinute);
-            reason = result is null ? "empty record" : null;
-        }
-        catch (JsonException ex)
-        {
-            reason = "not a bookings result: " + ex.Message;
-        }
-
-        if (reason is not null)
+        if (!RecordJson.TryRead(record.Message.Value, EventJsonContext.Default.BookingsPerMinute, out var result, out var reason))
         {
             // Delivered before the offset is committed with the next batch.
             deadLetters!.Write(record, reason);
@@ -79,7 +66,7 @@ public sealed partial class BookingsSink(
             batchStartedAt = clock.GetUtcNow();
         }
 
-        batch.Add(BookingRow.From(result!));
+        batch.Add(BookingRow.From(result));
         if (batch.Count >= options.Value.BatchRows)
         {
             TryFlush(consumer);

@@ -1,0 +1,27 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Streaming.Kafka;
+
+/// <summary>Reads a record's JSON value, or says why it cannot be read (the reason goes to the dead-letter topic).</summary>
+public static class RecordJson
+{
+    public static bool TryRead<T>(byte[]? value, JsonTypeInfo<T> type, [NotNullWhen(true)] out T? result, [NotNullWhen(false)] out string? reason)
+        where T : class
+    {
+        result = null;
+        try
+        {
+            result = value is null ? null : JsonSerializer.Deserialize(value, type);
+        }
+        catch (JsonException ex)
+        {
+            reason = $"not a valid {type.Type.Name}: {ex.Message}";
+            return false;
+        }
+
+        reason = result is null ? "empty record" : null;
+        return result is not null;
+    }
+}
