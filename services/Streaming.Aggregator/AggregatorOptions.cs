@@ -20,7 +20,11 @@ public sealed class AggregatorOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan CorrectionHorizon { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>How often results are flushed and input offsets committed.</summary>
+    /// <summary>How often windowing tasks write a checkpoint (their state and input offset) after flushing results.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often the repartitioner flushes and commits its input offsets.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan CommitInterval { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -18,7 +18,7 @@ public static class FleetSchema
                 window_start DateTime,
                 product_id String,
                 currency String,
-                revision UInt32,
+                revision UInt64,
                 bookings UInt64,
                 revenue_minor Int64,
                 inserted_at DateTime DEFAULT now()

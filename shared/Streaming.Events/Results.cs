@@ -9,6 +9,6 @@ public sealed record BookingsPerMinute(
     DateTimeOffset WindowStart,
     string ProductId,
     string Currency,
-    int Revision,
+    long Revision,
     long Bookings,
     long RevenueMinor);

@@ -16,6 +16,8 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
             BootstrapServers = Options.BootstrapServers,
             ClientId = clientId,
             Acks = Acks.All,
+            // Keeps each partition's records in send order through retries (downstream dedupe relies on it).
+            EnableIdempotence = true,
             LingerMs = 5,
             CompressionType = CompressionType.None,
             MessageTimeoutMs = 30000,

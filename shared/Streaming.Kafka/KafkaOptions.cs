@@ -14,6 +14,10 @@ public sealed class KafkaOptions
     [Range(3000, 300000)]
     public int SessionTimeoutMs { get; set; } = 10000;
 
+    /// <summary>Partitions of the checkpoints topic; a task's checkpoints go to its input partition modulo this.</summary>
+    [Range(1, 10000)]
+    public int CheckpointPartitions { get; set; } = 6;
+
     /// <summary>Prefix for every topic name, so several fleets can share one cluster (and tests stay apart).</summary>
     [RegularExpression("^[a-zA-Z0-9._-]*$")]
     public string TopicPrefix { get; set; } = "";

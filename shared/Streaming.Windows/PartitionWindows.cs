@@ -4,8 +4,9 @@ namespace Streaming.Windows;
 /// Tumbling event-time windows for one input partition (single-threaded).
 /// The watermark is the largest event time seen minus the grace; when the partition has been idle for
 /// <see cref="TumblingWindowOptions.IdleTimeout"/> it follows the wall clock instead, so quiet partitions still close.
-/// A window closes when the watermark reaches its end and then emits revision 1; a later event for a closed
-/// window within the correction horizon emits the corrected value with the next revision.
+/// A window closes when the watermark reaches its end and then emits its value; a later event for a closed window
+/// within the correction horizon emits the corrected value at once. Revisions come from input offsets
+/// (see <see cref="WindowResult{TKey, TValue}"/>), so results do not depend on when the wall clock closed a window.
 /// </summary>
 public sealed class PartitionWindows<TKey, TValue>
     where TKey : notnull
@@ -41,9 +42,6 @@ public sealed class PartitionWindows<TKey, TValue>
 
     public int OpenWindowCount => open.Count;
 
-    /// <summary>The offset to commit: every record before it is reflected in an emitted result.</summary>
-    public long? SafeOffset(long nextOffset) => open.Count == 0 ? nextOffset : open.Values.Min(w => w.FirstOffset);
-
     public DateTimeOffset WindowStartOf(DateTimeOffset eventTime)
     {
         var ticks = eventTime.UtcTicks;
@@ -62,17 +60,18 @@ public sealed class PartitionWindows<TKey, TValue>
         {
             if (!open.TryGetValue(id, out var window))
             {
-                window = new OpenWindow(initial(), offset);
+                window = new OpenWindow(initial());
                 open[id] = window;
             }
 
             apply(window.Value);
+            window.LastOffset = offset;
         }
         else if (end + options.CorrectionHorizon > Watermark)
         {
             var previous = closed.TryGetValue(id, out var found) ? found : new ClosedWindow(initial(), 0);
             apply(previous.Value);
-            var corrected = new ClosedWindow(previous.Value, previous.Revision + 1);
+            var corrected = new ClosedWindow(previous.Value, offset + 1);
             closed[id] = corrected;
             Corrections++;
             emitted.Add(new WindowResult<TKey, TValue>(start, key, corrected.Revision, clone(corrected.Value)));
@@ -106,8 +105,9 @@ public sealed class PartitionWindows<TKey, TValue>
                 if (new DateTimeOffset(id.Start, TimeSpan.Zero) + options.Size <= Watermark)
                 {
                     (done ??= []).Add(id);
-                    closed[id] = new ClosedWindow(window.Value, 1);
-                    emitted.Add(new WindowResult<TKey, TValue>(new DateTimeOffset(id.Start, TimeSpan.Zero), id.Key, 1, clone(window.Value)));
+                    var revision = window.LastOffset + 1;
+                    closed[id] = new ClosedWindow(window.Value, revision);
+                    emitted.Add(new WindowResult<TKey, TValue>(new DateTimeOffset(id.Start, TimeSpan.Zero), id.Key, revision, clone(window.Value)));
                 }
             }
 
@@ -124,7 +124,43 @@ public sealed class PartitionWindows<TKey, TValue>
         }
     }
 
-    private sealed record OpenWindow(TValue Value, long FirstOffset);
+    /// <summary>A copy of the state, for a checkpoint.</summary>
+    public WindowSnapshot<TKey, TValue> Snapshot() => new(
+        Watermark,
+        [.. open.Select(w => new OpenWindowState<TKey, TValue>(new DateTimeOffset(w.Key.Start, TimeSpan.Zero), w.Key.Key, clone(w.Value.Value), w.Value.LastOffset))],
+        [.. closed.Select(w => new ClosedWindowState<TKey, TValue>(new DateTimeOffset(w.Key.Start, TimeSpan.Zero), w.Key.Key, clone(w.Value.Value), w.Value.Revision))],
+        RecordsIn,
+        Corrections,
+        TooLate);
 
-    private sealed record ClosedWindow(TValue Value, int Revision);
+    /// <summary>Replaces the state with a checkpoint's. The idle timer starts again from now.</summary>
+    public void Restore(WindowSnapshot<TKey, TValue> snapshot)
+    {
+        open.Clear();
+        closed.Clear();
+        foreach (var w in snapshot.Open)
+        {
+            open[(w.Start.UtcTicks, w.Key)] = new OpenWindow(clone(w.Value)) { LastOffset = w.LastOffset };
+        }
+
+        foreach (var w in snapshot.Closed)
+        {
+            closed[(w.Start.UtcTicks, w.Key)] = new ClosedWindow(clone(w.Value), w.Revision);
+        }
+
+        Watermark = snapshot.Watermark;
+        RecordsIn = snapshot.RecordsIn;
+        Corrections = snapshot.Corrections;
+        TooLate = snapshot.TooLate;
+        lastRecordAt = clock.GetUtcNow();
+    }
+
+    private sealed class OpenWindow(TValue value)
+    {
+        public TValue Value { get; } = value;
+
+        public long LastOffset { get; set; }
+    }
+
+    private sealed record ClosedWindow(TValue Value, long Revision);
 }

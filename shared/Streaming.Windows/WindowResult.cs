@@ -1,7 +1,8 @@
 namespace Streaming.Windows;
 
 /// <summary>
-/// The result for one key in one window. (WindowStart, Key, Revision) is its identity: a re-emit with the
-/// same identity is a duplicate; a higher revision corrects a lower one.
+/// The result for one key in one window. (WindowStart, Key, Revision) is its identity. The revision is one past the
+/// input offset of the last record the value reflects, so it grows with every correction, and a result re-emitted after
+/// a restore carries the same revision and the same value: consumers keep the highest revision and drop repeats.
 /// </summary>
-public readonly record struct WindowResult<TKey, TValue>(DateTimeOffset WindowStart, TKey Key, int Revision, TValue Value);
+public readonly record struct WindowResult<TKey, TValue>(DateTimeOffset WindowStart, TKey Key, long Revision, TValue Value);

@@ -19,7 +19,7 @@ public sealed class BookingsEndToEndTests(FleetFixture fixture)
         // Minutes in the past (inside the correction horizon), so no test waits for a real minute to pass.
         var now = DateTimeOffset.UtcNow;
         var firstMinute = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(-20);
-        var events = GenerateEvents(firstMinute, minutes: 4, count: 1200, seed: 7);
+        var events = GenerateEvents(Products, "it-", firstMinute, minutes: 4, count: 1200, seed: 7);
 
         foreach (var batch in events.Chunk(400))
         {
@@ -27,22 +27,9 @@ public sealed class BookingsEndToEndTests(FleetFixture fixture)
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         }
 
-        // The ground truth, computed from the input alone.
-        var expected = events
-            .Where(e => e.Type == EventTypes.BookingConfirmed)
-            .GroupBy(e => (Minute: MinuteOf(e.OccurredAt!), e.ProductId!, e.Currency!))
-            .ToDictionary(g => g.Key, g => (Bookings: (long)g.Count(), Revenue: g.Sum(e => e.Amount!.Value)));
+        var expected = GroundTruth(events);
         Assert.True(expected.Count > 10, "the generated traffic should book several products in several minutes");
-
-        var table = Sql.Identifier(FleetSchema.BookingsPerMinute);
-        var inClickHouse = await Eventually.HoldsAsync(
-            async () => (await fixture.ClickHouse.QueryAsync(
-                    $"SELECT toUInt32(window_start) AS minute, product_id, currency, argMax(bookings, revision) AS latest_bookings, argMax(revenue_minor, revision) AS latest_revenue_minor FROM {table} GROUP BY window_start, product_id, currency",
-                    ItJson.Default.BookingRow))
-                .ToDictionary(r => (DateTimeOffset.FromUnixTimeSeconds(r.Minute), r.ProductId, r.Currency), r => (Bookings: r.LatestBookings, Revenue: r.LatestRevenueMinor)),
-            actual => SameTotals(expected, actual),
-            TimeSpan.FromSeconds(60),
-            actual => $"{actual.Count} rows, {actual.Values.Sum(v => v.Bookings)} bookings; expected {expected.Count} rows, {expected.Values.Sum(v => v.Bookings)} bookings");
+        var inClickHouse = await WaitForExactTotalsAsync(fixture, expected, "");
         Assert.Equal(expected.Count, inClickHouse.Count);
 
         var from = Iso(firstMinute);
@@ -59,13 +46,60 @@ public sealed class BookingsEndToEndTests(FleetFixture fixture)
         Assert.All(filtered, r => Assert.Equal(oneProduct, r.ProductId));
     }
 
+    [Fact]
+    public async Task Bookings_stay_exact_when_the_aggregator_is_killed_mid_stream()
+    {
+        string[] products = ["crash-tour-1", "crash-tour-2", "crash-stay-3", "crash-flight-4", "crash-tokyo-5", "crash-tour-6"];
+        var now = DateTimeOffset.UtcNow;
+        var firstMinute = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(-45);
+        var events = GenerateEvents(products, "crash-", firstMinute, minutes: 6, count: 6000, seed: 11);
+        var batches = events.Chunk(500).ToList();
+        for (var i = 0; i < batches.Count; i++)
+        {
+            if (i is 4 or 8)
+            {
+                // SIGKILL while the previous batches are still being repartitioned and windowed.
+                await fixture.Fleet.CrashAndRestartAsync(DevHost.Fleet.LocalFleet.Aggregator, CancellationToken.None);
+            }
+
+            using var response = await fixture.PostEventsAsync(batches[i]);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        var expected = GroundTruth(events);
+        var actual = await WaitForExactTotalsAsync(fixture, expected, "crash-");
+        Assert.Equal(expected.Count, actual.Count);
+    }
+
+    /// <summary>Confirmed bookings and revenue per (minute, product, currency), computed from the input alone.</summary>
+    private static Dictionary<(DateTimeOffset, string, string), (long Bookings, long Revenue)> GroundTruth(List<IncomingEvent> events) =>
+        events
+            .Where(e => e.Type == EventTypes.BookingConfirmed)
+            .GroupBy(e => (MinuteOf(e.OccurredAt!), e.ProductId!, e.Currency!))
+            .ToDictionary(g => g.Key, g => (Bookings: (long)g.Count(), Revenue: g.Sum(e => e.Amount!.Value)));
+
+    /// <summary>Waits until the latest revision of every row for products starting with the prefix equals the truth.</summary>
+    private static Task<Dictionary<(DateTimeOffset, string, string), (long Bookings, long Revenue)>> WaitForExactTotalsAsync(
+        FleetFixture fixture, Dictionary<(DateTimeOffset, string, string), (long Bookings, long Revenue)> expected, string productPrefix)
+    {
+        var table = Sql.Identifier(FleetSchema.BookingsPerMinute);
+        return Eventually.HoldsAsync(
+            async () => (await fixture.ClickHouse.QueryAsync(
+                    $"SELECT toUInt32(window_start) AS minute, product_id, currency, argMax(bookings, revision) AS latest_bookings, argMax(revenue_minor, revision) AS latest_revenue_minor FROM {table} WHERE startsWith(product_id, {Sql.String(productPrefix)}) GROUP BY window_start, product_id, currency",
+                    ItJson.Default.BookingRow))
+                .ToDictionary(r => (DateTimeOffset.FromUnixTimeSeconds(r.Minute), r.ProductId, r.Currency), r => (Bookings: r.LatestBookings, Revenue: r.LatestRevenueMinor)),
+            actual => SameTotals(expected, actual),
+            TimeSpan.FromSeconds(90),
+            actual => $"{actual.Count} rows, {actual.Values.Sum(v => v.Bookings)} bookings; expected {expected.Count} rows, {expected.Values.Sum(v => v.Bookings)} bookings");
+    }
+
     private static bool SameTotals(
         Dictionary<(DateTimeOffset, string, string), (long Bookings, long Revenue)> expected,
         Dictionary<(DateTimeOffset, string, string), (long Bookings, long Revenue)> actual) =>
         expected.Count == actual.Count && expected.All(e => actual.TryGetValue(e.Key, out var a) && a == e.Value);
 
     /// <summary>Views, searches and bookings over several minutes, shuffled so that some arrive out of order.</summary>
-    private static List<IncomingEvent> GenerateEvents(DateTimeOffset firstMinute, int minutes, int count, int seed)
+    private static List<IncomingEvent> GenerateEvents(string[] products, string idPrefix, DateTimeOffset firstMinute, int minutes, int count, int seed)
     {
         var random = new Random(seed);
         var events = new List<IncomingEvent>(count);
@@ -73,13 +107,13 @@ public sealed class BookingsEndToEndTests(FleetFixture fixture)
         {
             var at = firstMinute.AddMilliseconds(random.Next(0, minutes * 60_000));
             var user = "u" + random.Next(0, 300).ToString(CultureInfo.InvariantCulture);
-            var product = Products[random.Next(Products.Length)];
+            var product = products[random.Next(products.Length)];
             var roll = random.Next(10);
             var type = roll < 4 ? EventTypes.BookingConfirmed : roll < 8 ? EventTypes.ProductView : EventTypes.Search;
             var booking = type == EventTypes.BookingConfirmed;
             var currency = product.Contains("tokyo", StringComparison.Ordinal) ? "JPY" : "KRW";
             events.Add(new IncomingEvent(
-                "it-" + i.ToString(CultureInfo.InvariantCulture), type, user, "s-" + user, type == EventTypes.Search ? null : product, Iso(at),
+                idPrefix + i.ToString(CultureInfo.InvariantCulture), type, user, "s-" + user, type == EventTypes.Search ? null : product, Iso(at),
                 "android", "KR", "Seoul", booking ? random.Next(1, 500) * 100L : null, booking ? currency : null));
         }
 
@@ -99,7 +133,7 @@ public sealed record BookingRow(long Minute, string ProductId, string Currency, 
 
 public sealed record GatewayBookings(List<GatewayBookingRow> Rows);
 
-public sealed record GatewayBookingRow(DateTimeOffset WindowStart, string ProductId, string Currency, long Bookings, long RevenueMinor, int Revision);
+public sealed record GatewayBookingRow(DateTimeOffset WindowStart, string ProductId, string Currency, long Bookings, long RevenueMinor, long Revision);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(BookingRow))]

@@ -42,6 +42,7 @@ public sealed class FleetFixture : IAsyncLifetime
                 ["Aggregator__Grace"] = "00:00:02",
                 ["Aggregator__IdleTimeout"] = "00:00:01",
                 ["Aggregator__CommitInterval"] = "00:00:00.200",
+                ["Aggregator__CheckpointInterval"] = "00:00:00.200",
                 ["Sink__BatchAge"] = "00:00:00.200",
                 ["Kafka__SessionTimeoutMs"] = "6000",
                 ["Ingest__MaxBodyBytes"] = "262144",

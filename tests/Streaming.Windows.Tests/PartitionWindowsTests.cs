@@ -43,7 +43,8 @@ public sealed class PartitionWindowsTests
         Add("p2", T0.AddSeconds(65)); // watermark 10:01:00 = end of the first window
         windows.Advance(emitted);
         var result = Assert.Single(emitted);
-        Assert.Equal((T0, "p1", 1, 2), (result.WindowStart, result.Key, result.Revision, result.Value.Count));
+        // Revision = one past the offset of the last record reflected (offset 1).
+        Assert.Equal((T0, "p1", 2L, 2L), (result.WindowStart, result.Key, result.Revision, result.Value.Count));
     }
 
     [Fact]
@@ -70,17 +71,17 @@ public sealed class PartitionWindowsTests
     }
 
     [Fact]
-    public void A_late_event_within_the_horizon_re_emits_the_corrected_window_with_the_next_revision()
+    public void A_late_event_within_the_horizon_re_emits_the_corrected_window_with_a_higher_revision()
     {
-        Add("p1", T0.AddSeconds(1));
-        Add("p1", T0.AddSeconds(70)); // closes [10:00, 10:01)
+        Add("p1", T0.AddSeconds(1));  // offset 0
+        Add("p1", T0.AddSeconds(70)); // offset 1, closes [10:00, 10:01)
         windows.Advance(emitted);
         Assert.Equal(1, Assert.Single(emitted).Revision);
 
         emitted.Clear();
-        Add("p1", T0.AddSeconds(2));
+        Add("p1", T0.AddSeconds(2));  // offset 2
         var correction = Assert.Single(emitted);
-        Assert.Equal((T0, 2, 2L), (correction.WindowStart, correction.Revision, correction.Value.Count));
+        Assert.Equal((T0, 3L, 2L), (correction.WindowStart, correction.Revision, correction.Value.Count));
         Assert.Equal(1, windows.Corrections);
     }
 
@@ -106,19 +107,24 @@ public sealed class PartitionWindowsTests
     }
 
     [Fact]
-    public void The_safe_offset_is_the_first_record_of_the_oldest_open_window()
+    public void A_restored_snapshot_continues_exactly_where_the_state_was_taken()
     {
-        Add("p1", T0.AddSeconds(1));  // offset 0, window 10:00
-        Add("p2", T0.AddSeconds(61)); // offset 1, window 10:01
-        Assert.Equal(0, windows.SafeOffset(2));
-
-        Add("p2", T0.AddSeconds(66)); // offset 2, closes 10:00
+        Add("p1", T0.AddSeconds(1));
+        Add("p1", T0.AddSeconds(70)); // closes 10:00 (revision 1)
         windows.Advance(emitted);
-        Assert.Equal(1, windows.SafeOffset(3));
+        Add("p2", T0.AddSeconds(80)); // open in 10:01
+        var snapshot = windows.Snapshot();
 
-        clock.Advance(TimeSpan.FromSeconds(5));
-        windows.Advance(emitted);
-        Assert.Equal(3, windows.SafeOffset(3));
+        var restored = new PartitionWindows<string, Counter>(
+            new TumblingWindowOptions { IdleTimeout = TimeSpan.FromSeconds(2), CorrectionHorizon = TimeSpan.FromMinutes(10) },
+            () => new Counter(), c => new Counter { Count = c.Count }, clock);
+        restored.Restore(snapshot);
+        Assert.Equal(windows.Watermark, restored.Watermark);
+        Assert.Equal(2, restored.OpenWindowCount);
+
+        var after = new List<WindowResult<string, Counter>>();
+        restored.Add("p1", T0.AddSeconds(5), 3, c => c.Count++, after); // a correction of the closed window
+        Assert.Equal((T0, 4L, 2L), (after[0].WindowStart, after[0].Revision, after[0].Value.Count));
     }
 
     public sealed class Counter

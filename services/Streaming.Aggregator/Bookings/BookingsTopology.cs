@@ -9,8 +9,9 @@ using Streaming.Windows;
 namespace Streaming.Aggregator.Bookings;
 
 /// <summary>
-/// product-events (keyed by product) → one-minute event-time windows of confirmed bookings per (product, currency) → metrics.bookings.
-/// Input offsets are committed only up to the first record of a still-open window, after its results were flushed.
+/// product-events (keyed by product) → one-minute event-time windows of confirmed bookings per (product, currency)
+/// → metrics.bookings. Each input partition is a task whose state is checkpointed to Kafka after its results were
+/// delivered; on assignment a task restores its checkpoint and resumes from the offset it reflects.
 /// </summary>
 public sealed partial class BookingsTopology(
     KafkaClients kafka,
@@ -19,48 +20,84 @@ public sealed partial class BookingsTopology(
     ILogger<BookingsTopology> logger,
     IHostApplicationLifetime lifetime) : ConsumeLoopService(logger, lifetime)
 {
-    private readonly Dictionary<TopicPartition, PartitionState> partitions = [];
-    private readonly List<WindowResult<(string Product, string Currency), BookingTotals>> emitted = [];
+    private static readonly TimeSpan RestoreTimeout = TimeSpan.FromSeconds(60);
+    private readonly Dictionary<TopicPartition, BookingsTask> tasks = [];
+    private readonly List<WindowResult<BookingKey, BookingTotals>> emitted = [];
     private readonly string outputTopic = kafka.Options.Name(Topics.MetricsBookings);
     private IProducer<string, byte[]>? producer;
-    private DateTimeOffset nextCommit;
+    private CheckpointStore? checkpoints;
+    private DateTimeOffset nextCheckpoint;
 
     protected override IReadOnlyCollection<string> InputTopics => [kafka.Options.Name(Topics.ProductEvents)];
 
     protected override IConsumer<string, byte[]> CreateConsumer()
     {
         producer = kafka.CreateProducer("aggregator-bookings");
+        checkpoints = new CheckpointStore(kafka, producer);
         return kafka.CreateConsumerBuilder(options.Value.GroupId, "aggregator-bookings")
-            .SetPartitionsAssignedHandler((_, assigned) =>
-            {
-                foreach (var tp in assigned)
-                {
-                    partitions[tp] = new PartitionState(new PartitionWindows<(string, string), BookingTotals>(
-                        options.Value.ToWindowOptions(), static () => new BookingTotals(), static t => t.Copy(), clock));
-                }
-
-                LogAssigned(logger, string.Join(",", assigned.Select(tp => tp.Partition.Value)));
-            })
+            .SetPartitionsAssignedHandler((_, assigned) => assigned.Select(Restore).ToList())
             .SetPartitionsRevokedHandler((consumer, revoked) =>
             {
-                // Results already emitted are flushed; open windows are re-read by the next owner from the safe offset.
-                FlushAndCommit(consumer);
+                Checkpoint(consumer);
                 foreach (var tpo in revoked)
                 {
-                    partitions.Remove(tpo.TopicPartition);
+                    tasks.Remove(tpo.TopicPartition);
                 }
             })
             .Build();
     }
 
+    private TopicPartitionOffset Restore(TopicPartition input)
+    {
+        var windows = new PartitionWindows<BookingKey, BookingTotals>(
+            options.Value.ToWindowOptions(), static () => new BookingTotals(), static t => t.Copy(), clock);
+        var task = new BookingsTask(CheckpointStore.TaskId(options.Value.GroupId, input), windows);
+        tasks[input] = task;
+        var stored = checkpoints!.ReadLatest(task.Id, input, RestoreTimeout);
+        if (stored is null)
+        {
+            LogStartedFresh(logger, task.Id);
+            return new TopicPartitionOffset(input, Offset.Unset);
+        }
+
+        var checkpoint = JsonSerializer.Deserialize(stored, CheckpointJsonContext.Default.BookingsCheckpoint)
+            ?? throw new InvalidOperationException($"Checkpoint of {task.Id} is empty.");
+        if (checkpoint.Format != BookingsCheckpoint.CurrentFormat)
+        {
+            throw new InvalidOperationException($"Checkpoint of {task.Id} has format {checkpoint.Format}; this version reads {BookingsCheckpoint.CurrentFormat}.");
+        }
+
+        windows.Restore(checkpoint.Windows);
+        task.NextOffset = checkpoint.NextOffset;
+        foreach (var (partition, offset) in checkpoint.SourceOffsets)
+        {
+            task.SourceOffsets[partition] = offset;
+        }
+
+        LogRestored(logger, task.Id, checkpoint.NextOffset, windows.OpenWindowCount);
+        return new TopicPartitionOffset(input, new Offset(checkpoint.NextOffset));
+    }
+
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {
-        if (!partitions.TryGetValue(record.TopicPartition, out var state))
+        if (!tasks.TryGetValue(record.TopicPartition, out var task))
         {
             return;
         }
 
-        state.NextOffset = record.Offset.Value + 1;
+        task.NextOffset = record.Offset.Value + 1;
+        task.Dirty = true;
+        if (SourcePosition.From(record.Message.Headers) is { } source)
+        {
+            if (task.SourceOffsets.TryGetValue(source.Partition, out var seen) && source.Offset <= seen)
+            {
+                task.Duplicates++;
+                return;
+            }
+
+            task.SourceOffsets[source.Partition] = source.Offset;
+        }
+
         // The repartitioner wrote only readable events here.
         var appEvent = JsonSerializer.Deserialize(record.Message.Value, EventJsonContext.Default.AppEvent);
         if (appEvent is not { Type: EventTypes.BookingConfirmed, ProductId: not null })
@@ -69,7 +106,7 @@ public sealed partial class BookingsTopology(
         }
 
         var amount = appEvent.Amount ?? 0;
-        state.Windows.Add((appEvent.ProductId, appEvent.Currency ?? ""), appEvent.OccurredAt, record.Offset.Value, totals =>
+        task.Windows.Add(new BookingKey(appEvent.ProductId, appEvent.Currency ?? ""), appEvent.OccurredAt, record.Offset.Value, totals =>
         {
             totals.Bookings++;
             totals.RevenueMinor += amount;
@@ -78,26 +115,28 @@ public sealed partial class BookingsTopology(
 
     protected override void Tick(IConsumer<string, byte[]> consumer)
     {
-        foreach (var state in partitions.Values)
+        foreach (var task in tasks.Values)
         {
-            state.Windows.Advance(emitted);
+            var before = emitted.Count;
+            task.Windows.Advance(emitted);
+            task.Dirty |= emitted.Count > before;
         }
 
         ProduceEmitted();
-        if (clock.GetUtcNow() >= nextCommit)
+        if (clock.GetUtcNow() >= nextCheckpoint)
         {
-            FlushAndCommit(consumer);
-            nextCommit = clock.GetUtcNow() + options.Value.CommitInterval;
+            Checkpoint(consumer);
+            nextCheckpoint = clock.GetUtcNow() + options.Value.CheckpointInterval;
         }
     }
 
-    protected override void Stopping(IConsumer<string, byte[]> consumer) => FlushAndCommit(consumer);
+    protected override void Stopping(IConsumer<string, byte[]> consumer) => Checkpoint(consumer);
 
     private void ProduceEmitted()
     {
         foreach (var result in emitted)
         {
-            var (product, currency) = result.Key;
+            var (product, currency) = (result.Key.ProductId, result.Key.Currency);
             var value = new BookingsPerMinute(result.WindowStart, product, currency, result.Revision, result.Value.Bookings, result.Value.RevenueMinor);
             var key = string.Create(CultureInfo.InvariantCulture, $"{product}|{currency}|{result.WindowStart.ToUnixTimeSeconds()}");
             producer!.Produce(outputTopic, new Message<string, byte[]>
@@ -110,25 +149,46 @@ public sealed partial class BookingsTopology(
         emitted.Clear();
     }
 
-    private void FlushAndCommit(IConsumer<string, byte[]> consumer)
+    /// <summary>Results first, then the state that reflects them, then the group offset: a crash between any two steps re-emits, never loses.</summary>
+    private void Checkpoint(IConsumer<string, byte[]> consumer)
     {
         ProduceEmitted();
-        producer!.Flush(TimeSpan.FromSeconds(30));
-        var offsets = partitions
-            .Where(p => p.Value.NextOffset >= 0)
-            .Select(p => new TopicPartitionOffset(p.Key, new Offset(p.Value.Windows.SafeOffset(p.Value.NextOffset)!.Value)))
-            .Where(tpo => tpo.Offset.Value > 0)
-            .ToList();
-        if (offsets.Count > 0)
+        var dirty = tasks.Where(t => t.Value.Dirty).ToList();
+        if (dirty.Count == 0)
         {
-            try
+            return;
+        }
+
+        producer!.Flush(TimeSpan.FromSeconds(30));
+        foreach (var (input, task) in dirty)
+        {
+            var checkpoint = new BookingsCheckpoint(BookingsCheckpoint.CurrentFormat, task.NextOffset, task.SourceOffsets, task.Windows.Snapshot());
+            checkpoints!.Write(task.Id, input, JsonSerializer.SerializeToUtf8Bytes(checkpoint, CheckpointJsonContext.Default.BookingsCheckpoint));
+        }
+
+        if (producer.Flush(TimeSpan.FromSeconds(30)) > 0)
+        {
+            LogCheckpointNotDelivered(logger);
+            return;
+        }
+
+        foreach (var (_, task) in dirty)
+        {
+            task.Dirty = false;
+        }
+
+        var offsets = dirty.Where(t => t.Value.NextOffset > 0).Select(t => new TopicPartitionOffset(t.Key, new Offset(t.Value.NextOffset))).ToList();
+        try
+        {
+            if (offsets.Count > 0)
             {
                 consumer.Commit(offsets);
             }
-            catch (KafkaException ex)
-            {
-                LogCommitFailed(logger, ex.Error.Reason);
-            }
+        }
+        catch (KafkaException ex)
+        {
+            // The checkpoint is what a restore reads; the group offset only matters when no checkpoint exists.
+            LogCommitFailed(logger, ex.Error.Reason);
         }
     }
 
@@ -139,15 +199,29 @@ public sealed partial class BookingsTopology(
         base.Dispose();
     }
 
-    private sealed class PartitionState(PartitionWindows<(string, string), BookingTotals> windows)
+    private sealed class BookingsTask(string id, PartitionWindows<BookingKey, BookingTotals> windows)
     {
-        public PartitionWindows<(string, string), BookingTotals> Windows { get; } = windows;
+        public string Id { get; } = id;
 
-        public long NextOffset { get; set; } = -1;
+        public PartitionWindows<BookingKey, BookingTotals> Windows { get; } = windows;
+
+        public Dictionary<int, long> SourceOffsets { get; } = [];
+
+        public long NextOffset { get; set; }
+
+        public long Duplicates { get; set; }
+
+        public bool Dirty { get; set; }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Assigned partitions {Partitions}")]
-    private static partial void LogAssigned(ILogger logger, string partitions);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Task {Task} starts without a checkpoint")]
+    private static partial void LogStartedFresh(ILogger logger, string task);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Task {Task} restored at offset {Offset} with {Open} open windows")]
+    private static partial void LogRestored(ILogger logger, string task, long offset, int open);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint not delivered in time; it will be written again")]
+    private static partial void LogCheckpointNotDelivered(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Committing offsets failed: {Reason}")]
     private static partial void LogCommitFailed(ILogger logger, string reason);

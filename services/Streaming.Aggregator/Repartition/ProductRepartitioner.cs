@@ -8,7 +8,8 @@ namespace Streaming.Aggregator.Repartition;
 /// <summary>
 /// events (keyed by user) → product-events (keyed by product), so that each product's events meet in one partition
 /// and per-product windows have a single owner. Unreadable records go to the dead-letter topic with the reason.
-/// Input offsets are committed only after the producer has delivered everything before them.
+/// Input offsets are committed only after the producer has delivered everything before them; after a crash, records
+/// since the last commit are sent again with their source position, and the windowing stage drops the repeats.
 /// </summary>
 public sealed partial class ProductRepartitioner(
     KafkaClients kafka,
@@ -48,6 +49,7 @@ public sealed partial class ProductRepartitioner(
                 Key = product,
                 Value = record.Message.Value,
                 Timestamp = new Timestamp(appEvent.OccurredAt),
+                Headers = new SourcePosition(record.Partition.Value, record.Offset.Value).ToHeaders(),
             });
         }
 

@@ -4,7 +4,7 @@ using Streaming.Events;
 namespace Streaming.ClickHouseSink.Bookings;
 
 /// <summary>A row of bookings_per_minute as JSONEachRow (window_start in Unix seconds).</summary>
-public sealed record BookingRow(long WindowStart, string ProductId, string Currency, int Revision, long Bookings, long RevenueMinor)
+public sealed record BookingRow(long WindowStart, string ProductId, string Currency, long Revision, long Bookings, long RevenueMinor)
 {
     public static BookingRow From(BookingsPerMinute result) => new(
         result.WindowStart.ToUnixTimeSeconds(), result.ProductId, result.Currency, result.Revision, result.Bookings, result.RevenueMinor);

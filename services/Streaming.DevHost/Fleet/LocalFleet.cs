@@ -114,6 +114,14 @@ public sealed class LocalFleet : IAsyncDisposable
         progress("all services healthy");
     }
 
+    /// <summary>Kills a service with SIGKILL mid-work and starts it again; returns once it is healthy.</summary>
+    public async Task CrashAndRestartAsync(string name, CancellationToken cancellationToken)
+    {
+        var index = services.FindIndex(s => s.Name == name);
+        services[index] = await services[index].CrashAndRestartAsync();
+        await services[index].WaitUntilHealthyAsync("/healthz", Settings.StartTimeout, cancellationToken);
+    }
+
     /// <summary>Stops the services first (they commit their work), then ClickHouse, then Kafka.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -9,13 +9,15 @@ namespace Streaming.DevHost.Fleet;
 public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly Process process;
+    private readonly Func<ServiceProcess> startAgain;
 
-    private ServiceProcess(string name, string url, string logFile, Process process)
+    private ServiceProcess(string name, string url, string logFile, Process process, Func<ServiceProcess> startAgain)
     {
         Name = name;
         Url = url;
         LogFile = logFile;
         this.process = process;
+        this.startAgain = startAgain;
     }
 
     public string Name { get; }
@@ -49,7 +51,16 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{name} did not start.");
-        return new ServiceProcess(name, url, logFile, process);
+        return new ServiceProcess(name, url, logFile, process, () => Start(name, dll, port, logFile, environment));
+    }
+
+    /// <summary>Kills the process without warning (SIGKILL), as a crash would, and starts it again with the same settings.</summary>
+    public async Task<ServiceProcess> CrashAndRestartAsync()
+    {
+        process.Kill();
+        await process.WaitForExitAsync();
+        process.Dispose();
+        return startAgain();
     }
 
     /// <summary>Waits until <paramref name="path"/> answers 200, or fails with the end of the service's log.</summary>

@@ -5,14 +5,14 @@ namespace Streaming.Gateway.Metrics;
 // Column aliases differ from the table's columns: ClickHouse resolves an alias that shadows a column inside aggregates.
 
 /// <summary>A row of bookings_per_minute at its latest revision (minute in Unix seconds).</summary>
-public sealed record BookingsRow(long Minute, string ProductId, string Currency, long LatestBookings, long LatestRevenueMinor, int LatestRevision);
+public sealed record BookingsRow(long Minute, string ProductId, string Currency, long LatestBookings, long LatestRevenueMinor, long LatestRevision);
 
 /// <summary>All products' bookings in one minute.</summary>
 public sealed record BookingsMinuteRow(long Minute, long TotalBookings, long Products);
 
 public sealed record BookingsResponse(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<BookingsItem> Rows);
 
-public sealed record BookingsItem(DateTimeOffset WindowStart, string ProductId, string Currency, long Bookings, long RevenueMinor, int Revision);
+public sealed record BookingsItem(DateTimeOffset WindowStart, string ProductId, string Currency, long Bookings, long RevenueMinor, long Revision);
 
 public sealed record BookingsPerMinuteResponse(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<BookingsMinuteItem> Minutes);
 

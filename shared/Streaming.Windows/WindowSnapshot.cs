@@ -1,0 +1,16 @@
+namespace Streaming.Windows;
+
+/// <summary>The state of one partition's windows, as stored in a checkpoint.</summary>
+public sealed record WindowSnapshot<TKey, TValue>(
+    DateTimeOffset Watermark,
+    IReadOnlyList<OpenWindowState<TKey, TValue>> Open,
+    IReadOnlyList<ClosedWindowState<TKey, TValue>> Closed,
+    long RecordsIn,
+    long Corrections,
+    long TooLate);
+
+/// <summary>A window still collecting records; <paramref name="LastOffset"/> is the last record it reflects.</summary>
+public sealed record OpenWindowState<TKey, TValue>(DateTimeOffset Start, TKey Key, TValue Value, long LastOffset);
+
+/// <summary>A closed window kept for corrections until the correction horizon passes.</summary>
+public sealed record ClosedWindowState<TKey, TValue>(DateTimeOffset Start, TKey Key, TValue Value, long Revision);
