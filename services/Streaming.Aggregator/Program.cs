@@ -7,4 +7,5 @@ builder.AddAggregator();
 
 var app = builder.Build();
 app.MapServiceDefaults();
+app.MapAggregatorEndpoints();
 app.Run();

@@ -5,6 +5,7 @@ public static class Topics
 {
     public const string Events = "events";
     public const string DeadLetter = "events.dead-letter";
+    public const string LateEvents = "events.late";
     public const string MetricsBookings = "metrics.bookings";
     public const string ProductEvents = "product-events";
     public const string ProfileChanges = "profile-changes";
@@ -15,6 +16,7 @@ public static class Topics
     {
         [Events] = 6,
         [DeadLetter] = 1,
+        [LateEvents] = 1,
         [MetricsBookings] = 3,
         [ProductEvents] = 6,
         [ProfileChanges] = 3,

@@ -48,8 +48,11 @@ public sealed class PartitionWindows<TKey, TValue>
         return new DateTimeOffset(ticks - ((ticks % sizeTicks) + sizeTicks) % sizeTicks, TimeSpan.Zero);
     }
 
-    /// <summary>Adds one record. Corrections of closed windows are appended to <paramref name="emitted"/> at once.</summary>
-    public void Add(TKey key, DateTimeOffset eventTime, long offset, Action<TValue> apply, List<WindowResult<TKey, TValue>> emitted)
+    /// <summary>
+    /// Adds one record. Corrections of closed windows are appended to <paramref name="emitted"/> at once.
+    /// A record too late even for a correction changes nothing; the caller must route it (e.g. to a late-events topic).
+    /// </summary>
+    public WindowAddOutcome Add(TKey key, DateTimeOffset eventTime, long offset, Action<TValue> apply, List<WindowResult<TKey, TValue>> emitted)
     {
         RecordsIn++;
         lastRecordAt = clock.GetUtcNow();
@@ -66,6 +69,8 @@ public sealed class PartitionWindows<TKey, TValue>
 
             apply(window.Value);
             window.LastOffset = offset;
+            AdvanceWatermark(eventTime);
+            return WindowAddOutcome.Added;
         }
         else if (end + options.CorrectionHorizon > Watermark)
         {
@@ -75,12 +80,16 @@ public sealed class PartitionWindows<TKey, TValue>
             closed[id] = corrected;
             Corrections++;
             emitted.Add(new WindowResult<TKey, TValue>(start, key, corrected.Revision, clone(corrected.Value)));
-        }
-        else
-        {
-            TooLate++;
+            AdvanceWatermark(eventTime);
+            return WindowAddOutcome.Corrected;
         }
 
+        TooLate++;
+        return WindowAddOutcome.TooLate;
+    }
+
+    private void AdvanceWatermark(DateTimeOffset eventTime)
+    {
         var candidate = eventTime - options.Grace;
         if (candidate > Watermark)
         {

@@ -3,7 +3,9 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Streaming.ClickHouse;
+using Streaming.DevHost.Fleet;
 using Streaming.Events;
+using Streaming.Kafka;
 
 namespace Streaming.IntegrationTests;
 
@@ -59,7 +61,7 @@ public sealed class BookingsEndToEndTests(FleetFixture fixture)
             if (i is 4 or 8)
             {
                 // SIGKILL while the previous batches are still being repartitioned and windowed.
-                await fixture.Fleet.CrashAndRestartAsync(DevHost.Fleet.LocalFleet.Aggregator, CancellationToken.None);
+                await fixture.Fleet.CrashAndRestartAsync(LocalFleet.Aggregator, CancellationToken.None);
             }
 
             using var response = await fixture.PostEventsAsync(batches[i]);
@@ -69,6 +71,36 @@ public sealed class BookingsEndToEndTests(FleetFixture fixture)
         var expected = GroundTruth(events);
         var actual = await WaitForExactTotalsAsync(fixture, expected, "crash-");
         Assert.Equal(expected.Count, actual.Count);
+    }
+
+    [Fact]
+    public async Task A_booking_older_than_the_correction_horizon_goes_to_the_late_topic_and_is_counted()
+    {
+        // Every task's watermark follows the wall clock once idle; three hours back is past the one-hour horizon.
+        var product = "late-" + Guid.NewGuid().ToString("N")[..8];
+        var late = new IncomingEvent("late-1", EventTypes.BookingConfirmed, "u-late", "s-late", product,
+            Iso(DateTimeOffset.UtcNow.AddHours(-3)), "web", "KR", "Seoul", 5000, "KRW");
+        using (var response = await fixture.PostEventsAsync([late]))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(fixture.ReadWholeTopic(Topics.LateEvents).Count(r => r.Message.Key == product)),
+            count => count >= 1,
+            TimeSpan.FromSeconds(30),
+            count => $"{count} late records for {product}");
+
+        using var http = new HttpClient();
+        await Eventually.HoldsAsync(
+            async () => JsonDocument.Parse(await http.GetStringAsync(fixture.Fleet.Service(LocalFleet.Aggregator).Url + "/v1/status"))
+                .RootElement.GetProperty("tasks").EnumerateArray().Sum(t => t.GetProperty("too_late").GetInt64()),
+            tooLate => tooLate >= 1,
+            TimeSpan.FromSeconds(10),
+            tooLate => $"too_late summed over tasks = {tooLate}");
+        var rows = await fixture.ClickHouse.ScalarAsync(
+            $"SELECT count() FROM {Sql.Identifier(FleetSchema.BookingsPerMinute)} WHERE product_id = {Sql.String(product)}");
+        Assert.Equal("0", rows);
     }
 
     /// <summary>Confirmed bookings and revenue per (minute, product, currency), computed from the input alone.</summary>

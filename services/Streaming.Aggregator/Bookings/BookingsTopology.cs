@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
+using Streaming.Aggregator.Status;
 using Streaming.Events;
 using Streaming.Kafka;
 using Streaming.Windows;
@@ -16,6 +17,7 @@ namespace Streaming.Aggregator.Bookings;
 public sealed partial class BookingsTopology(
     KafkaClients kafka,
     IOptions<AggregatorOptions> options,
+    TaskStatusBoard status,
     TimeProvider clock,
     ILogger<BookingsTopology> logger,
     IHostApplicationLifetime lifetime) : ConsumeLoopService(logger, lifetime)
@@ -24,6 +26,7 @@ public sealed partial class BookingsTopology(
     private readonly Dictionary<TopicPartition, BookingsTask> tasks = [];
     private readonly List<WindowResult<BookingKey, BookingTotals>> emitted = [];
     private readonly string outputTopic = kafka.Options.Name(Topics.MetricsBookings);
+    private readonly string lateTopic = kafka.Options.Name(Topics.LateEvents);
     private IProducer<string, byte[]>? producer;
     private CheckpointStore? checkpoints;
     private DateTimeOffset nextCheckpoint;
@@ -41,7 +44,10 @@ public sealed partial class BookingsTopology(
                 Checkpoint(consumer);
                 foreach (var tpo in revoked)
                 {
-                    tasks.Remove(tpo.TopicPartition);
+                    if (tasks.Remove(tpo.TopicPartition, out var task))
+                    {
+                        status.Remove(task.Id);
+                    }
                 }
             })
             .Build();
@@ -106,11 +112,21 @@ public sealed partial class BookingsTopology(
         }
 
         var amount = appEvent.Amount ?? 0;
-        task.Windows.Add(new BookingKey(appEvent.ProductId, appEvent.Currency ?? ""), appEvent.OccurredAt, record.Offset.Value, totals =>
+        var outcome = task.Windows.Add(new BookingKey(appEvent.ProductId, appEvent.Currency ?? ""), appEvent.OccurredAt, record.Offset.Value, totals =>
         {
             totals.Bookings++;
             totals.RevenueMinor += amount;
         }, emitted);
+        if (outcome == WindowAddOutcome.TooLate)
+        {
+            // Past the correction horizon: kept, counted and visible on the late topic, never silently dropped.
+            producer!.Produce(lateTopic, new Message<string, byte[]>
+            {
+                Key = record.Message.Key,
+                Value = record.Message.Value,
+                Headers = new Headers { { "late-for", System.Text.Encoding.UTF8.GetBytes(options.Value.GroupId) } },
+            });
+        }
     }
 
     protected override void Tick(IConsumer<string, byte[]> consumer)
@@ -127,6 +143,19 @@ public sealed partial class BookingsTopology(
         {
             Checkpoint(consumer);
             nextCheckpoint = clock.GetUtcNow() + options.Value.CheckpointInterval;
+            PublishStatus();
+        }
+    }
+
+    private void PublishStatus()
+    {
+        var now = clock.GetUtcNow();
+        foreach (var task in tasks.Values)
+        {
+            var w = task.Windows;
+            var watermark = w.Watermark == DateTimeOffset.MinValue ? (DateTimeOffset?)null : w.Watermark;
+            status.Publish(new WindowTaskStatus(
+                task.Id, w.RecordsIn, w.Corrections, w.TooLate, task.Duplicates, w.OpenWindowCount, watermark, (now - watermark)?.TotalSeconds));
         }
     }
 

@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Text.Json.Serialization;
+
+namespace Streaming.Aggregator.Status;
+
+/// <summary>One windowing task's counters, as last published by its consumer thread.</summary>
+public sealed record WindowTaskStatus(
+    string Task,
+    long RecordsIn,
+    long Corrections,
+    long TooLate,
+    long Duplicates,
+    int OpenWindows,
+    DateTimeOffset? Watermark,
+    double? WatermarkLagSeconds);
+
+public sealed record AggregatorStatus(IReadOnlyList<WindowTaskStatus> Tasks);
+
+/// <summary>
+/// Counters of every task on this instance: written by the consumer thread, read by GET /v1/status and by the
+/// "Streaming.Aggregator" meter (records in, corrections, sent to the late topic, duplicates dropped, watermark lag).
+/// </summary>
+public sealed class TaskStatusBoard : IDisposable
+{
+    public const string MeterName = "Streaming.Aggregator";
+    private readonly ConcurrentDictionary<string, WindowTaskStatus> tasks = new(StringComparer.Ordinal);
+    private readonly Meter meter = new(MeterName);
+
+    public TaskStatusBoard()
+    {
+        meter.CreateObservableCounter("windows.records_in", () => Measure(t => t.RecordsIn));
+        meter.CreateObservableCounter("windows.corrections", () => Measure(t => t.Corrections));
+        meter.CreateObservableCounter("windows.late_to_topic", () => Measure(t => t.TooLate));
+        meter.CreateObservableCounter("windows.duplicates_dropped", () => Measure(t => t.Duplicates));
+        meter.CreateObservableGauge("windows.watermark_lag", () => tasks.Values
+            .Where(t => t.WatermarkLagSeconds is not null)
+            .Select(t => new Measurement<double>(t.WatermarkLagSeconds!.Value, new KeyValuePair<string, object?>("task", t.Task))), unit: "s");
+    }
+
+    public void Publish(WindowTaskStatus status) => tasks[status.Task] = status;
+
+    public void Remove(string task) => tasks.TryRemove(task, out _);
+
+    public AggregatorStatus Snapshot() => new([.. tasks.Values.OrderBy(t => t.Task, StringComparer.Ordinal)]);
+
+    public void Dispose() => meter.Dispose();
+
+    private IEnumerable<Measurement<long>> Measure(Func<WindowTaskStatus, long> value) =>
+        tasks.Values.Select(t => new Measurement<long>(value(t), new KeyValuePair<string, object?>("task", t.Task)));
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(AggregatorStatus))]
+public sealed partial class StatusJsonContext : JsonSerializerContext;
