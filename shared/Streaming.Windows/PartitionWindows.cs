@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Streaming.Windows;
 
 /// <summary>
@@ -8,6 +10,10 @@ namespace Streaming.Windows;
 /// within the correction horizon emits the corrected value at once. Revisions come from input offsets
 /// (see <see cref="WindowResult{TKey, TValue}"/>), so results do not depend on when the wall clock closed a window.
 /// </summary>
+/// <remarks>
+/// Windows are kept in buckets by start time, so closing and forgetting touch whole buckets (one or two at a time)
+/// and the per-record path is two dictionary look-ups without allocation once a window exists.
+/// </remarks>
 public sealed class PartitionWindows<TKey, TValue>
     where TKey : notnull
 {
@@ -15,10 +21,14 @@ public sealed class PartitionWindows<TKey, TValue>
     private readonly Func<TValue> initial;
     private readonly Func<TValue, TValue> clone;
     private readonly TimeProvider clock;
-    private readonly Dictionary<(long Start, TKey Key), OpenWindow> open = [];
-    private readonly Dictionary<(long Start, TKey Key), ClosedWindow> closed = [];
+    private readonly Dictionary<long, Dictionary<TKey, OpenWindow>> open = [];
+    private readonly Dictionary<long, Dictionary<TKey, ClosedWindow>> closed = [];
     private readonly long sizeTicks;
+    private readonly long horizonTicks;
+    private long cachedStart = long.MinValue;
+    private Dictionary<TKey, OpenWindow>? cachedBucket;
     private DateTimeOffset lastRecordAt;
+    private bool recordsSinceAdvance;
 
     /// <param name="clone">Copies a value, so that emitted results do not change when the window is corrected.</param>
     public PartitionWindows(TumblingWindowOptions options, Func<TValue> initial, Func<TValue, TValue> clone, TimeProvider clock)
@@ -29,6 +39,7 @@ public sealed class PartitionWindows<TKey, TValue>
         this.clone = clone;
         this.clock = clock;
         sizeTicks = options.Size.Ticks;
+        horizonTicks = options.CorrectionHorizon.Ticks;
         lastRecordAt = clock.GetUtcNow();
     }
 
@@ -40,47 +51,56 @@ public sealed class PartitionWindows<TKey, TValue>
 
     public long TooLate { get; private set; }
 
-    public int OpenWindowCount => open.Count;
+    public int OpenWindowCount => open.Values.Sum(bucket => bucket.Count);
 
-    public DateTimeOffset WindowStartOf(DateTimeOffset eventTime)
-    {
-        var ticks = eventTime.UtcTicks;
-        return new DateTimeOffset(ticks - ((ticks % sizeTicks) + sizeTicks) % sizeTicks, TimeSpan.Zero);
-    }
+    public DateTimeOffset WindowStartOf(DateTimeOffset eventTime) => new(StartTicks(eventTime.UtcTicks), TimeSpan.Zero);
+
+    /// <summary>Adds one record; see the overload with a state argument.</summary>
+    public WindowAddOutcome Add(TKey key, DateTimeOffset eventTime, long offset, Action<TValue> apply, List<WindowResult<TKey, TValue>> emitted) =>
+        Add(key, eventTime, offset, apply, static (value, apply) => apply(value), emitted);
 
     /// <summary>
-    /// Adds one record. Corrections of closed windows are appended to <paramref name="emitted"/> at once.
-    /// A record too late even for a correction changes nothing; the caller must route it (e.g. to a late-events topic).
+    /// Adds one record: <paramref name="apply"/> folds <paramref name="arg"/> into the window's value (a static lambda
+    /// with the record as argument allocates nothing). Corrections of closed windows are appended to
+    /// <paramref name="emitted"/> at once. A record too late even for a correction changes nothing; the caller must
+    /// route it (e.g. to a late-events topic).
     /// </summary>
-    public WindowAddOutcome Add(TKey key, DateTimeOffset eventTime, long offset, Action<TValue> apply, List<WindowResult<TKey, TValue>> emitted)
+    public WindowAddOutcome Add<TArg>(TKey key, DateTimeOffset eventTime, long offset, TArg arg, Action<TValue, TArg> apply, List<WindowResult<TKey, TValue>> emitted)
     {
         RecordsIn++;
-        lastRecordAt = clock.GetUtcNow();
-        var start = WindowStartOf(eventTime);
-        var end = start + options.Size;
-        var id = (start.UtcTicks, key);
-        if (end > Watermark)
+        recordsSinceAdvance = true; // Stamped with the time in Advance: one clock read per tick, not per record.
+        var eventTicks = eventTime.UtcTicks;
+        var start = StartTicks(eventTicks);
+        var watermark = Watermark.UtcTicks;
+        if (start + sizeTicks > watermark)
         {
-            if (!open.TryGetValue(id, out var window))
+            var bucket = start == cachedStart ? cachedBucket! : OpenBucket(start);
+            ref var window = ref CollectionsMarshal.GetValueRefOrAddDefault(bucket, key, out var exists);
+            if (!exists)
             {
-                window = new OpenWindow(initial());
-                open[id] = window;
+                window.Value = initial();
             }
 
-            apply(window.Value);
+            apply(window.Value, arg);
             window.LastOffset = offset;
-            AdvanceWatermark(eventTime);
+            AdvanceWatermark(eventTicks);
             return WindowAddOutcome.Added;
         }
-        else if (end + options.CorrectionHorizon > Watermark)
+
+        if (start + sizeTicks + horizonTicks > watermark)
         {
-            var previous = closed.TryGetValue(id, out var found) ? found : new ClosedWindow(initial(), 0);
-            apply(previous.Value);
-            var corrected = new ClosedWindow(previous.Value, offset + 1);
-            closed[id] = corrected;
+            if (!closed.TryGetValue(start, out var closedBucket))
+            {
+                closedBucket = [];
+                closed[start] = closedBucket;
+            }
+
+            var value = closedBucket.TryGetValue(key, out var previous) ? previous.Value : initial();
+            apply(value, arg);
+            closedBucket[key] = new ClosedWindow(value, offset + 1);
             Corrections++;
-            emitted.Add(new WindowResult<TKey, TValue>(start, key, corrected.Revision, clone(corrected.Value)));
-            AdvanceWatermark(eventTime);
+            emitted.Add(new WindowResult<TKey, TValue>(new DateTimeOffset(start, TimeSpan.Zero), key, offset + 1, clone(value)));
+            AdvanceWatermark(eventTicks);
             return WindowAddOutcome.Corrected;
         }
 
@@ -88,47 +108,54 @@ public sealed class PartitionWindows<TKey, TValue>
         return WindowAddOutcome.TooLate;
     }
 
-    private void AdvanceWatermark(DateTimeOffset eventTime)
-    {
-        var candidate = eventTime - options.Grace;
-        if (candidate > Watermark)
-        {
-            Watermark = candidate;
-        }
-    }
-
     /// <summary>Moves the watermark with the wall clock when idle, then emits every window it has passed.</summary>
     public void Advance(List<WindowResult<TKey, TValue>> emitted)
     {
         var now = clock.GetUtcNow();
+        if (recordsSinceAdvance)
+        {
+            (lastRecordAt, recordsSinceAdvance) = (now, false);
+        }
+
         if (now - lastRecordAt >= options.IdleTimeout && now - options.Grace > Watermark)
         {
             Watermark = now - options.Grace;
         }
 
-        if (open.Count > 0)
+        var watermark = Watermark.UtcTicks;
+        foreach (var (start, bucket) in open)
         {
-            List<(long Start, TKey Key)>? done = null;
-            foreach (var (id, window) in open)
+            if (start + sizeTicks > watermark)
             {
-                if (new DateTimeOffset(id.Start, TimeSpan.Zero) + options.Size <= Watermark)
-                {
-                    (done ??= []).Add(id);
-                    var revision = window.LastOffset + 1;
-                    closed[id] = new ClosedWindow(window.Value, revision);
-                    emitted.Add(new WindowResult<TKey, TValue>(new DateTimeOffset(id.Start, TimeSpan.Zero), id.Key, revision, clone(window.Value)));
-                }
+                continue;
             }
 
-            done?.ForEach(id => open.Remove(id));
+            if (!closed.TryGetValue(start, out var closedBucket))
+            {
+                closedBucket = new Dictionary<TKey, ClosedWindow>(bucket.Count);
+                closed[start] = closedBucket;
+            }
+
+            var windowStart = new DateTimeOffset(start, TimeSpan.Zero);
+            foreach (var (key, window) in bucket)
+            {
+                var revision = window.LastOffset + 1;
+                closedBucket[key] = new ClosedWindow(window.Value, revision);
+                emitted.Add(new WindowResult<TKey, TValue>(windowStart, key, revision, clone(window.Value)));
+            }
+
+            open.Remove(start); // Removing while enumerating is allowed for Dictionary.
+            if (start == cachedStart)
+            {
+                (cachedStart, cachedBucket) = (long.MinValue, null);
+            }
         }
 
-        if (closed.Count > 0 && Watermark.UtcTicks > (options.CorrectionHorizon + options.Size).Ticks)
+        foreach (var start in closed.Keys)
         {
-            var forgetBefore = Watermark - options.CorrectionHorizon - options.Size;
-            foreach (var id in closed.Keys.Where(k => k.Start < forgetBefore.UtcTicks).ToList())
+            if (start + sizeTicks + horizonTicks <= watermark)
             {
-                closed.Remove(id);
+                closed.Remove(start);
             }
         }
     }
@@ -136,8 +163,10 @@ public sealed class PartitionWindows<TKey, TValue>
     /// <summary>A copy of the state, for a checkpoint.</summary>
     public WindowSnapshot<TKey, TValue> Snapshot() => new(
         Watermark,
-        [.. open.Select(w => new OpenWindowState<TKey, TValue>(new DateTimeOffset(w.Key.Start, TimeSpan.Zero), w.Key.Key, clone(w.Value.Value), w.Value.LastOffset))],
-        [.. closed.Select(w => new ClosedWindowState<TKey, TValue>(new DateTimeOffset(w.Key.Start, TimeSpan.Zero), w.Key.Key, clone(w.Value.Value), w.Value.Revision))],
+        [.. open.SelectMany(b => b.Value.Select(w => new OpenWindowState<TKey, TValue>(
+            new DateTimeOffset(b.Key, TimeSpan.Zero), w.Key, clone(w.Value.Value), w.Value.LastOffset)))],
+        [.. closed.SelectMany(b => b.Value.Select(w => new ClosedWindowState<TKey, TValue>(
+            new DateTimeOffset(b.Key, TimeSpan.Zero), w.Key, clone(w.Value.Value), w.Value.Revision)))],
         RecordsIn,
         Corrections,
         TooLate);
@@ -147,14 +176,21 @@ public sealed class PartitionWindows<TKey, TValue>
     {
         open.Clear();
         closed.Clear();
+        (cachedStart, cachedBucket) = (long.MinValue, null);
         foreach (var w in snapshot.Open)
         {
-            open[(w.Start.UtcTicks, w.Key)] = new OpenWindow(clone(w.Value)) { LastOffset = w.LastOffset };
+            OpenBucket(w.Start.UtcTicks)[w.Key] = new OpenWindow { Value = clone(w.Value), LastOffset = w.LastOffset };
         }
 
         foreach (var w in snapshot.Closed)
         {
-            closed[(w.Start.UtcTicks, w.Key)] = new ClosedWindow(clone(w.Value), w.Revision);
+            if (!closed.TryGetValue(w.Start.UtcTicks, out var bucket))
+            {
+                bucket = [];
+                closed[w.Start.UtcTicks] = bucket;
+            }
+
+            bucket[w.Key] = new ClosedWindow(clone(w.Value), w.Revision);
         }
 
         Watermark = snapshot.Watermark;
@@ -164,11 +200,34 @@ public sealed class PartitionWindows<TKey, TValue>
         lastRecordAt = clock.GetUtcNow();
     }
 
-    private sealed class OpenWindow(TValue value)
-    {
-        public TValue Value { get; } = value;
+    private long StartTicks(long ticks) => ticks - (((ticks % sizeTicks) + sizeTicks) % sizeTicks);
 
-        public long LastOffset { get; set; }
+    private Dictionary<TKey, OpenWindow> OpenBucket(long start)
+    {
+        if (!open.TryGetValue(start, out var bucket))
+        {
+            bucket = [];
+            open[start] = bucket;
+        }
+
+        (cachedStart, cachedBucket) = (start, bucket);
+        return bucket;
+    }
+
+    private void AdvanceWatermark(long eventTicks)
+    {
+        var candidate = eventTicks - options.Grace.Ticks;
+        if (candidate > Watermark.UtcTicks)
+        {
+            Watermark = new DateTimeOffset(candidate, TimeSpan.Zero);
+        }
+    }
+
+    /// <summary>A struct stored in the dictionary and updated in place: one indirection less per record.</summary>
+    private struct OpenWindow
+    {
+        public TValue Value;
+        public long LastOffset;
     }
 
     private sealed record ClosedWindow(TValue Value, long Revision);

@@ -111,8 +111,8 @@ public sealed partial class BookingsTopology(
             return;
         }
 
-        var amount = appEvent.Amount ?? 0;
-        var outcome = task.Windows.Add(new BookingKey(appEvent.ProductId, appEvent.Currency ?? ""), appEvent.OccurredAt, record.Offset.Value, totals =>
+        var key = new BookingKey(appEvent.ProductId, appEvent.Currency ?? "");
+        var outcome = task.Windows.Add(key, appEvent.OccurredAt, record.Offset.Value, appEvent.Amount ?? 0, static (totals, amount) =>
         {
             totals.Bookings++;
             totals.RevenueMinor += amount;

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Streaming.Benchmarks.WindowEngineBenchmarks).Assembly).Run(args);
