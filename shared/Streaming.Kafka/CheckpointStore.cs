@@ -7,14 +7,14 @@ namespace Streaming.Kafka;
 /// from the task's input partition. The latest record for a task wins. On a real cluster the topic is compacted,
 /// so a restore reads little; the local mock cluster does not compact, so it reads the whole partition.
 /// </summary>
-public sealed class CheckpointStore(KafkaClients kafka, IProducer<string, byte[]> producer)
+public sealed class CheckpointStore(KafkaClients kafka, IProducer<string, byte[]> producer, DeliveryTracker deliveries)
 {
     private readonly string topic = kafka.Options.Name(Topics.Checkpoints);
 
     public static string TaskId(string group, TopicPartition input) => $"{group}/{input.Topic}/{input.Partition.Value}";
 
     public void Write(string task, TopicPartition input, byte[] state) =>
-        producer.Produce(new TopicPartition(topic, PartitionFor(input)), new Message<string, byte[]> { Key = task, Value = state });
+        producer.ProduceWithBackpressure(new TopicPartition(topic, PartitionFor(input)), new Message<string, byte[]> { Key = task, Value = state }, deliveries.Handler);
 
     /// <summary>The latest checkpoint of <paramref name="task"/>, or null when it has none.</summary>
     public byte[]? ReadLatest(string task, TopicPartition input, TimeSpan timeout)

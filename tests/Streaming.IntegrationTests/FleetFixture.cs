@@ -59,37 +59,7 @@ public sealed class FleetFixture : IAsyncLifetime
     public Task<HttpResponseMessage> PostEventsAsync(IEnumerable<IncomingEvent> events) =>
         Ingest.PostAsJsonAsync("/v1/events", events.ToList(), EventJsonContext.Default.ListIncomingEvent);
 
-    /// <summary>Every record on a topic, read from the beginning up to the end the broker reports now.</summary>
-    public List<ConsumeResult<string, byte[]>> ReadWholeTopic(string topic)
-    {
-        KafkaNative.EnsureLoaded();
-        var config = new ConsumerConfig
-        {
-            BootstrapServers = Fleet.KafkaBootstrap,
-            GroupId = "it-reader-" + Guid.NewGuid().ToString("N"),
-            EnableAutoCommit = false,
-        };
-        using var consumer = new ConsumerBuilder<string, byte[]>(config).Build();
-        var partitions = Enumerable.Range(0, Topics.DefaultPartitions[topic]).Select(p => new TopicPartition(topic, p)).ToList();
-        var ends = partitions.ToDictionary(tp => tp.Partition.Value, tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value);
-        consumer.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
-        var records = new List<ConsumeResult<string, byte[]>>();
-        var remaining = ends.Values.Sum();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (remaining > 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Reading {topic}: {remaining} records not reached in 30 s.");
-            var record = consumer.Consume(TimeSpan.FromMilliseconds(500));
-            if (record is not null && record.Offset.Value < ends[record.Partition.Value])
-            {
-                records.Add(record);
-                remaining--;
-            }
-        }
-
-        consumer.Close();
-        return records;
-    }
+    public List<ConsumeResult<string, byte[]>> ReadWholeTopic(string topic) => TopicReader.ReadAll(Fleet.KafkaBootstrap, topic);
 
     public async Task DisposeAsync()
     {

@@ -27,6 +27,7 @@ public sealed partial class BookingsTopology(
     private readonly List<WindowResult<BookingKey, BookingTotals>> emitted = [];
     private readonly string outputTopic = kafka.Options.Name(Topics.MetricsBookings);
     private readonly string lateTopic = kafka.Options.Name(Topics.LateEvents);
+    private readonly DeliveryTracker deliveries = new();
     private IProducer<string, byte[]>? producer;
     private CheckpointStore? checkpoints;
     private DateTimeOffset nextCheckpoint;
@@ -36,7 +37,7 @@ public sealed partial class BookingsTopology(
     protected override IConsumer<string, byte[]> CreateConsumer()
     {
         producer = kafka.CreateProducer("aggregator-bookings");
-        checkpoints = new CheckpointStore(kafka, producer);
+        checkpoints = new CheckpointStore(kafka, producer, deliveries);
         return kafka.CreateConsumerBuilder(options.Value.GroupId, "aggregator-bookings")
             .SetPartitionsAssignedHandler((_, assigned) => assigned.Select(Restore).ToList())
             .SetPartitionsRevokedHandler((consumer, revoked) =>
@@ -120,12 +121,12 @@ public sealed partial class BookingsTopology(
         if (outcome == WindowAddOutcome.TooLate)
         {
             // Past the correction horizon: kept, counted and visible on the late topic, never silently dropped.
-            producer!.Produce(lateTopic, new Message<string, byte[]>
+            producer!.ProduceWithBackpressure(lateTopic, new Message<string, byte[]>
             {
                 Key = record.Message.Key,
                 Value = record.Message.Value,
                 Headers = new Headers { { "late-for", System.Text.Encoding.UTF8.GetBytes(options.Value.GroupId) } },
-            });
+            }, deliveries.Handler);
         }
     }
 
@@ -168,11 +169,11 @@ public sealed partial class BookingsTopology(
             var (product, currency) = (result.Key.ProductId, result.Key.Currency);
             var value = new BookingsPerMinute(result.WindowStart, product, currency, result.Revision, result.Value.Bookings, result.Value.RevenueMinor);
             var key = string.Create(CultureInfo.InvariantCulture, $"{product}|{currency}|{result.WindowStart.ToUnixTimeSeconds()}");
-            producer!.Produce(outputTopic, new Message<string, byte[]>
+            producer!.ProduceWithBackpressure(outputTopic, new Message<string, byte[]>
             {
                 Key = key,
                 Value = JsonSerializer.SerializeToUtf8Bytes(value, EventJsonContext.Default.BookingsPerMinute),
-            });
+            }, deliveries.Handler);
         }
 
         emitted.Clear();
@@ -188,18 +189,15 @@ public sealed partial class BookingsTopology(
             return;
         }
 
-        producer!.Flush(TimeSpan.FromSeconds(30));
+        // Results must be delivered before the state that reflects them is saved.
+        deliveries.ThrowIfFailed(producer!, TimeSpan.FromSeconds(60));
         foreach (var (input, task) in dirty)
         {
             var checkpoint = new BookingsCheckpoint(BookingsCheckpoint.CurrentFormat, task.NextOffset, task.SourceOffsets, task.Windows.Snapshot());
             checkpoints!.Write(task.Id, input, JsonSerializer.SerializeToUtf8Bytes(checkpoint, CheckpointJsonContext.Default.BookingsCheckpoint));
         }
 
-        if (producer.Flush(TimeSpan.FromSeconds(30)) > 0)
-        {
-            LogCheckpointNotDelivered(logger);
-            return;
-        }
+        deliveries.ThrowIfFailed(producer!, TimeSpan.FromSeconds(60));
 
         foreach (var (_, task) in dirty)
         {
@@ -248,9 +246,6 @@ public sealed partial class BookingsTopology(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Task {Task} restored at offset {Offset} with {Open} open windows")]
     private static partial void LogRestored(ILogger logger, string task, long offset, int open);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint not delivered in time; it will be written again")]
-    private static partial void LogCheckpointNotDelivered(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Committing offsets failed: {Reason}")]
     private static partial void LogCommitFailed(ILogger logger, string reason);

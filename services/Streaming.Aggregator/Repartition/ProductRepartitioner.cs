@@ -19,17 +19,20 @@ public sealed partial class ProductRepartitioner(
     IHostApplicationLifetime lifetime) : ConsumeLoopService(logger, lifetime)
 {
     private readonly string outputTopic = kafka.Options.Name(Topics.ProductEvents);
+    private readonly DeliveryTracker deliveries = new();
     private IProducer<string, byte[]>? producer;
     private DeadLetterWriter? deadLetters;
     private DateTimeOffset nextCommit;
     private bool uncommitted;
+    private long handled;
+    private long produced;
 
     protected override IReadOnlyCollection<string> InputTopics => [kafka.Options.Name(Topics.Events)];
 
     protected override IConsumer<string, byte[]> CreateConsumer()
     {
         producer = kafka.CreateProducer("aggregator-repartition");
-        deadLetters = new DeadLetterWriter(producer, kafka.Options, "aggregator-repartition", clock);
+        deadLetters = new DeadLetterWriter(producer, kafka.Options, "aggregator-repartition", clock, deliveries);
         return kafka.CreateConsumerBuilder(options.Value.GroupId + "-repartition", "aggregator-repartition")
             .SetPartitionsRevokedHandler((consumer, _) => FlushAndCommit(consumer))
             .Build();
@@ -37,6 +40,7 @@ public sealed partial class ProductRepartitioner(
 
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {
+        handled++;
         if (!RecordJson.TryRead(record.Message.Value, EventJsonContext.Default.AppEvent, out var appEvent, out var reason))
         {
             deadLetters!.Write(record, reason);
@@ -44,13 +48,14 @@ public sealed partial class ProductRepartitioner(
         }
         else if (appEvent.ProductId is { } product)
         {
-            producer!.Produce(outputTopic, new Message<string, byte[]>
+            produced++;
+            producer!.ProduceWithBackpressure(outputTopic, new Message<string, byte[]>
             {
                 Key = product,
                 Value = record.Message.Value,
                 Timestamp = new Timestamp(appEvent.OccurredAt),
                 Headers = new SourcePosition(record.Partition.Value, record.Offset.Value).ToHeaders(),
-            });
+            }, deliveries.Handler);
         }
 
         consumer.StoreOffset(record);
@@ -75,11 +80,12 @@ public sealed partial class ProductRepartitioner(
             return;
         }
 
-        producer!.Flush(TimeSpan.FromSeconds(30));
+        deliveries.ThrowIfFailed(producer!, TimeSpan.FromSeconds(60));
         try
         {
             consumer.Commit();
             uncommitted = false;
+            LogProgress(logger, handled, produced);
         }
         catch (KafkaException ex)
         {
@@ -93,6 +99,9 @@ public sealed partial class ProductRepartitioner(
         producer?.Dispose();
         base.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Repartitioned: {Handled} records read, {Produced} written")]
+    private static partial void LogProgress(ILogger logger, long handled, long produced);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Committing offsets failed: {Reason}")]
     private static partial void LogCommitFailed(ILogger logger, string reason);

@@ -23,6 +23,7 @@ public sealed partial class BookingsSink(
 {
     private readonly List<BookingRow> batch = [];
     private readonly Dictionary<TopicPartition, long> nextOffsets = [];
+    private readonly DeliveryTracker deliveries = new();
     private IProducer<string, byte[]>? producer;
     private DeadLetterWriter? deadLetters;
     private DateTimeOffset batchStartedAt;
@@ -35,7 +36,7 @@ public sealed partial class BookingsSink(
     {
         schema.Migrated.Wait();
         producer = kafka.CreateProducer("clickhouse-sink");
-        deadLetters = new DeadLetterWriter(producer, kafka.Options, "clickhouse-sink", clock);
+        deadLetters = new DeadLetterWriter(producer, kafka.Options, "clickhouse-sink", clock, deliveries);
         return kafka.CreateConsumerBuilder(options.Value.GroupId, "clickhouse-sink")
             .SetPartitionsRevokedHandler((consumer, _) =>
             {
@@ -56,7 +57,7 @@ public sealed partial class BookingsSink(
         {
             // Delivered before the offset is committed with the next batch.
             deadLetters!.Write(record, reason);
-            producer!.Flush(TimeSpan.FromSeconds(30));
+            deliveries.ThrowIfFailed(producer!, TimeSpan.FromSeconds(60));
             LogBadRecord(logger, record.Partition.Value, record.Offset.Value, reason);
             return;
         }

@@ -1,0 +1,39 @@
+using Confluent.Kafka;
+using Streaming.Kafka;
+
+namespace Streaming.IntegrationTests;
+
+/// <summary>Reads every record of a topic, from the beginning up to the end the broker reports now.</summary>
+public static class TopicReader
+{
+    public static List<ConsumeResult<string, byte[]>> ReadAll(string bootstrap, string topic)
+    {
+        KafkaNative.EnsureLoaded();
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = "it-reader-" + Guid.NewGuid().ToString("N"),
+            EnableAutoCommit = false,
+        };
+        using var consumer = new ConsumerBuilder<string, byte[]>(config).Build();
+        var partitions = Enumerable.Range(0, Topics.DefaultPartitions[topic]).Select(p => new TopicPartition(topic, p)).ToList();
+        var ends = partitions.ToDictionary(tp => tp.Partition.Value, tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value);
+        consumer.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
+        var records = new List<ConsumeResult<string, byte[]>>();
+        var remaining = ends.Values.Sum();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (remaining > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Reading {topic}: {remaining} records not reached in 60 s.");
+            var record = consumer.Consume(TimeSpan.FromMilliseconds(500));
+            if (record is not null && record.Offset.Value < ends[record.Partition.Value])
+            {
+                records.Add(record);
+                remaining--;
+            }
+        }
+
+        consumer.Close();
+        return records;
+    }
+}
