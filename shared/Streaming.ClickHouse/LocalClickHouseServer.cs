@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security;
 
 namespace Streaming.ClickHouse;
@@ -57,9 +55,9 @@ public sealed class LocalClickHouseServer : IAsyncDisposable
         folder = Path.GetFullPath(folder ?? Path.Combine(Path.GetTempPath(), "streaming-clickhouse-" + Guid.NewGuid().ToString("N")[..12]));
         Directory.CreateDirectory(folder);
         StopStale(folder);
-        httpPort = httpPort == 0 ? FreePort() : EnsureFree(httpPort, "ClickHouse HTTP");
-        tcpPort = tcpPort == 0 ? FreePort() : EnsureFree(tcpPort, "ClickHouse native");
-        var interserverPort = FreePort();
+        httpPort = LoopbackPorts.FreeOr(httpPort, "ClickHouse HTTP");
+        tcpPort = LoopbackPorts.FreeOr(tcpPort, "ClickHouse native");
+        var interserverPort = LoopbackPorts.Free();
         var configPath = WriteConfig(folder, httpPort, tcpPort, interserverPort);
 
         var start = new ProcessStartInfo(serverBinary)
@@ -224,27 +222,5 @@ public sealed class LocalClickHouseServer : IAsyncDisposable
         File.WriteAllText(path, config);
         File.WriteAllText(Path.Combine(folder, "users.xml"), users);
         return path;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static int EnsureFree(int port, string what)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return port;
-        }
-        catch (SocketException)
-        {
-            throw new InvalidOperationException(
-                $"Port {port} for {what} is in use. Stop whatever holds it (ss -ltnp 'sport = :{port}') or choose another port.");
-        }
     }
 }

@@ -1,8 +1,7 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Confluent.Kafka;
+using Streaming.ClickHouse;
 using Streaming.DevHost.Fleet;
 using Streaming.Events;
 using Streaming.Kafka;
@@ -58,7 +57,7 @@ public sealed class AggregatorCrashTests(ITestOutputHelper output)
         };
         var started = 0;
         ServiceProcess StartInstance() => ServiceProcess.Start(
-            LocalFleet.Aggregator, ServiceLayout.ServiceDll(LocalFleet.Aggregator), FreePort(),
+            LocalFleet.Aggregator, ServiceLayout.ServiceDll(LocalFleet.Aggregator), LoopbackPorts.Free(),
             Path.Combine(logs, $"aggregator-{++started}.log"), environment);
 
         var stream = Generate(events, minutes, random);
@@ -243,11 +242,4 @@ public sealed class AggregatorCrashTests(ITestOutputHelper output)
     }
 
     private static DateTimeOffset Minute(DateTimeOffset t) => new(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerMinute, TimeSpan.Zero);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Streaming.ClickHouse;
 using Streaming.Kafka;
 
@@ -73,12 +71,12 @@ public sealed class LocalFleet : IAsyncDisposable
     {
         var ports = new Dictionary<string, int>
         {
-            [Gateway] = Port(Settings.GatewayPort, "gateway"),
-            [Ingest] = Port(Settings.IngestPort, "ingest"),
-            [Aggregator] = FreePort(),
-            [Profiles] = FreePort(),
-            [ClickHouseSink] = FreePort(),
-            [PushTrigger] = FreePort(),
+            [Gateway] = LoopbackPorts.FreeOr(Settings.GatewayPort, "the gateway"),
+            [Ingest] = LoopbackPorts.FreeOr(Settings.IngestPort, "the ingest"),
+            [Aggregator] = LoopbackPorts.Free(),
+            [Profiles] = LoopbackPorts.Free(),
+            [ClickHouseSink] = LoopbackPorts.Free(),
+            [PushTrigger] = LoopbackPorts.Free(),
         };
 
         progress($"starting local Kafka ({Settings.KafkaBrokers} brokers)");
@@ -139,32 +137,5 @@ public sealed class LocalFleet : IAsyncDisposable
         {
             Directory.Delete(stateFolder, recursive: true);
         }
-    }
-
-    private static int Port(int wanted, string what)
-    {
-        if (wanted == 0)
-        {
-            return FreePort();
-        }
-
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, wanted);
-            listener.Start();
-            return wanted;
-        }
-        catch (SocketException)
-        {
-            throw new InvalidOperationException(
-                $"Port {wanted} for the {what} is in use. Stop whatever holds it (ss -ltnp 'sport = :{wanted}') or pass another port.");
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
