@@ -17,7 +17,7 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
             ClientId = clientId,
             Acks = Acks.All,
             // Keeps each partition's records in send order through retries (downstream dedupe relies on it).
-            EnableIdempotence = false,
+            EnableIdempotence = true,
             LingerMs = 5,
             CompressionType = CompressionType.None,
             MessageTimeoutMs = 30000,
