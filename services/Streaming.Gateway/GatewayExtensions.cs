@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
 using Streaming.ClickHouse;
 using Streaming.Gateway.Dashboard;
 using Streaming.Gateway.Metrics;
@@ -24,7 +25,7 @@ public static class GatewayExtensions
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.AddPolicy(PublicPolicy, http =>
             {
-                var perMinute = builder.Configuration.GetValue(GatewayOptions.Section + ":RequestsPerMinute", 600);
+                var perMinute = http.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value.RequestsPerMinute;
                 return RateLimitPartition.GetFixedWindowLimiter(
                     http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
