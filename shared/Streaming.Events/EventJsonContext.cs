@@ -9,5 +9,7 @@ namespace Streaming.Events;
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(AppEvent))]
 [JsonSerializable(typeof(List<IncomingEvent>))]
+[JsonSerializable(typeof(ConcurrentUsersPerMinute))]
 [JsonSerializable(typeof(BookingsPerMinute))]
+[JsonSerializable(typeof(ProductPopularityPerMinute))]
 public sealed partial class EventJsonContext : JsonSerializerContext;

@@ -15,9 +15,10 @@ public sealed record IncomingEvent(
     string? Country,
     string? City,
     long? Amount,
-    string? Currency)
+    string? Currency,
+    string? Category = null)
 {
     /// <summary>The canonical event; call only after <see cref="IncomingEventValidator"/> passed.</summary>
     public AppEvent ToAppEvent(DateTimeOffset receivedAt) => new(
-        EventId!, Type!, UserId!, SessionId!, ProductId, EventTime.Parse(OccurredAt!), Platform!, Country!, City, Amount, Currency, receivedAt);
+        EventId!, Type!, UserId!, SessionId!, ProductId, EventTime.Parse(OccurredAt!), Platform!, Country!, City, Amount, Currency, receivedAt, Category);
 }

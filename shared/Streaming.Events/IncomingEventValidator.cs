@@ -39,6 +39,7 @@ public sealed class IncomingEventValidator : AbstractValidator<IncomingEvent>
         RuleFor(e => e.Country).NotEmpty()
             .Matches("^[A-Z]{2}$").WithMessage("country must be an ISO 3166-1 alpha-2 code in capitals, e.g. KR");
         RuleFor(e => e.City).MaximumLength(IngestLimits.MaxTextLength);
+        RuleFor(e => e.Category).MaximumLength(IngestLimits.MaxTextLength);
         // Separate rules: a When() in a chain would also guard the validators before it.
         RuleFor(e => e.Amount).NotNull().When(e => e.Type is not null && EventTypes.WithAmount.Contains(e.Type))
             .WithMessage(e => $"amount (minor units) is required for {e.Type} events");

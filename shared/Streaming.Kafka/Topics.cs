@@ -6,7 +6,9 @@ public static class Topics
     public const string Events = "events";
     public const string DeadLetter = "events.dead-letter";
     public const string LateEvents = "events.late";
+    public const string MetricsConcurrentUsers = "metrics.concurrent-users";
     public const string MetricsBookings = "metrics.bookings";
+    public const string MetricsPopularity = "metrics.popularity";
     public const string ProductEvents = "product-events";
     public const string ProfileChanges = "profile-changes";
     public const string PushCommands = "push-commands";
@@ -17,7 +19,9 @@ public static class Topics
         [Events] = 6,
         [DeadLetter] = 1,
         [LateEvents] = 1,
+        [MetricsConcurrentUsers] = 3,
         [MetricsBookings] = 3,
+        [MetricsPopularity] = 3,
         [ProductEvents] = 6,
         [ProfileChanges] = 3,
         [PushCommands] = 1,

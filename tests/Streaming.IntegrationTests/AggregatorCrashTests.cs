@@ -207,9 +207,9 @@ public sealed class AggregatorCrashTests(ITestOutputHelper output)
         Dictionary<(DateTimeOffset, string, string), (long Bookings, long Revenue)> truth, List<ConsumeResult<string, byte[]>> records)
     {
         var results = records.Select(r => JsonSerializer.Deserialize(r.Message.Value, EventJsonContext.Default.BookingsPerMinute)!).ToList();
-        var conflicting = results.GroupBy(r => (r.WindowStart, r.ProductId, r.Currency, r.Revision))
+        var conflicting = results.GroupBy(r => (r.WindowStart, r.DimensionValue, r.Currency, r.Revision))
             .Count(g => g.Select(r => (r.Bookings, r.RevenueMinor)).Distinct().Count() > 1);
-        var latest = results.GroupBy(r => (r.WindowStart, r.ProductId, r.Currency))
+        var latest = results.GroupBy(r => (r.WindowStart, r.DimensionValue, r.Currency))
             .ToDictionary(g => g.Key, g => g.MaxBy(r => r.Revision)!);
         var missing = truth.Keys.Count(k => !latest.ContainsKey(k));
         var wrong = truth.Count(t => latest.TryGetValue(t.Key, out var r) && (r.Bookings, r.RevenueMinor) != t.Value);

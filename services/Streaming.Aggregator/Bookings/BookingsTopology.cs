@@ -167,7 +167,7 @@ public sealed partial class BookingsTopology(
         foreach (var result in emitted)
         {
             var (product, currency) = (result.Key.ProductId, result.Key.Currency);
-            var value = new BookingsPerMinute(result.WindowStart, product, currency, result.Revision, result.Value.Bookings, result.Value.RevenueMinor);
+            var value = new BookingsPerMinute(result.WindowStart, ResultDimensions.Product, product, currency, 0, result.Revision, false, result.Value.Bookings, 0, result.Value.RevenueMinor, 0);
             var key = string.Create(CultureInfo.InvariantCulture, $"{product}|{currency}|{result.WindowStart.ToUnixTimeSeconds()}");
             producer!.ProduceWithBackpressure(outputTopic, new Message<string, byte[]>
             {

@@ -7,7 +7,7 @@ namespace Streaming.ClickHouseSink.Bookings;
 public sealed record BookingRow(long WindowStart, string ProductId, string Currency, long Revision, long Bookings, long RevenueMinor)
 {
     public static BookingRow From(BookingsPerMinute result) => new(
-        result.WindowStart.ToUnixTimeSeconds(), result.ProductId, result.Currency, result.Revision, result.Bookings, result.RevenueMinor);
+        result.WindowStart.ToUnixTimeSeconds(), result.DimensionValue, result.Currency, result.Revision, result.Bookings, result.RevenueMinor);
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]

@@ -69,7 +69,7 @@ public sealed class TrafficGenerator(Catalog catalog, int seed)
     {
         var id = "sim-" + seed.ToString(CultureInfo.InvariantCulture) + "-" + (++sequence).ToString(CultureInfo.InvariantCulture);
         var money = type is EventTypes.BookingConfirmed or EventTypes.BookingCancelled;
-        return new IncomingEvent(id, type, user.Id, session, product?.Id, at, user.Platform, user.Country, user.City,
-            money ? product!.PriceMinor : null, money ? product!.Currency : null);
+        return new IncomingEvent(id, type, user.Id, session, product?.Id, at, user.Platform, user.Country, product?.City ?? user.City,
+            money ? product!.PriceMinor : null, money ? product!.Currency : null, product?.Category);
     }
 }
