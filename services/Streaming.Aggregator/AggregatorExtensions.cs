@@ -1,8 +1,11 @@
+using Microsoft.Extensions.Options;
 using Streaming.Aggregator.Bookings;
-using Streaming.Aggregator.Repartition;
-using Streaming.Aggregator.Status;
+using Streaming.Aggregator.ConcurrentUsers;
+using Streaming.Aggregator.Popularity;
 using Streaming.Kafka;
 using Streaming.ServiceDefaults;
+using Streaming.Topology.Kafka;
+using Streaming.Topology.Status;
 
 namespace Streaming.Aggregator;
 
@@ -12,10 +15,11 @@ public static class AggregatorExtensions
     {
         builder.Services.AddValidatedOptions<KafkaOptions>(KafkaOptions.Section);
         builder.Services.AddValidatedOptions<AggregatorOptions>(AggregatorOptions.Section);
+        builder.Services.AddValidatedOptions<TopologyRuntimeOptions>(AggregatorOptions.Section);
         builder.Services.AddSingleton<KafkaClients>();
-        builder.Services.AddSingleton<TaskStatusBoard>();
-        builder.Services.AddHostedService<ProductRepartitioner>();
-        builder.Services.AddHostedService<BookingsTopology>();
+        builder.Services.AddWindowedTopology(sp => ConcurrentUsersTopology.Define(Options(sp)));
+        builder.Services.AddWindowedTopology(sp => BookingsTopology.Define(Options(sp)));
+        builder.Services.AddWindowedTopology(sp => PopularityTopology.Define(Options(sp)));
         return builder;
     }
 
@@ -25,4 +29,6 @@ public static class AggregatorExtensions
         app.MapGet("/v1/status", (TaskStatusBoard board) => Results.Json(board.Snapshot(), StatusJsonContext.Default.AggregatorStatus));
         return app;
     }
+
+    private static AggregatorOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<AggregatorOptions>>().Value;
 }

@@ -3,13 +3,15 @@ using Streaming.Windows;
 
 namespace Streaming.Aggregator;
 
-/// <summary>Section "Aggregator".</summary>
-public sealed class AggregatorOptions
+/// <summary>Section "Aggregator" (the runtime's checkpoint and commit intervals are bound from it too).</summary>
+public sealed class AggregatorOptions : IValidatableObject
 {
     public const string Section = "Aggregator";
 
+    /// <summary>Prefixes every topology's consumer groups and checkpoints; a new prefix starts from scratch.</summary>
     [Required]
-    public string GroupId { get; set; } = "aggregator-bookings";
+    [RegularExpression("^[a-z0-9][a-z0-9.-]{0,40}$")]
+    public string GroupPrefix { get; set; } = "aggregator";
 
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan Grace { get; set; } = TimeSpan.FromSeconds(5);
@@ -17,16 +19,22 @@ public sealed class AggregatorOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00")]
     public TimeSpan CorrectionHorizon { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>How often windowing tasks write a checkpoint (their state and input offset) after flushing results.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
-    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Emit open windows that changed this often, marked provisional; zero turns it off.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan ProvisionalInterval { get; set; } = TimeSpan.Zero;
 
-    /// <summary>How often the repartitioner flushes and commits its input offsets.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
-    public TimeSpan CommitInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>Weights of the popularity score: views, wishlists and bookings.</summary>
+    [Range(0, 1_000_000)]
+    public double ViewWeight { get; set; } = 1;
+
+    [Range(0, 1_000_000)]
+    public double WishlistWeight { get; set; } = 5;
+
+    [Range(0, 1_000_000)]
+    public double BookingWeight { get; set; } = 20;
 
     public TumblingWindowOptions ToWindowOptions() => new()
     {
@@ -35,4 +43,14 @@ public sealed class AggregatorOptions
         IdleTimeout = IdleTimeout,
         CorrectionHorizon = CorrectionHorizon,
     };
+
+    public string TopologyName(string metric) => GroupPrefix + "." + metric;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (ProvisionalInterval > TimeSpan.Zero && ProvisionalInterval < TimeSpan.FromMilliseconds(100))
+        {
+            yield return new ValidationResult("ProvisionalInterval must be zero (off) or at least 100 ms.", [nameof(ProvisionalInterval)]);
+        }
+    }
 }

@@ -21,6 +21,7 @@ public sealed class PartitionWindows<TKey, TValue>
     private readonly Func<TValue> initial;
     private readonly Func<TValue, TValue> clone;
     private readonly TimeProvider clock;
+    private readonly IReadOnlyList<TKey> zeroKeys;
     private readonly Dictionary<long, Dictionary<TKey, OpenWindow>> open = [];
     private readonly Dictionary<long, Dictionary<TKey, ClosedWindow>> closed = [];
     private readonly long sizeTicks;
@@ -29,15 +30,22 @@ public sealed class PartitionWindows<TKey, TValue>
     private Dictionary<TKey, OpenWindow>? cachedBucket;
     private DateTimeOffset lastRecordAt;
     private bool recordsSinceAdvance;
+    private long lastOffset = -1;
+    private long zerosFrom = long.MinValue;
 
     /// <param name="clone">Copies a value, so that emitted results do not change when the window is corrected.</param>
-    public PartitionWindows(TumblingWindowOptions options, Func<TValue> initial, Func<TValue, TValue> clone, TimeProvider clock)
+    /// <param name="zeroKeys">
+    /// Keys of global series: every closed window from the first one this partition saw emits them, with the initial
+    /// value when no record had them, so that an empty minute is an explicit zero rather than a missing row.
+    /// </param>
+    public PartitionWindows(TumblingWindowOptions options, Func<TValue> initial, Func<TValue, TValue> clone, TimeProvider clock, IReadOnlyList<TKey>? zeroKeys = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.Size, TimeSpan.Zero);
         this.options = options;
         this.initial = initial;
         this.clone = clone;
         this.clock = clock;
+        this.zeroKeys = zeroKeys ?? [];
         sizeTicks = options.Size.Ticks;
         horizonTicks = options.CorrectionHorizon.Ticks;
         lastRecordAt = clock.GetUtcNow();
@@ -69,20 +77,27 @@ public sealed class PartitionWindows<TKey, TValue>
     {
         RecordsIn++;
         recordsSinceAdvance = true; // Stamped with the time in Advance: one clock read per tick, not per record.
+        lastOffset = offset;
         var eventTicks = eventTime.UtcTicks;
         var start = StartTicks(eventTicks);
         var watermark = Watermark.UtcTicks;
-        if (start + sizeTicks > watermark)
+        // A window the watermark has passed but Advance has not emitted yet is still open: it takes the record.
+        if (start + sizeTicks > watermark || (start == cachedStart ? cachedBucket is not null : open.ContainsKey(start)))
         {
             var bucket = start == cachedStart ? cachedBucket! : OpenBucket(start);
             ref var window = ref CollectionsMarshal.GetValueRefOrAddDefault(bucket, key, out var exists);
             if (!exists)
             {
                 window.Value = initial();
+                if (zerosFrom == long.MinValue || start < zerosFrom)
+                {
+                    zerosFrom = start; // Windows before it have not been zero-filled yet either.
+                }
             }
 
             apply(window.Value, arg);
             window.LastOffset = offset;
+            window.Changed = true;
             AdvanceWatermark(eventTicks);
             return WindowAddOutcome.Added;
         }
@@ -151,11 +166,33 @@ public sealed class PartitionWindows<TKey, TValue>
             }
         }
 
+        EmitZeros(watermark, emitted);
         foreach (var start in closed.Keys)
         {
             if (start + sizeTicks + horizonTicks <= watermark)
             {
                 closed.Remove(start);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Emits every open window that changed since the last call, marked provisional, with the revision it would have
+    /// if it closed now; the final result has the same or a higher revision and replaces it.
+    /// </summary>
+    public void EmitProvisional(List<WindowResult<TKey, TValue>> emitted)
+    {
+        foreach (var (start, bucket) in open)
+        {
+            var windowStart = new DateTimeOffset(start, TimeSpan.Zero);
+            foreach (var key in bucket.Keys)
+            {
+                ref var window = ref CollectionsMarshal.GetValueRefOrNullRef(bucket, key);
+                if (window.Changed)
+                {
+                    window.Changed = false;
+                    emitted.Add(new WindowResult<TKey, TValue>(windowStart, key, window.LastOffset + 1, clone(window.Value), Provisional: true));
+                }
             }
         }
     }
@@ -169,7 +206,9 @@ public sealed class PartitionWindows<TKey, TValue>
             new DateTimeOffset(b.Key, TimeSpan.Zero), w.Key, clone(w.Value.Value), w.Value.Revision)))],
         RecordsIn,
         Corrections,
-        TooLate);
+        TooLate,
+        lastOffset,
+        zerosFrom == long.MinValue ? null : new DateTimeOffset(zerosFrom, TimeSpan.Zero));
 
     /// <summary>Replaces the state with a checkpoint's. The idle timer starts again from now.</summary>
     public void Restore(WindowSnapshot<TKey, TValue> snapshot)
@@ -197,7 +236,33 @@ public sealed class PartitionWindows<TKey, TValue>
         RecordsIn = snapshot.RecordsIn;
         Corrections = snapshot.Corrections;
         TooLate = snapshot.TooLate;
+        lastOffset = snapshot.LastOffset;
+        zerosFrom = snapshot.ZerosFrom?.UtcTicks ?? long.MinValue;
         lastRecordAt = clock.GetUtcNow();
+    }
+
+    /// <summary>
+    /// Zero-fills closed windows of the global series. The revision is one past the last offset seen: below that of any
+    /// later correction, which comes from a higher offset.
+    /// </summary>
+    private void EmitZeros(long watermark, List<WindowResult<TKey, TValue>> emitted)
+    {
+        if (zeroKeys.Count == 0 || zerosFrom == long.MinValue)
+        {
+            return;
+        }
+
+        for (; zerosFrom + sizeTicks <= watermark; zerosFrom += sizeTicks)
+        {
+            closed.TryGetValue(zerosFrom, out var bucket);
+            foreach (var key in zeroKeys)
+            {
+                if (bucket is null || !bucket.ContainsKey(key))
+                {
+                    emitted.Add(new WindowResult<TKey, TValue>(new DateTimeOffset(zerosFrom, TimeSpan.Zero), key, lastOffset + 1, initial()));
+                }
+            }
+        }
     }
 
     private long StartTicks(long ticks) => ticks - (((ticks % sizeTicks) + sizeTicks) % sizeTicks);
@@ -228,6 +293,7 @@ public sealed class PartitionWindows<TKey, TValue>
     {
         public TValue Value;
         public long LastOffset;
+        public bool Changed; // Since the last provisional emit.
     }
 
     private sealed record ClosedWindow(TValue Value, long Revision);

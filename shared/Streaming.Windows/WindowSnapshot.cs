@@ -1,13 +1,18 @@
 namespace Streaming.Windows;
 
-/// <summary>The state of one partition's windows, as stored in a checkpoint.</summary>
+/// <summary>
+/// The state of one partition's windows, as stored in a checkpoint. <paramref name="ZerosFrom"/> is the first window
+/// whose explicit zeros are still to be emitted.
+/// </summary>
 public sealed record WindowSnapshot<TKey, TValue>(
     DateTimeOffset Watermark,
     IReadOnlyList<OpenWindowState<TKey, TValue>> Open,
     IReadOnlyList<ClosedWindowState<TKey, TValue>> Closed,
     long RecordsIn,
     long Corrections,
-    long TooLate);
+    long TooLate,
+    long LastOffset = -1,
+    DateTimeOffset? ZerosFrom = null);
 
 /// <summary>A window still collecting records; <paramref name="LastOffset"/> is the last record it reflects.</summary>
 public sealed record OpenWindowState<TKey, TValue>(DateTimeOffset Start, TKey Key, TValue Value, long LastOffset);

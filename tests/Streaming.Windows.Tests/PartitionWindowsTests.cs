@@ -58,6 +58,36 @@ public sealed class PartitionWindowsTests
     }
 
     [Fact]
+    public void A_record_for_a_window_the_watermark_passed_but_not_yet_emitted_joins_the_open_window()
+    {
+        Add("p1", T0.AddSeconds(10));
+        Add("p1", T0.AddSeconds(90)); // watermark 10:01:25 passed the first window; Advance has not run yet
+        Add("p1", T0.AddSeconds(20)); // must join the first window, not start a correction from zero
+        windows.Advance(emitted);
+        var first = Assert.Single(emitted, r => r.WindowStart == T0);
+        Assert.Equal((2L, 3L), (first.Value.Count, first.Revision));
+        Assert.Equal(0, windows.Corrections);
+    }
+
+    [Fact]
+    public void Global_series_get_explicit_zeros_for_every_closed_window_from_the_first_one_seen()
+    {
+        var zeros = new PartitionWindows<string, Counter>(new TumblingWindowOptions(), () => new Counter(), c => new Counter { Count = c.Count }, clock, ["all"]);
+        zeros.Add("all", T0.AddSeconds(10), 0, c => c.Count++, emitted);
+        zeros.Add("other", T0.AddMinutes(3).AddSeconds(10), 1, c => c.Count++, emitted); // minutes 1 and 2 are empty
+        zeros.Advance(emitted);
+        var all = emitted.Where(r => r.Key == "all").OrderBy(r => r.WindowStart).Select(r => (r.WindowStart, r.Value.Count)).ToList();
+        Assert.Equal([(T0, 1L), (T0.AddMinutes(1), 0L), (T0.AddMinutes(2), 0L)], all);
+
+        var snapshot = zeros.Snapshot();
+        var restored = new PartitionWindows<string, Counter>(new TumblingWindowOptions(), () => new Counter(), c => new Counter { Count = c.Count }, clock, ["all"]);
+        restored.Restore(snapshot);
+        emitted.Clear();
+        restored.Advance(emitted);
+        Assert.Empty(emitted); // zeros already emitted are not emitted again after a restore
+    }
+
+    [Fact]
     public void An_idle_partition_closes_its_windows_from_the_wall_clock()
     {
         Add("p1", T0.AddSeconds(1)); // two hours in the past

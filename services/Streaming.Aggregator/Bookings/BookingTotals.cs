@@ -1,11 +1,21 @@
 namespace Streaming.Aggregator.Bookings;
 
-/// <summary>Running totals of one (product, currency) in one window.</summary>
+/// <summary>Running totals of one bookings series in one window; money in minor units.</summary>
 public sealed class BookingTotals
 {
     public long Bookings { get; set; }
 
+    public long Cancellations { get; set; }
+
     public long RevenueMinor { get; set; }
 
-    public BookingTotals Copy() => new() { Bookings = Bookings, RevenueMinor = RevenueMinor };
+    public long CancelledRevenueMinor { get; set; }
+
+    public BookingTotals Copy() => new()
+    {
+        Bookings = Bookings,
+        Cancellations = Cancellations,
+        RevenueMinor = RevenueMinor,
+        CancelledRevenueMinor = CancelledRevenueMinor,
+    };
 }

@@ -1,59 +1,63 @@
 using Confluent.Kafka;
-using Microsoft.Extensions.Options;
-using Streaming.Events;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Streaming.Kafka;
+using Streaming.Topology.Processing;
 
-namespace Streaming.Aggregator.Repartition;
+namespace Streaming.Topology.Kafka;
 
 /// <summary>
-/// events (keyed by user) → product-events (keyed by product), so that each product's events meet in one partition
-/// and per-product windows have a single owner. Unreadable records go to the dead-letter topic with the reason.
-/// Input offsets are committed only after the producer has delivered everything before them; after a crash, records
-/// since the last commit are sent again with their source position, and the windowing stage drops the repeats.
+/// Runs the repartition stage of a topology: source topic → repartition topic keyed by the new key, each record with
+/// its source position in headers. Unreadable records go to the dead-letter topic with the reason. Input offsets are
+/// committed only after the producer delivered everything before them; after a crash the records since the last
+/// commit are sent again, and the windowing stage recognises them by their source position and drops them.
 /// </summary>
-public sealed partial class ProductRepartitioner(
+public sealed partial class RepartitionService<TEvent>(
+    SourceStream<TEvent> source,
     KafkaClients kafka,
-    IOptions<AggregatorOptions> options,
+    TopologyRuntimeOptions options,
     TimeProvider clock,
-    ILogger<ProductRepartitioner> logger,
+    ILogger<RepartitionService<TEvent>> logger,
     IHostApplicationLifetime lifetime) : ConsumeLoopService(logger, lifetime)
+    where TEvent : class
 {
-    private readonly string outputTopic = kafka.Options.Name(Topics.ProductEvents);
+    private readonly RepartitionStep<TEvent> step = source.Repartition
+        ?? throw new ArgumentException($"Topology '{source.Name}' has no repartition step.", nameof(source));
+    private readonly RecordDecoder<TEvent> decoder = new(source.Format);
     private readonly DeliveryTracker deliveries = new();
+    private readonly string name = source.Name + "-repartition";
     private IProducer<string, byte[]>? producer;
     private DeadLetterWriter? deadLetters;
+    private string outputTopic = "";
     private DateTimeOffset nextCommit;
     private bool uncommitted;
-    private long handled;
-    private long produced;
 
-    protected override IReadOnlyCollection<string> InputTopics => [kafka.Options.Name(Topics.Events)];
+    protected override IReadOnlyCollection<string> InputTopics => [kafka.Options.Name(source.Topic)];
 
     protected override IConsumer<string, byte[]> CreateConsumer()
     {
-        producer = kafka.CreateProducer("aggregator-repartition");
-        deadLetters = new DeadLetterWriter(producer, kafka.Options, "aggregator-repartition", clock, deliveries);
-        return kafka.CreateConsumerBuilder(options.Value.GroupId + "-repartition", "aggregator-repartition")
+        outputTopic = kafka.Options.Name(step.Topic);
+        producer = kafka.CreateProducer(name);
+        deadLetters = new DeadLetterWriter(producer, kafka.Options, name, clock, deliveries);
+        return kafka.CreateConsumerBuilder(name, name)
             .SetPartitionsRevokedHandler((consumer, _) => FlushAndCommit(consumer))
             .Build();
     }
 
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {
-        handled++;
-        if (!RecordJson.TryRead(record.Message.Value, EventJsonContext.Default.AppEvent, out var appEvent, out var reason))
+        if (!decoder.TryDecode(record.Message.Value, out var appEvent, out var reason))
         {
             deadLetters!.Write(record, reason);
             LogDeadLetter(logger, record.Partition.Value, record.Offset.Value, reason);
         }
-        else if (appEvent.ProductId is { } product)
+        else if (source.Filter is null || source.Filter(appEvent))
         {
-            produced++;
             producer!.ProduceWithBackpressure(outputTopic, new Message<string, byte[]>
             {
-                Key = product,
+                Key = step.Key(appEvent),
                 Value = record.Message.Value,
-                Timestamp = new Timestamp(appEvent.OccurredAt),
+                Timestamp = new Timestamp(source.EventTime(appEvent)),
                 Headers = new SourcePosition(record.Partition.Value, record.Offset.Value).ToHeaders(),
             }, deliveries.Handler);
         }
@@ -67,7 +71,7 @@ public sealed partial class ProductRepartitioner(
         if (clock.GetUtcNow() >= nextCommit)
         {
             FlushAndCommit(consumer);
-            nextCommit = clock.GetUtcNow() + options.Value.CommitInterval;
+            nextCommit = clock.GetUtcNow() + options.CommitInterval;
         }
     }
 
@@ -85,7 +89,6 @@ public sealed partial class ProductRepartitioner(
         {
             consumer.Commit();
             uncommitted = false;
-            LogProgress(logger, handled, produced);
         }
         catch (KafkaException ex)
         {
@@ -99,9 +102,6 @@ public sealed partial class ProductRepartitioner(
         producer?.Dispose();
         base.Dispose();
     }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Repartitioned: {Handled} records read, {Produced} written")]
-    private static partial void LogProgress(ILogger logger, long handled, long produced);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Committing offsets failed: {Reason}")]
     private static partial void LogCommitFailed(ILogger logger, string reason);

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Text.Json.Serialization;
 
-namespace Streaming.Aggregator.Status;
+namespace Streaming.Topology.Status;
 
 /// <summary>One windowing task's counters, as last published by its consumer thread.</summary>
 public sealed record WindowTaskStatus(
@@ -11,6 +11,7 @@ public sealed record WindowTaskStatus(
     long Corrections,
     long TooLate,
     long Duplicates,
+    long Unreadable,
     int OpenWindows,
     DateTimeOffset? Watermark,
     double? WatermarkLagSeconds);
@@ -19,11 +20,11 @@ public sealed record AggregatorStatus(IReadOnlyList<WindowTaskStatus> Tasks);
 
 /// <summary>
 /// Counters of every task on this instance: written by the consumer thread, read by GET /v1/status and by the
-/// "Streaming.Aggregator" meter (records in, corrections, sent to the late topic, duplicates dropped, watermark lag).
+/// "Streaming.Topology" meter (records in, corrections, sent to the late topic, duplicates dropped, watermark lag).
 /// </summary>
 public sealed class TaskStatusBoard : IDisposable
 {
-    public const string MeterName = "Streaming.Aggregator";
+    public const string MeterName = "Streaming.Topology";
     private readonly ConcurrentDictionary<string, WindowTaskStatus> tasks = new(StringComparer.Ordinal);
     private readonly Meter meter = new(MeterName);
 
