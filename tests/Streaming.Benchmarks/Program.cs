@@ -1,3 +1,16 @@
 using BenchmarkDotNet.Running;
+using Streaming.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(Streaming.Benchmarks.WindowEngineBenchmarks).Assembly).Run(args);
+// `kafka-cpu` and its `kafka-broker` child are plain programs; everything else goes to BenchmarkDotNet.
+return args.FirstOrDefault() switch
+{
+    "kafka-cpu" => await KafkaCpuBenchmark.RunAsync(args),
+    "kafka-broker" => KafkaCpuBenchmark.RunBroker(),
+    _ => Run(args),
+};
+
+static int Run(string[] args)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(WindowEngineBenchmarks).Assembly).Run(args);
+    return 0;
+}

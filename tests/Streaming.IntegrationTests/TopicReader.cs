@@ -3,7 +3,10 @@ using Streaming.Kafka;
 
 namespace Streaming.IntegrationTests;
 
-/// <summary>Reads every record of a topic, from the beginning up to the end the broker reports now.</summary>
+/// <summary>
+/// Reads every record of a topic the broker still holds, up to the end it reports now (the local Kafka drops the
+/// oldest records of a partition beyond 5 MiB).
+/// </summary>
 public static class TopicReader
 {
     public static List<ConsumeResult<string, byte[]>> ReadAll(string bootstrap, string topic)
@@ -17,10 +20,11 @@ public static class TopicReader
         };
         using var consumer = new ConsumerBuilder<string, byte[]>(config).Build();
         var partitions = Enumerable.Range(0, Topics.DefaultPartitions[topic]).Select(p => new TopicPartition(topic, p)).ToList();
-        var ends = partitions.ToDictionary(tp => tp.Partition.Value, tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value);
-        consumer.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning)));
+        var marks = partitions.ToDictionary(tp => tp.Partition.Value, tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)));
+        var ends = marks.ToDictionary(m => m.Key, m => m.Value.High.Value);
+        consumer.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, marks[tp.Partition.Value].Low)));
         var records = new List<ConsumeResult<string, byte[]>>();
-        var remaining = ends.Values.Sum();
+        var remaining = marks.Values.Sum(m => m.High.Value - m.Low.Value);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (remaining > 0)
         {

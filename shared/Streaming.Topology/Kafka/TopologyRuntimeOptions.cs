@@ -13,6 +13,13 @@ public sealed class TopologyRuntimeOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan CommitInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often tasks check their watermarks and close windows. Closing is not per record: with many tasks that would
+    /// cost more than the records themselves; a window closes at most this much later.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:05")]
+    public TimeSpan AdvanceInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>How long a task may take to read its checkpoint on assignment.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan RestoreTimeout { get; set; } = TimeSpan.FromSeconds(60);

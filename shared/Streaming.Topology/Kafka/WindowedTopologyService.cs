@@ -37,6 +37,7 @@ public sealed partial class WindowedTopologyService<TEvent, TKey, TValue>(
     private DeadLetterWriter? deadLetters;
     private DateTimeOffset nextCheckpoint;
     private DateTimeOffset nextProvisional;
+    private DateTimeOffset nextAdvance;
 
     protected override IReadOnlyCollection<string> InputTopics => [kafka.Options.Name(topology.WindowInputTopic)];
 
@@ -114,6 +115,12 @@ public sealed partial class WindowedTopologyService<TEvent, TKey, TValue>(
     protected override void Tick(IConsumer<string, byte[]> consumer)
     {
         var now = clock.GetUtcNow();
+        if (now < nextAdvance)
+        {
+            return;
+        }
+
+        nextAdvance = now + options.AdvanceInterval;
         foreach (var state in tasks.Values)
         {
             var before = results.Count;

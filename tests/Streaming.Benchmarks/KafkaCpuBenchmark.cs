@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Confluent.Kafka;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Streaming.Aggregator;
+using Streaming.Aggregator.Bookings;
+using Streaming.Aggregator.ConcurrentUsers;
+using Streaming.Aggregator.Popularity;
+using Streaming.Events;
+using Streaming.Kafka;
+using Streaming.Topology;
+using Streaming.Topology.Kafka;
+
+namespace Streaming.Benchmarks;
+
+/// <summary>
+/// `./run bench kafka-cpu [events]`: CPU-seconds per million events of the aggregator's topologies against a plain
+/// consume loop, in one run. The local Kafka runs in a child process, which also produces the events, so neither is
+/// charged to the contenders. Each contender gets topics of its own (a topic prefix), is started and warmed up on a
+/// first batch, then charged the CPU time this process used while it consumed the main batch and committed it
+/// (checkpoints and result production included; start-up and checkpoint restore are not).
+/// </summary>
+public static class KafkaCpuBenchmark
+{
+    private const int EventPartitions = 24; // The local Kafka keeps 5 MiB per partition: room for ~300k events.
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var count = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000;
+        var warmUp = Math.Max(1_000, count / 20);
+        using var broker = StartBroker();
+        var bootstrap = await broker.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("The broker process printed nothing.");
+        Console.WriteLine($"local Kafka at {bootstrap} (child process {broker.Id}); {warmUp:N0} warm-up and {count:N0} measured events per contender, {EventPartitions} partitions");
+
+        async Task ProduceAsync(string prefix, int from, int n)
+        {
+            await broker.StandardInput.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{prefix} {from} {n}"));
+            await broker.StandardInput.FlushAsync();
+            _ = await broker.StandardOutput.ReadLineAsync();
+        }
+
+        var options = new AggregatorOptions { GroupPrefix = "bench" };
+        var contenders = new List<(string Name, Func<KafkaOptions, Contender> Start)>
+        {
+            ("plain consume loop", k => PlainLoop.Start(k)),
+            ("concurrent-users topology", k => TopologyHost.Start(k, s => s.AddWindowedTopology(_ => ConcurrentUsersTopology.Define(options)), [(options.TopologyName(ConcurrentUsersTopology.Metric), Topics.Events)])),
+            ("bookings topology", k => TopologyHost.Start(k, s => s.AddWindowedTopology(_ => BookingsTopology.Define(options)), [(options.TopologyName(BookingsTopology.Metric), Topics.Events)])),
+            ("popularity topology (repartition + windows)", k => TopologyHost.Start(k, s => s.AddWindowedTopology(_ => PopularityTopology.Define(options)),
+                [(options.TopologyName(PopularityTopology.Metric) + "-repartition", Topics.Events), (options.TopologyName(PopularityTopology.Metric), Topics.ProductEvents)])),
+            ("plain consume loop (again)", k => PlainLoop.Start(k)),
+        };
+
+        var results = new List<(string Name, double CpuSeconds, double WallSeconds)>();
+        for (var i = 0; i < contenders.Count; i++)
+        {
+            var prefix = $"c{i}.";
+            await ProduceAsync(prefix, 0, warmUp);
+            using var contender = contenders[i].Start(new KafkaOptions { BootstrapServers = bootstrap, TopicPrefix = prefix });
+            contender.WaitUntilCommitted();
+            GC.Collect();
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var wall = Stopwatch.StartNew();
+            await ProduceAsync(prefix, warmUp, count);
+            contender.WaitUntilCommitted();
+            var used = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+            results.Add((contenders[i].Name, used, wall.Elapsed.TotalSeconds));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{contenders[i].Name}: {used:0.00} CPU s in {wall.Elapsed.TotalSeconds:0.00} s"));
+        }
+
+        var baseline = (results[0].CpuSeconds + results[^1].CpuSeconds) / 2;
+        Console.WriteLine();
+        Console.WriteLine("| contender | CPU s | wall s | CPU s per 1M events | × plain loop (mean of both runs) |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        foreach (var (name, cpu, wall) in results)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {name} | {cpu:0.00} | {wall:0.00} | {cpu / count * 1e6:0.00} | {cpu / baseline:0.00} |"));
+        }
+
+        broker.StandardInput.Close(); // The child stops when its input closes.
+        await broker.WaitForExitAsync();
+        return 0;
+    }
+
+    /// <summary>
+    /// The child process: a local Kafka. Each input line "prefix from count" creates the prefix's topics if needed and
+    /// produces events [from, from + count) to them, then answers "done". Ends when its input closes.
+    /// </summary>
+    public static int RunBroker()
+    {
+        using var kafka = LocalKafkaCluster.Start(1, new Dictionary<string, int>());
+        Console.WriteLine(kafka.BootstrapServers);
+        Console.Out.Flush();
+        var created = new HashSet<string>();
+        while (Console.ReadLine() is { } line)
+        {
+            var parts = line.Split(' ');
+            var prefix = parts[0];
+            if (created.Add(prefix))
+            {
+                foreach (var (topic, partitions) in Topics.DefaultPartitions)
+                {
+                    kafka.CreateTopic(prefix + topic, topic is Topics.Events or Topics.ProductEvents ? EventPartitions : partitions);
+                }
+            }
+
+            Produce(kafka.BootstrapServers, prefix + Topics.Events, int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture));
+            Console.WriteLine("done");
+            Console.Out.Flush();
+        }
+
+        return 0;
+    }
+
+    private static Process StartBroker()
+    {
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("Unknown process path.");
+        var start = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(KafkaCpuBenchmark).Assembly.Location);
+        }
+
+        start.ArgumentList.Add("kafka-broker");
+        return Process.Start(start) ?? throw new InvalidOperationException("Could not start the broker process.");
+    }
+
+    /// <summary>Users' events over the last 20 minutes, in time order with a little disorder, keyed by user.</summary>
+    private static void Produce(string bootstrap, string topic, int from, int count)
+    {
+        KafkaNative.EnsureLoaded();
+        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 20, EnableIdempotence = true }).Build();
+        var deliveries = new DeliveryTracker();
+        var random = new Random(from);
+        var first = DateTimeOffset.UtcNow.AddMinutes(-25);
+        const int Total = 2_000_000; // Event times are spread as if over this many events, so batches continue in time.
+        string[] types = [EventTypes.ProductView, EventTypes.ProductView, EventTypes.ProductView, EventTypes.Search, EventTypes.AppOpen, EventTypes.WishlistAdd, EventTypes.BookingConfirmed];
+        for (var i = from; i < from + count; i++)
+        {
+            var at = first.AddTicks(TimeSpan.FromMinutes(20).Ticks * i / Total).AddSeconds(-random.Next(3));
+            var type = types[random.Next(types.Length)];
+            var user = "u" + random.Next(20_000).ToString(CultureInfo.InvariantCulture);
+            var product = type is EventTypes.Search or EventTypes.AppOpen ? null : "p" + random.Next(2_000).ToString(CultureInfo.InvariantCulture);
+            var booking = type == EventTypes.BookingConfirmed;
+            var e = new AppEvent("b" + i.ToString(CultureInfo.InvariantCulture), type, user, "s-" + user, product, at, "ios", "KR", "Seoul",
+                booking ? 12_000 : null, booking ? "KRW" : null, at, product is null ? null : "tour");
+            producer.ProduceWithBackpressure(topic, new Message<string, byte[]> { Key = user, Value = JsonSerializer.SerializeToUtf8Bytes(e, EventJsonContext.Default.AppEvent) }, deliveries.Handler);
+        }
+
+        deliveries.ThrowIfFailed(producer, TimeSpan.FromSeconds(120));
+    }
+}
