@@ -38,10 +38,13 @@ public sealed class FleetSchemaTests(ClickHouseServerFixture fixture)
     {
         var client = await fixture.CreateFleetDatabaseAsync();
         var seoul = (Dimension: ResultDimensions.City, Value: "Seoul");
+        // Background merges would already collapse versions; the view must be right before any merge.
+        await client.ExecuteAsync($"SYSTEM STOP MERGES {FleetSchema.BookingsMinute}");
         // Several inserts in an order that puts late, lower versions after higher ones.
         await InsertBookings(client,
             Booking(T0, "p1", partition: 0, revision: 5, provisional: true, bookings: 7),
-            Booking(T0, "p1", partition: 1, revision: 2, provisional: true, bookings: 10, revenue: 1000));
+            Booking(T0, "p1", partition: 1, revision: 2, provisional: true, bookings: 10, revenue: 1000),
+            Booking(T0, "p2", partition: 0, revision: 6, provisional: false, bookings: 30));
         await InsertBookings(client,
             Booking(T0, "p1", partition: 0, revision: 5, provisional: false, bookings: 8, cancellations: 1, revenue: 800, cancelledRevenue: 100),
             Booking(T0, "p1", partition: 2, revision: 7, provisional: false, bookings: 1, revenue: 10),
@@ -51,20 +54,33 @@ public sealed class FleetSchemaTests(ClickHouseServerFixture fixture)
             Booking(T0, "p1", partition: 0, revision: 3, provisional: false, bookings: 5),
             // A duplicate of a row already written (a re-delivery): harmless.
             Booking(T0, "p1", partition: 2, revision: 7, provisional: false, bookings: 1, revenue: 10),
-            Booking(T0.AddMinutes(1), "p1", partition: 1, revision: 9, provisional: false, bookings: 2));
+            Booking(T0.AddMinutes(1), "p1", partition: 1, revision: 9, provisional: false, bookings: 2),
+            // A provisional result arriving after the final one of the same revision (re-delivered) loses.
+            Booking(T0, "p2", partition: 0, revision: 6, provisional: true, bookings: 29));
+        // Both orders within one insert, so that read order cannot pick the right row by luck.
+        await InsertBookings(client,
+            Booking(T0, "p3", partition: 0, revision: 6, provisional: true, bookings: 29),
+            Booking(T0, "p3", partition: 0, revision: 6, provisional: false, bookings: 30),
+            Booking(T0, "p4", partition: 0, revision: 6, provisional: false, bookings: 40),
+            Booking(T0, "p4", partition: 0, revision: 6, provisional: true, bookings: 39));
 
         BookingsViewRow[] expected =
         [
             new(T0.ToUnixTimeSeconds(), "city", "Seoul", "KRW", 4, 0, 0, 0, 0),
             new(T0.ToUnixTimeSeconds(), "product", "p1", "KRW", 8 + 10 + 1, 1, 800 + 1000 + 10, 100, 1),
+            new(T0.ToUnixTimeSeconds(), "product", "p2", "KRW", 30, 0, 0, 0, 0),
+            new(T0.ToUnixTimeSeconds(), "product", "p3", "KRW", 30, 0, 0, 0, 0),
+            new(T0.ToUnixTimeSeconds(), "product", "p4", "KRW", 40, 0, 0, 0, 0),
             new(T0.AddMinutes(1).ToUnixTimeSeconds(), "product", "p1", "KRW", 2, 0, 0, 0, 0),
         ];
         Assert.Equal(expected, await ReadBookingsView(client));
+        Assert.Equal("15", await client.ScalarAsync($"SELECT count() FROM {FleetSchema.BookingsMinute}"));
 
         // Merged by ClickHouse, the table keeps exactly the rows the view chose.
+        await client.ExecuteAsync($"SYSTEM START MERGES {FleetSchema.BookingsMinute}");
         await client.ExecuteAsync($"OPTIMIZE TABLE {FleetSchema.BookingsMinute} FINAL");
         Assert.Equal(expected, await ReadBookingsView(client));
-        Assert.Equal("5", await client.ScalarAsync($"SELECT count() FROM {FleetSchema.BookingsMinute}"));
+        Assert.Equal("8", await client.ScalarAsync($"SELECT count() FROM {FleetSchema.BookingsMinute}"));
     }
 
     [Fact]
