@@ -7,11 +7,15 @@ public sealed class SinkOptions
 {
     public const string Section = "Sink";
 
+    /// <summary>Prefix of the consumer groups: each route consumes as "{GroupId}.{route}" (e.g. clickhouse-sink.bookings).</summary>
     [Required]
     public string GroupId { get; set; } = "clickhouse-sink";
 
-    /// <summary>A batch is written when it has this many rows...</summary>
-    [Range(1, 1_000_000)]
+    /// <summary>
+    /// A table's batch is written when it has this many rows... ClickHouse wants inserts of at least about a thousand
+    /// rows or at most about one per second; with <see cref="BatchAge"/> at 1 s both hold at any rate.
+    /// </summary>
+    [Range(1_000, 1_000_000, ErrorMessage = "Sink:BatchRows must be between 1000 and 1000000 (ClickHouse prefers few large inserts)")]
     public int BatchRows { get; set; } = 10_000;
 
     /// <summary>...or when its oldest row has waited this long.</summary>

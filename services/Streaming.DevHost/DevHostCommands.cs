@@ -111,7 +111,7 @@ public static class DevHostCommands
               dashboard      {fleet.GatewayUrl}/
               bookings API   curl '{fleet.GatewayUrl}/v1/metrics/bookings?from={hourAgo}&to={inAMinute}'
               per minute     curl '{fleet.GatewayUrl}/v1/metrics/bookings/per-minute?from={hourAgo}&to={inAMinute}'
-              ClickHouse     clickhouse-client --port {fleet.ClickHouse.TcpPort} --database {settings.ClickHouseDatabase} --query 'SELECT * FROM {FleetSchema.BookingsPerMinute} ORDER BY window_start DESC LIMIT 10'
+              ClickHouse     clickhouse-client --port {fleet.ClickHouse.TcpPort} --database {settings.ClickHouseDatabase} --query 'SELECT * FROM {FleetSchema.BookingsPerMinute} ORDER BY minute DESC LIMIT 10'
               ingest         curl -X POST {fleet.IngestUrl}/v1/events -H 'X-Api-Key: {settings.ApiKey}' -H 'Content-Type: application/json' -d '[...]'
               Kafka          {fleet.KafkaBootstrap}
             Windows close about 5 s after each minute ends (grace), so the first bookings appear a minute in.

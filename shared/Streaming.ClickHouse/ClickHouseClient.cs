@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace Streaming.ClickHouse;
 
-/// <summary>A thin client over ClickHouse's HTTP interface: DDL, batched JSONEachRow inserts, typed queries.</summary>
+/// <summary>A thin client over ClickHouse's HTTP interface: DDL, batched JSONEachRow or RowBinary inserts, typed queries.</summary>
 public sealed class ClickHouseClient
 {
     private readonly HttpClient http;
@@ -92,6 +92,42 @@ public sealed class ClickHouseClient
         buffer.Position = 0;
         using var content = new StreamContent(buffer);
         var insert = "INSERT INTO " + Sql.Identifier(table) + " FORMAT JSONEachRow";
+        using var response = await http.PostAsync(QueryString(insert, useDatabase: true), content, cancellationToken);
+        await EnsureSuccess(response, insert, cancellationToken);
+    }
+
+    /// <summary>
+    /// Inserts rows in one request as RowBinary: no text to parse on the server, so several times cheaper than
+    /// JSONEachRow for both sides. Columns not in the layout get their DEFAULT or MATERIALIZED values.
+    /// </summary>
+    public async Task InsertRowBinaryAsync<T>(
+        string table, IReadOnlyCollection<T> rows, RowBinaryLayout<T> layout, CancellationToken cancellationToken = default)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var writer = new RowBinaryWriter();
+        foreach (var row in rows)
+        {
+            layout.WriteRow(writer, row);
+        }
+
+        await InsertRowBinaryAsync(table, layout.Columns, writer.Written, cancellationToken);
+    }
+
+    /// <summary>Sends rows already written with a <see cref="RowBinaryWriter"/> in the order of <paramref name="columns"/>.</summary>
+    public async Task InsertRowBinaryAsync(
+        string table, IReadOnlyList<string> columns, ReadOnlyMemory<byte> rowBinary, CancellationToken cancellationToken = default)
+    {
+        if (rowBinary.IsEmpty)
+        {
+            return;
+        }
+
+        using var content = new ReadOnlyMemoryContent(rowBinary);
+        var insert = "INSERT INTO " + Sql.Identifier(table) + " (" + string.Join(", ", columns.Select(Sql.Identifier)) + ") FORMAT RowBinary";
         using var response = await http.PostAsync(QueryString(insert, useDatabase: true), content, cancellationToken);
         await EnsureSuccess(response, insert, cancellationToken);
     }

@@ -2,7 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace Streaming.ClickHouse.Tests;
 
-public sealed class ClickHouseClientTests(ClickHouseServerFixture fixture) : IClassFixture<ClickHouseServerFixture>
+[Collection(ClickHouseCollection.Name)]
+public sealed class ClickHouseClientTests(ClickHouseServerFixture fixture)
 {
     [Theory]
     [InlineData("plain")]

@@ -99,7 +99,7 @@ public sealed class BookingsEndToEndTests(FleetFixture fixture)
             TimeSpan.FromSeconds(10),
             tooLate => $"too_late summed over tasks = {tooLate}");
         var rows = await fixture.ClickHouse.ScalarAsync(
-            $"SELECT count() FROM {Sql.Identifier(FleetSchema.BookingsPerMinute)} WHERE product_id = {Sql.String(product)}");
+            $"SELECT count() FROM {Sql.Identifier(FleetSchema.BookingsPerMinute)} WHERE dimension = 'product' AND dimension_value = {Sql.String(product)}");
         Assert.Equal("0", rows);
     }
 
@@ -110,16 +110,16 @@ public sealed class BookingsEndToEndTests(FleetFixture fixture)
             .GroupBy(e => (MinuteOf(e.OccurredAt!), e.ProductId!, e.Currency!))
             .ToDictionary(g => g.Key, g => (Bookings: (long)g.Count(), Revenue: g.Sum(e => e.Amount!.Value)));
 
-    /// <summary>Waits until the latest revision of every row for products starting with the prefix equals the truth.</summary>
+    /// <summary>Waits until the bookings_per_minute view (latest versions summed over partitions) equals the truth for the prefix.</summary>
     private static Task<Dictionary<(DateTimeOffset, string, string), (long Bookings, long Revenue)>> WaitForExactTotalsAsync(
         FleetFixture fixture, Dictionary<(DateTimeOffset, string, string), (long Bookings, long Revenue)> expected, string productPrefix)
     {
         var table = Sql.Identifier(FleetSchema.BookingsPerMinute);
         return Eventually.HoldsAsync(
             async () => (await fixture.ClickHouse.QueryAsync(
-                    $"SELECT toUInt32(window_start) AS minute, product_id, currency, argMax(bookings, revision) AS latest_bookings, argMax(revenue_minor, revision) AS latest_revenue_minor FROM {table} WHERE startsWith(product_id, {Sql.String(productPrefix)}) GROUP BY window_start, product_id, currency",
+                    $"SELECT toUInt32(minute) AS minute_unix, dimension_value AS product_id, currency, bookings, revenue_minor FROM {table} WHERE dimension = 'product' AND startsWith(dimension_value, {Sql.String(productPrefix)})",
                     ItJson.Default.BookingRow))
-                .ToDictionary(r => (DateTimeOffset.FromUnixTimeSeconds(r.Minute), r.ProductId, r.Currency), r => (Bookings: r.LatestBookings, Revenue: r.LatestRevenueMinor)),
+                .ToDictionary(r => (DateTimeOffset.FromUnixTimeSeconds(r.MinuteUnix), r.ProductId, r.Currency), r => (r.Bookings, Revenue: r.RevenueMinor)),
             actual => SameTotals(expected, actual),
             TimeSpan.FromSeconds(90),
             actual => $"{actual.Count} rows, {actual.Values.Sum(v => v.Bookings)} bookings; expected {expected.Count} rows, {expected.Values.Sum(v => v.Bookings)} bookings");
@@ -161,11 +161,11 @@ public sealed class BookingsEndToEndTests(FleetFixture fixture)
     private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 }
 
-public sealed record BookingRow(long Minute, string ProductId, string Currency, long LatestBookings, long LatestRevenueMinor);
+public sealed record BookingRow(long MinuteUnix, string ProductId, string Currency, long Bookings, long RevenueMinor);
 
 public sealed record GatewayBookings(List<GatewayBookingRow> Rows);
 
-public sealed record GatewayBookingRow(DateTimeOffset WindowStart, string ProductId, string Currency, long Bookings, long RevenueMinor, long Revision);
+public sealed record GatewayBookingRow(DateTimeOffset WindowStart, string ProductId, string Currency, long Bookings, long RevenueMinor, bool Provisional);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(BookingRow))]

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Streaming.ClickHouse;
 using Streaming.DevHost.Fleet;
 using Streaming.DevHost.Simulation;
+using Streaming.Events;
 
 namespace Streaming.DevHost.Summary;
 
@@ -15,6 +16,7 @@ public sealed class LiveSummary(LocalFleet fleet, TrafficSimulator simulator, Te
         using var clickHouse = new HttpClient();
         var client = new ClickHouseClient(clickHouse, Options.Create(fleet.ClickHouseOptions));
         var table = Sql.Identifier(FleetSchema.BookingsPerMinute);
+        var product = Sql.String(ResultDimensions.Product);
         var lastAccepted = 0L;
         var lastAt = DateTimeOffset.UtcNow;
         using var timer = new PeriodicTimer(every);
@@ -29,10 +31,10 @@ public sealed class LiveSummary(LocalFleet fleet, TrafficSimulator simulator, Te
             try
             {
                 var last = await client.ScalarAsync(
-                    $"SELECT concat(toString(window_start), '  ', toString(sum(b))) FROM (SELECT window_start, product_id, currency, argMax(bookings, revision) AS b FROM {table} GROUP BY window_start, product_id, currency) GROUP BY window_start ORDER BY window_start DESC LIMIT 1",
+                    $"SELECT concat(toString(minute), '  ', toString(sum(bookings))) FROM {table} WHERE dimension = {product} GROUP BY minute ORDER BY minute DESC LIMIT 1",
                     cancellationToken);
                 minute = last is null ? "none yet" : last.Replace("  ", " UTC → ", StringComparison.Ordinal) + " bookings";
-                rows = await client.ScalarAsync($"SELECT count() FROM {table}", cancellationToken) ?? "0";
+                rows = await client.ScalarAsync($"SELECT count() FROM {Sql.Identifier(FleetSchema.BookingsMinute)}", cancellationToken) ?? "0";
             }
             catch (Exception ex) when (ex is HttpRequestException or ClickHouseException)
             {

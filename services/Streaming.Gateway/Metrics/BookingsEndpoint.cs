@@ -6,8 +6,8 @@ using Streaming.Events;
 namespace Streaming.Gateway.Metrics;
 
 /// <summary>
-/// Bookings per product per minute from ClickHouse, latest revision of each row (argMax), so that
-/// corrections replace earlier results even before ClickHouse merges them.
+/// Bookings per product per minute from ClickHouse's bookings_per_minute view (dimension 'product'), which already
+/// takes the latest version of each partial and sums the source partitions, before ClickHouse merges anything.
 /// </summary>
 public static class BookingsEndpoint
 {
@@ -23,20 +23,18 @@ public static class BookingsEndpoint
         }
 
         var (start, end) = (EventTime.Parse(from!), EventTime.Parse(to!));
-        var productFilter = string.IsNullOrEmpty(productId) ? "" : " AND product_id = " + Sql.String(productId);
+        var productFilter = string.IsNullOrEmpty(productId) ? "" : " AND dimension_value = " + Sql.String(productId);
         var sql = $"""
-            SELECT toUInt32(window_start) AS minute, product_id, currency,
-                   argMax(bookings, revision) AS latest_bookings, argMax(revenue_minor, revision) AS latest_revenue_minor,
-                   max(revision) AS latest_revision
+            SELECT toUInt32(minute) AS minute_unix, dimension_value AS product_id, currency, bookings, revenue_minor, provisional
             FROM {Sql.Identifier(FleetSchema.BookingsPerMinute)}
-            WHERE window_start >= {Sql.DateTime(start)} AND window_start < {Sql.DateTime(end)}{productFilter}
-            GROUP BY window_start, product_id, currency
-            ORDER BY minute, product_id, currency
+            WHERE dimension = {Sql.String(ResultDimensions.Product)}
+              AND minute >= {Sql.DateTime(start)} AND minute < {Sql.DateTime(end)}{productFilter}
+            ORDER BY minute_unix, product_id, currency
             LIMIT {Sql.Integer(options.Value.MaxRows)}
             """;
         var rows = await clickHouse.QueryAsync(sql, GatewayJsonContext.Default.BookingsRow, cancellationToken);
         var items = rows.Select(r => new BookingsItem(
-            DateTimeOffset.FromUnixTimeSeconds(r.Minute), r.ProductId, r.Currency, r.LatestBookings, r.LatestRevenueMinor, r.LatestRevision)).ToList();
+            DateTimeOffset.FromUnixTimeSeconds(r.MinuteUnix), r.ProductId, r.Currency, r.Bookings, r.RevenueMinor, r.Provisional != 0)).ToList();
         return Results.Json(new BookingsResponse(start, end, items), GatewayJsonContext.Default.BookingsResponse);
     }
 
@@ -53,19 +51,15 @@ public static class BookingsEndpoint
 
         var (start, end) = (EventTime.Parse(from!), EventTime.Parse(to!));
         var sql = $"""
-            SELECT minute, sum(latest_bookings) AS total_bookings, count() AS products
-            FROM
-            (
-                SELECT toUInt32(window_start) AS minute, product_id, currency, argMax(bookings, revision) AS latest_bookings
-                FROM {Sql.Identifier(FleetSchema.BookingsPerMinute)}
-                WHERE window_start >= {Sql.DateTime(start)} AND window_start < {Sql.DateTime(end)}
-                GROUP BY window_start, product_id, currency
-            )
+            SELECT toUInt32(minute) AS minute_unix, sum(bookings) AS total_bookings, count() AS products
+            FROM {Sql.Identifier(FleetSchema.BookingsPerMinute)}
+            WHERE dimension = {Sql.String(ResultDimensions.Product)}
+              AND minute >= {Sql.DateTime(start)} AND minute < {Sql.DateTime(end)}
             GROUP BY minute
-            ORDER BY minute
+            ORDER BY minute_unix
             """;
         var rows = await clickHouse.QueryAsync(sql, GatewayJsonContext.Default.BookingsMinuteRow, cancellationToken);
-        var minutes = rows.Select(r => new BookingsMinuteItem(DateTimeOffset.FromUnixTimeSeconds(r.Minute), r.TotalBookings, r.Products)).ToList();
+        var minutes = rows.Select(r => new BookingsMinuteItem(DateTimeOffset.FromUnixTimeSeconds(r.MinuteUnix), r.TotalBookings, r.Products)).ToList();
         return Results.Json(new BookingsPerMinuteResponse(start, end, minutes), GatewayJsonContext.Default.BookingsPerMinuteResponse);
     }
 }

@@ -4,15 +4,16 @@ namespace Streaming.Gateway.Metrics;
 
 // Column aliases differ from the table's columns: ClickHouse resolves an alias that shadows a column inside aggregates.
 
-/// <summary>A row of bookings_per_minute at its latest revision (minute in Unix seconds).</summary>
-public sealed record BookingsRow(long Minute, string ProductId, string Currency, long LatestBookings, long LatestRevenueMinor, long LatestRevision);
+/// <summary>A row of the bookings_per_minute view for one product (minute in Unix seconds; provisional 0 or 1).</summary>
+public sealed record BookingsRow(long MinuteUnix, string ProductId, string Currency, long Bookings, long RevenueMinor, int Provisional);
 
 /// <summary>All products' bookings in one minute.</summary>
-public sealed record BookingsMinuteRow(long Minute, long TotalBookings, long Products);
+public sealed record BookingsMinuteRow(long MinuteUnix, long TotalBookings, long Products);
 
 public sealed record BookingsResponse(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<BookingsItem> Rows);
 
-public sealed record BookingsItem(DateTimeOffset WindowStart, string ProductId, string Currency, long Bookings, long RevenueMinor, long Revision);
+/// <summary>Provisional: some source partition has not closed this minute yet, so the value may still grow.</summary>
+public sealed record BookingsItem(DateTimeOffset WindowStart, string ProductId, string Currency, long Bookings, long RevenueMinor, bool Provisional);
 
 public sealed record BookingsPerMinuteResponse(DateTimeOffset From, DateTimeOffset To, IReadOnlyList<BookingsMinuteItem> Minutes);
 

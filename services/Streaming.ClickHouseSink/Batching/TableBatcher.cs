@@ -1,0 +1,111 @@
+using Confluent.Kafka;
+using Streaming.ClickHouse;
+
+namespace Streaming.ClickHouseSink.Batching;
+
+/// <summary>What a flush attempt did, for the consume loop to act on (commit, pause, resume).</summary>
+public abstract record FlushOutcome
+{
+    /// <summary>Nothing was due.</summary>
+    public sealed record NotDue : FlushOutcome;
+
+    /// <summary>ClickHouse acknowledged <paramref name="Rows"/> rows (maybe none): commit these next offsets.</summary>
+    public sealed record Written(int Rows, IReadOnlyList<TopicPartitionOffset> Commit, bool Recovered) : FlushOutcome;
+
+    /// <summary>The insert failed; the batch is kept and tried again after <paramref name="RetryIn"/>.</summary>
+    public sealed record Failed(int Rows, TimeSpan RetryIn, bool First, Exception Error) : FlushOutcome;
+
+    public static readonly NotDue Nothing = new();
+}
+
+/// <summary>
+/// The Kafka-free core of one sink loop: rows and the input offsets they came from go in; inserts come out by size
+/// or age, and offsets are handed back for commit only after the insert succeeded. A failed insert keeps the batch
+/// and schedules a retry with doubling backoff; the loop pauses its input meanwhile, so the batch cannot grow
+/// without bound and nothing past it is committed.
+/// </summary>
+public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Task> insert, SinkOptions options, TimeProvider clock)
+{
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(200);
+    private readonly List<T> rows = new(Math.Min(options.BatchRows, 100_000));
+    private readonly Dictionary<TopicPartition, long> nextOffsets = [];
+    private DateTimeOffset? openedAt;
+    private DateTimeOffset? retryAt;
+    private TimeSpan retryDelay = FirstRetry;
+
+    public int Count => rows.Count;
+
+    /// <summary>True from a failed insert until the retry succeeds (the loop keeps its input paused).</summary>
+    public bool IsWaitingToRetry => retryAt is not null;
+
+    /// <summary>Adds a row; the record's offset becomes committable with the batch.</summary>
+    public void Add(T row, TopicPartitionOffset source)
+    {
+        rows.Add(row);
+        Track(source);
+    }
+
+    /// <summary>A record that produced no row (dead-lettered): its offset is committed with the batch.</summary>
+    public void Skip(TopicPartitionOffset source) => Track(source);
+
+    public bool IsFull => rows.Count >= options.BatchRows;
+
+    /// <summary>Flushes if the batch is full or old enough, or a scheduled retry is due.</summary>
+    public FlushOutcome FlushIfDue(CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        if (retryAt is { } at)
+        {
+            return now >= at ? Flush(cancellationToken) : FlushOutcome.Nothing;
+        }
+
+        var due = IsFull || (openedAt is { } opened && now - opened >= options.BatchAge);
+        return due ? Flush(cancellationToken) : FlushOutcome.Nothing;
+    }
+
+    /// <summary>Inserts whatever is pending now (also when a retry is not due yet).</summary>
+    public FlushOutcome Flush(CancellationToken cancellationToken = default)
+    {
+        if (rows.Count > 0)
+        {
+            try
+            {
+                insert(rows, cancellationToken).GetAwaiter().GetResult();
+            }
+            catch (Exception ex) when (IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                var first = retryAt is null;
+                var delay = retryDelay;
+                retryAt = clock.GetUtcNow() + delay;
+                retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, options.MaxRetryDelay.Ticks));
+                return new FlushOutcome.Failed(rows.Count, delay, first, ex);
+            }
+        }
+
+        var written = new FlushOutcome.Written(rows.Count, [.. nextOffsets.Select(p => new TopicPartitionOffset(p.Key, new Offset(p.Value)))], retryAt is not null);
+        Reset();
+        return written;
+    }
+
+    /// <summary>Drops the batch uncommitted (partitions revoked): the next owner reads these records again.</summary>
+    public void Abandon() => Reset();
+
+    /// <summary>ClickHouse down, slow or refusing for now: worth trying again. Anything else is a bug and ends the loop.</summary>
+    public static bool IsTransient(Exception ex) =>
+        ex is HttpRequestException or ClickHouseException or TaskCanceledException or IOException;
+
+    private void Track(TopicPartitionOffset source)
+    {
+        openedAt ??= clock.GetUtcNow();
+        nextOffsets[source.TopicPartition] = source.Offset.Value + 1;
+    }
+
+    private void Reset()
+    {
+        rows.Clear();
+        nextOffsets.Clear();
+        openedAt = null;
+        retryAt = null;
+        retryDelay = FirstRetry;
+    }
+}

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Streaming.Events;
+
+namespace Streaming.ClickHouse.Tests;
+
+/// <summary>
+/// The SQL examples of the README's "For BI users" section, read from README.md and run exactly as written through
+/// clickhouse-client against known rows, so that the documentation cannot drift from the schema.
+/// </summary>
+[Collection(ClickHouseCollection.Name)]
+public sealed partial class ReadmeBiExamplesTests(ClickHouseServerFixture fixture)
+{
+    // Rows sit minutes away from every boundary the queries draw relative to now(), so the few seconds between
+    // this clock and the server's when the query runs cannot move a row in or out.
+    private readonly DateTimeOffset now = DateTimeOffset.UtcNow;
+
+    [Fact]
+    public void The_readme_has_exactly_the_examples_this_test_checks() =>
+        Assert.Equal(["bookings-by-city-per-hour", "concurrent-users-by-platform", "top-products-last-hour"], ReadExamples().Keys.Order());
+
+    [Fact]
+    public async Task Concurrent_users_by_platform_over_the_last_24_hours()
+    {
+        var client = await fixture.CreateFleetDatabaseAsync();
+        ConcurrentUsersPerMinute Users(TimeSpan ago, string dimension, string value, int partition, long revision, long users) =>
+            new(MinuteAgo(ago), dimension, value, partition, revision, false, users);
+        await client.InsertRowBinaryAsync(FleetSchema.ConcurrentUsersMinute, new[]
+        {
+            Users(TimeSpan.FromMinutes(10), "platform", "ios", 0, 5, 3),
+            Users(TimeSpan.FromMinutes(10), "platform", "ios", 0, 4, 100), // superseded by revision 5
+            Users(TimeSpan.FromMinutes(10), "platform", "ios", 1, 2, 4),
+            Users(TimeSpan.FromMinutes(10), "platform", "android", 2, 2, 5),
+            Users(TimeSpan.FromMinutes(10), "all", "", 0, 5, 12),
+            Users(TimeSpan.FromMinutes(10), "country", "KR", 0, 5, 12),
+            Users(TimeSpan.FromHours(3), "platform", "ios", 0, 1, 2),
+            Users(TimeSpan.FromHours(25), "platform", "ios", 0, 1, 9), // older than 24 hours
+        }, FleetRows.ConcurrentUsers);
+
+        var output = await RunExampleAsync(client, "concurrent-users-by-platform");
+
+        Assert.Equal(
+        [
+            $"{Format(MinuteAgo(TimeSpan.FromHours(3)))}\tios\t2",
+            $"{Format(MinuteAgo(TimeSpan.FromMinutes(10)))}\tandroid\t5",
+            $"{Format(MinuteAgo(TimeSpan.FromMinutes(10)))}\tios\t7",
+        ], output);
+    }
+
+    [Fact]
+    public async Task Top_20_products_of_the_last_hour()
+    {
+        var client = await fixture.CreateFleetDatabaseAsync();
+        var recent = MinuteAgo(TimeSpan.FromMinutes(10));
+        var rows = new List<ProductPopularityPerMinute>
+        {
+            new(recent, "p-a", 0, 3, false, 10, 1, 1, 5.0),
+            new(recent, "p-b", 0, 3, false, 4, 2, 0, 5.0),
+            new(MinuteAgo(TimeSpan.FromMinutes(20)), "p-b", 1, 3, true, 2, 0, 1, 2.5),
+            new(recent, "p-c", 2, 3, false, 1, 0, 0, 1.0),
+            new(MinuteAgo(TimeSpan.FromHours(2)), "p-c", 2, 1, false, 100, 50, 20, 100.0), // older than an hour
+        };
+        rows.AddRange(Enumerable.Range(1, 25).Select(i => new ProductPopularityPerMinute(recent, $"p-x{i:00}", i % 3, 1, false, 1, 0, 0, 0.5)));
+        await client.InsertRowBinaryAsync(FleetSchema.PopularityMinute, rows, FleetRows.Popularity);
+
+        var output = await RunExampleAsync(client, "top-products-last-hour");
+
+        Assert.Equal(20, output.Count);
+        Assert.Equal(["p-b\t6\t2\t1\t7.5", "p-a\t10\t1\t1\t5", "p-c\t1\t0\t0\t1", "p-x01\t1\t0\t0\t0.5"], output.Take(4));
+        Assert.Equal("p-x17\t1\t0\t0\t0.5", output[^1]);
+    }
+
+    [Fact]
+    public async Task Bookings_by_city_per_hour()
+    {
+        var client = await fixture.CreateFleetDatabaseAsync();
+        BookingsPerMinute City(TimeSpan ago, string city, string currency, int partition, long bookings, long cancellations, long revenue) =>
+            new(MinuteAgo(ago), ResultDimensions.City, city, currency, partition, 7, false, bookings, cancellations, revenue, 0);
+        var recent = TimeSpan.FromMinutes(10);
+        var earlier = TimeSpan.FromHours(2);
+        await client.InsertRowBinaryAsync(FleetSchema.BookingsMinute, new[]
+        {
+            City(recent, "Seoul", "KRW", 0, 2, 0, 20_000),
+            City(recent, "Seoul", "KRW", 1, 3, 0, 30_000),
+            City(earlier, "Seoul", "KRW", 0, 4, 1, 40_000),
+            City(earlier, "Busan", "JPY", 2, 1, 0, 5_000),
+            City(TimeSpan.FromHours(30), "Seoul", "KRW", 0, 9, 0, 90_000), // before the 24 hours shown
+            new(MinuteAgo(recent), ResultDimensions.Product, "tour-1", "KRW", 0, 7, false, 5, 0, 50_000, 0),
+        }, FleetRows.Bookings);
+
+        var output = await RunExampleAsync(client, "bookings-by-city-per-hour");
+
+        Assert.Equal(
+        [
+            $"{Format(HourOf(earlier))}\tBusan\tJPY\t1\t0\t5000",
+            $"{Format(HourOf(earlier))}\tSeoul\tKRW\t4\t1\t40000",
+            $"{Format(HourOf(recent))}\tSeoul\tKRW\t5\t0\t50000",
+        ], output);
+    }
+
+    private DateTimeOffset MinuteAgo(TimeSpan ago)
+    {
+        var t = now - ago;
+        return new DateTimeOffset(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerMinute, TimeSpan.Zero);
+    }
+
+    private DateTimeOffset HourOf(TimeSpan ago)
+    {
+        var t = now - ago;
+        return new DateTimeOffset(t.UtcTicks - t.UtcTicks % TimeSpan.TicksPerHour, TimeSpan.Zero);
+    }
+
+    private static string Format(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+
+    /// <summary>Runs the README's example as written through clickhouse-client; returns its TabSeparated lines.</summary>
+    private async Task<List<string>> RunExampleAsync(ClickHouseClient client, string name)
+    {
+        var sql = ReadExamples()[name];
+        var port = fixture.TcpPort ?? throw new InvalidOperationException(
+            "These tests run clickhouse-client against the server the fixture starts; unset CLICKHOUSE_URL to run them.");
+        var start = new ProcessStartInfo("clickhouse-client")
+        {
+            ArgumentList = { "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--database", client.Database, "--query", sql },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("clickhouse-client did not start.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, $"clickhouse-client failed on the README example '{name}' ({process.ExitCode}): {await stderr}");
+        return [.. (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+    }
+
+    /// <summary>Each ```sql block that directly follows a <c>&lt;!-- bi-example: name --&gt;</c> marker in README.md.</summary>
+    private static Dictionary<string, string> ReadExamples()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Streaming.sln")))
+        {
+            folder = folder.Parent;
+        }
+
+        Assert.NotNull(folder);
+        var readme = File.ReadAllText(Path.Combine(folder.FullName, "README.md"));
+        return ExampleBlock().Matches(readme).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["sql"].Value.Trim());
+    }
+
+    [GeneratedRegex(@"<!-- bi-example: (?<name>[a-z0-9-]+) -->\s*```sql\n(?<sql>.*?)```", RegexOptions.Singleline)]
+    private static partial Regex ExampleBlock();
+}

@@ -1,0 +1,166 @@
+using Confluent.Kafka;
+using Streaming.ClickHouse;
+using Streaming.ClickHouseSink.Batching;
+
+namespace Streaming.ClickHouseSink.Tests;
+
+public sealed class TableBatcherTests
+{
+    private readonly ManualTimeProvider clock = new(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero));
+    private readonly FakeTable table = new();
+    private readonly SinkOptions options = new() { BatchRows = 1000, BatchAge = TimeSpan.FromSeconds(1), MaxRetryDelay = TimeSpan.FromSeconds(1) };
+
+    [Fact]
+    public void A_batch_is_written_when_full_and_not_before()
+    {
+        var batcher = New();
+        for (var i = 0; i < 999; i++)
+        {
+            batcher.Add(i, At(i % 3, i));
+        }
+
+        Assert.False(batcher.IsFull);
+        Assert.IsType<FlushOutcome.NotDue>(batcher.FlushIfDue());
+        batcher.Add(999, At(0, 999));
+        var written = Assert.IsType<FlushOutcome.Written>(batcher.FlushIfDue());
+
+        Assert.Equal(1000, written.Rows);
+        Assert.Equal(Enumerable.Range(0, 1000), Assert.Single(table.Inserts));
+        // The next offset of each partition: one past the last record read from it.
+        Assert.Equal(
+            [new(Partition(0), new Offset(1000)), new(Partition(1), new Offset(998)), new(Partition(2), new Offset(999))],
+            written.Commit.OrderBy(c => c.Partition.Value));
+        Assert.Equal(0, batcher.Count);
+    }
+
+    [Fact]
+    public void A_small_batch_is_written_once_its_oldest_row_is_a_second_old()
+    {
+        var batcher = New();
+        batcher.Add(1, At(0, 10));
+        clock.Advance(TimeSpan.FromMilliseconds(600));
+        batcher.Add(2, At(0, 11));
+        clock.Advance(TimeSpan.FromMilliseconds(399));
+        Assert.IsType<FlushOutcome.NotDue>(batcher.FlushIfDue());
+        Assert.Empty(table.Inserts);
+
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        var written = Assert.IsType<FlushOutcome.Written>(batcher.FlushIfDue());
+        Assert.Equal([1, 2], Assert.Single(table.Inserts));
+        Assert.Equal(new TopicPartitionOffset(Partition(0), new Offset(12)), Assert.Single(written.Commit));
+        // Nothing pending: nothing due, however long we wait.
+        clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.IsType<FlushOutcome.NotDue>(batcher.FlushIfDue());
+    }
+
+    [Fact]
+    public void While_ClickHouse_fails_nothing_is_committed_and_the_same_batch_is_retried_with_growing_delays()
+    {
+        var batcher = New();
+        batcher.Add(1, At(0, 0));
+        batcher.Add(2, At(1, 0));
+        table.FailuresLeft = 4;
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        var delays = new List<TimeSpan>();
+        var firsts = new List<bool>();
+        while (table.FailuresLeft > 0)
+        {
+            var failed = Assert.IsType<FlushOutcome.Failed>(batcher.FlushIfDue());
+            delays.Add(failed.RetryIn);
+            firsts.Add(failed.First);
+            Assert.True(batcher.IsWaitingToRetry);
+            // More input may still arrive (already fetched before the pause); it joins the same batch.
+            batcher.Add(3 + delays.Count, At(0, delays.Count));
+            clock.Advance(failed.RetryIn - TimeSpan.FromMilliseconds(1));
+            Assert.IsType<FlushOutcome.NotDue>(batcher.FlushIfDue());
+            clock.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.Equal([200, 400, 800, 1000], delays.Select(d => d.TotalMilliseconds));
+        Assert.Equal([true, false, false, false], firsts);
+        Assert.Empty(table.Inserts);
+
+        var written = Assert.IsType<FlushOutcome.Written>(batcher.FlushIfDue());
+        Assert.True(written.Recovered);
+        Assert.Equal([1, 2, 4, 5, 6, 7], Assert.Single(table.Inserts));
+        Assert.Equal(
+            [new(Partition(0), new Offset(5)), new(Partition(1), new Offset(1))],
+            written.Commit.OrderBy(c => c.Partition.Value));
+        Assert.False(batcher.IsWaitingToRetry);
+
+        // The backoff starts over after a success.
+        batcher.Add(8, At(0, 5));
+        table.FailuresLeft = 1;
+        Assert.Equal(TimeSpan.FromMilliseconds(200), Assert.IsType<FlushOutcome.Failed>(batcher.Flush()).RetryIn);
+    }
+
+    [Fact]
+    public void Dead_lettered_records_are_committed_with_the_batch_and_alone_when_there_is_no_row()
+    {
+        var batcher = New();
+        batcher.Skip(At(2, 41));
+        Assert.IsType<FlushOutcome.NotDue>(batcher.FlushIfDue());
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        var written = Assert.IsType<FlushOutcome.Written>(batcher.FlushIfDue());
+        Assert.Equal(0, written.Rows);
+        Assert.Empty(table.Inserts);
+        Assert.Equal(new TopicPartitionOffset(Partition(2), new Offset(42)), Assert.Single(written.Commit));
+    }
+
+    [Fact]
+    public void An_abandoned_batch_is_neither_written_nor_committed()
+    {
+        var batcher = New();
+        batcher.Add(1, At(0, 0));
+        table.FailuresLeft = 1;
+        Assert.IsType<FlushOutcome.Failed>(batcher.Flush());
+        batcher.Abandon();
+
+        Assert.False(batcher.IsWaitingToRetry);
+        Assert.Equal(0, batcher.Count);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.IsType<FlushOutcome.NotDue>(batcher.FlushIfDue());
+        var written = Assert.IsType<FlushOutcome.Written>(batcher.Flush());
+        Assert.Empty(written.Commit);
+        Assert.Empty(table.Inserts);
+    }
+
+    [Fact]
+    public void Errors_other_than_an_unavailable_or_refusing_server_are_not_retried()
+    {
+        var batcher = New();
+        batcher.Add(1, At(0, 0));
+        table.Error = new OverflowException("a bug");
+        table.FailuresLeft = 1;
+        Assert.Throws<OverflowException>(() => batcher.Flush());
+    }
+
+    private TableBatcher<int> New() => new(table.InsertAsync, options, clock);
+
+    private static TopicPartition Partition(int partition) => new("metrics.bookings", new Partition(partition));
+
+    private static TopicPartitionOffset At(int partition, long offset) => new(Partition(partition), new Offset(offset));
+
+    private sealed class FakeTable
+    {
+        public List<int[]> Inserts { get; } = [];
+
+        public int FailuresLeft { get; set; }
+
+        public Exception Error { get; set; } = new ClickHouseException(503, "Code: 242, e.displayText() = DB::Exception: Table is in readonly mode", "INSERT");
+
+        public Task InsertAsync(IReadOnlyList<int> rows, CancellationToken cancellationToken)
+        {
+            if (FailuresLeft > 0)
+            {
+                FailuresLeft--;
+                return Task.FromException(Error);
+            }
+
+            Inserts.Add([.. rows]);
+            return Task.CompletedTask;
+        }
+    }
+}
