@@ -43,6 +43,8 @@ public sealed class FleetFixture : IAsyncLifetime
                 ["Aggregator__IdleTimeout"] = "00:00:01",
                 ["Aggregator__CommitInterval"] = "00:00:00.200",
                 ["Aggregator__CheckpointInterval"] = "00:00:00.200",
+                // Provisional updates on, so the tests see finals replace them.
+                ["Aggregator__ProvisionalInterval"] = "00:00:01",
                 ["Sink__BatchAge"] = "00:00:00.200",
                 ["Kafka__SessionTimeoutMs"] = "6000",
                 ["Ingest__MaxBodyBytes"] = "262144",
