@@ -13,6 +13,10 @@ public sealed class AggregatorOptions : IValidatableObject
     [RegularExpression("^[a-z0-9][a-z0-9.-]{0,40}$")]
     public string GroupPrefix { get; set; } = "aggregator";
 
+    /// <summary>Window length. The metrics are per minute; shorter windows are for latency benchmarks and tests.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan WindowSize { get; set; } = TimeSpan.FromMinutes(1);
+
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan Grace { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -38,7 +42,7 @@ public sealed class AggregatorOptions : IValidatableObject
 
     public TumblingWindowOptions ToWindowOptions() => new()
     {
-        Size = TimeSpan.FromMinutes(1),
+        Size = WindowSize,
         Grace = Grace,
         IdleTimeout = IdleTimeout,
         CorrectionHorizon = CorrectionHorizon,
@@ -48,6 +52,13 @@ public sealed class AggregatorOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        // Windows must tile minutes and hours, so that rollups and dashboards line up.
+        var (size, minute, hour) = (WindowSize.Ticks, TimeSpan.TicksPerMinute, TimeSpan.TicksPerHour);
+        if (size <= 0 || (size <= minute ? minute % size != 0 : size % minute != 0 || hour % size != 0))
+        {
+            yield return new ValidationResult("WindowSize must divide a minute (00:00:05, 00:00:30, 00:01:00) or be whole minutes dividing an hour.", [nameof(WindowSize)]);
+        }
+
         if (ProvisionalInterval > TimeSpan.Zero && ProvisionalInterval < TimeSpan.FromMilliseconds(100))
         {
             yield return new ValidationResult("ProvisionalInterval must be zero (off) or at least 100 ms.", [nameof(ProvisionalInterval)]);

@@ -11,7 +11,7 @@ public sealed class LocalClickHouseServer : IAsyncDisposable
 {
     public const string UrlVariable = "CLICKHOUSE_URL";
     private static readonly string[] ServerBinaries = ["/usr/bin/clickhouse-server", "/usr/sbin/clickhouse-server"];
-    private readonly Process? process;
+    private Process? process;
     private readonly string? folder;
     private readonly bool deleteFolder;
 
@@ -59,7 +59,14 @@ public sealed class LocalClickHouseServer : IAsyncDisposable
         tcpPort = LoopbackPorts.FreeOr(tcpPort, "ClickHouse native");
         var interserverPort = LoopbackPorts.Free();
         var configPath = WriteConfig(folder, httpPort, tcpPort, interserverPort);
+        var process = await LaunchAsync(serverBinary, configPath, folder, cancellationToken);
+        var server = new LocalClickHouseServer($"http://127.0.0.1:{httpPort}", tcpPort, process, folder, deleteFolder);
+        await server.WaitUntilReadyAsync(startTimeout ?? TimeSpan.FromSeconds(60), cancellationToken);
+        return server;
+    }
 
+    private static async Task<Process> LaunchAsync(string serverBinary, string configPath, string folder, CancellationToken cancellationToken)
+    {
         var start = new ProcessStartInfo(serverBinary)
         {
             ArgumentList = { "--config-file=" + configPath },
@@ -74,10 +81,23 @@ public sealed class LocalClickHouseServer : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         await File.WriteAllTextAsync(Path.Combine(folder, "server.pid"), process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+        return process;
+    }
 
-        var server = new LocalClickHouseServer($"http://127.0.0.1:{httpPort}", tcpPort, process, folder, deleteFolder);
-        await server.WaitUntilReadyAsync(startTimeout ?? TimeSpan.FromSeconds(60), cancellationToken);
-        return server;
+    /// <summary>
+    /// Kills the server as a crash would (SIGKILL), keeps it down for <paramref name="downtime"/>, then starts it
+    /// again on the same folder and ports. For outage tests; not possible for a server named by CLICKHOUSE_URL.
+    /// </summary>
+    public async Task CrashAndRestartAsync(TimeSpan downtime, CancellationToken cancellationToken = default)
+    {
+        var crashed = process ?? throw new InvalidOperationException($"The server at {Url} was not started here ({UrlVariable} is set).");
+        crashed.Kill(entireProcessTree: true);
+        await crashed.WaitForExitAsync(cancellationToken);
+        crashed.Dispose();
+        await Task.Delay(downtime, cancellationToken);
+        var serverBinary = ServerBinaries.First(File.Exists);
+        process = await LaunchAsync(serverBinary, Path.Combine(folder!, "config.xml"), folder!, cancellationToken);
+        await WaitUntilReadyAsync(TimeSpan.FromSeconds(60), cancellationToken);
     }
 
     private async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)

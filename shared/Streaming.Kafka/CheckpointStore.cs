@@ -1,40 +1,77 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
 using Confluent.Kafka;
 
 namespace Streaming.Kafka;
 
 /// <summary>
-/// Task checkpoints in Kafka: one record per checkpoint on the checkpoints topic, keyed by task, in a partition chosen
-/// from the task's input partition. The latest record for a task wins. On a real cluster the topic is compacted,
-/// so a restore reads little; the local mock cluster does not compact, so it reads the whole partition.
+/// Task checkpoints in Kafka, in the partition of the checkpoints topic chosen from the task's input partition.
+/// A checkpoint is compressed and cut into chunks (a task's state can exceed a record's size limit), written to one
+/// of two slots in turn, and then named by a small manifest record keyed by the task. A crash while writing a
+/// checkpoint leaves the previous one whole in the other slot, and the manifest still names it. Every record's key
+/// is what a compacted topic keeps the latest of, so on a real cluster a restore reads little; the local mock
+/// cluster does not compact, so it reads the whole partition.
 /// </summary>
 public sealed class CheckpointStore(KafkaClients kafka, IProducer<string, byte[]> producer, DeliveryTracker deliveries)
 {
+    /// <summary>Below the default 1 MB record limit of brokers, with room for headers.</summary>
+    public const int ChunkBytes = 512 * 1024;
+
+    private const string GenerationHeader = "ckpt-generation";
     private readonly string topic = kafka.Options.Name(Topics.Checkpoints);
+    private readonly Dictionary<string, long> generations = [];
 
     public static string TaskId(string group, TopicPartition input) => $"{group}/{input.Topic}/{input.Partition.Value}";
 
-    public void Write(string task, TopicPartition input, byte[] state) =>
-        producer.ProduceWithBackpressure(new TopicPartition(topic, PartitionFor(input)), new Message<string, byte[]> { Key = task, Value = state }, deliveries.Handler);
+    public void Write(string task, TopicPartition input, byte[] state)
+    {
+        var generation = generations.GetValueOrDefault(task) + 1;
+        generations[task] = generation;
+        var slot = (int)(generation % 2);
+        var compressed = Compress(state);
+        var chunks = Math.Max(1, (compressed.Length + ChunkBytes - 1) / ChunkBytes);
+        var partition = new TopicPartition(topic, PartitionFor(input));
+        for (var i = 0; i < chunks; i++)
+        {
+            var chunk = compressed.AsSpan(i * ChunkBytes, Math.Min(ChunkBytes, compressed.Length - (i * ChunkBytes))).ToArray();
+            producer.ProduceWithBackpressure(partition, new Message<string, byte[]>
+            {
+                Key = ChunkKey(task, slot, i),
+                Value = chunk,
+                Headers = new Headers { { GenerationHeader, Long(generation) } },
+            }, deliveries.Handler);
+        }
 
-    /// <summary>The latest checkpoint of <paramref name="task"/>, or null when it has none.</summary>
+        // Same partition, so the manifest is stored after its chunks.
+        var manifest = new byte[20];
+        BinaryPrimitives.WriteInt64BigEndian(manifest, generation);
+        BinaryPrimitives.WriteInt32BigEndian(manifest.AsSpan(8), slot);
+        BinaryPrimitives.WriteInt32BigEndian(manifest.AsSpan(12), chunks);
+        BinaryPrimitives.WriteInt32BigEndian(manifest.AsSpan(16), compressed.Length);
+        producer.ProduceWithBackpressure(partition, new Message<string, byte[]> { Key = task, Value = manifest }, deliveries.Handler);
+    }
+
+    /// <summary>The latest whole checkpoint of <paramref name="task"/>, or null when it has none.</summary>
     public byte[]? ReadLatest(string task, TopicPartition input, TimeSpan timeout)
     {
         using var reader = kafka.CreateConsumerBuilder("checkpoint-reader-unused", "checkpoint-reader").Build();
         var partition = new TopicPartition(topic, PartitionFor(input));
-        var end = reader.QueryWatermarkOffsets(partition, timeout).High.Value;
-        if (end <= 0)
+        var marks = reader.QueryWatermarkOffsets(partition, timeout);
+        if (marks.High.Value <= marks.Low.Value)
         {
             return null;
         }
 
-        reader.Assign(new TopicPartitionOffset(partition, Offset.Beginning));
-        byte[]? latest = null;
+        reader.Assign(new TopicPartitionOffset(partition, marks.Low));
+        byte[]? manifest = null;
+        var chunks = new Dictionary<string, (long Generation, byte[] Value)>(StringComparer.Ordinal);
+        var prefix = task + "#";
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"Reading checkpoints of {task} did not reach offset {end} within {timeout.TotalSeconds:0} s.");
+                throw new TimeoutException($"Reading checkpoints of {task} did not reach offset {marks.High.Value} within {timeout.TotalSeconds:0} s.");
             }
 
             var record = reader.Consume(TimeSpan.FromMilliseconds(200));
@@ -45,14 +82,70 @@ public sealed class CheckpointStore(KafkaClients kafka, IProducer<string, byte[]
 
             if (record.Message.Key == task)
             {
-                latest = record.Message.Value;
+                manifest = record.Message.Value;
+            }
+            else if (record.Message.Key?.StartsWith(prefix, StringComparison.Ordinal) == true
+                && record.Message.Headers.TryGetLastBytes(GenerationHeader, out var generation))
+            {
+                chunks[record.Message.Key] = (BinaryPrimitives.ReadInt64BigEndian(generation), record.Message.Value);
             }
 
-            if (record.Offset.Value >= end - 1)
+            if (record.Offset.Value >= marks.High.Value - 1)
             {
-                return latest;
+                return manifest is null ? null : Assemble(task, manifest, chunks);
             }
         }
+    }
+
+    private byte[] Assemble(string task, byte[] manifest, Dictionary<string, (long Generation, byte[] Value)> chunks)
+    {
+        var generation = BinaryPrimitives.ReadInt64BigEndian(manifest);
+        var slot = BinaryPrimitives.ReadInt32BigEndian(manifest.AsSpan(8));
+        var count = BinaryPrimitives.ReadInt32BigEndian(manifest.AsSpan(12));
+        var length = BinaryPrimitives.ReadInt32BigEndian(manifest.AsSpan(16));
+        var compressed = new byte[length];
+        var at = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (!chunks.TryGetValue(ChunkKey(task, slot, i), out var chunk) || chunk.Generation != generation)
+            {
+                throw new InvalidOperationException($"Checkpoint {generation} of {task} misses chunk {i} of {count}.");
+            }
+
+            chunk.Value.CopyTo(compressed, at);
+            at += chunk.Value.Length;
+        }
+
+        generations[task] = generation; // The next write goes to the other slot.
+        return Decompress(compressed);
+    }
+
+    private static string ChunkKey(string task, int slot, int index) => $"{task}#{slot}#{index}";
+
+    private static byte[] Long(long value)
+    {
+        var bytes = new byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(bytes, value);
+        return bytes;
+    }
+
+    private static byte[] Compress(byte[] state)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
+        {
+            gzip.Write(state);
+        }
+
+        return output.ToArray();
+    }
+
+    private static byte[] Decompress(byte[] compressed)
+    {
+        using var input = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        input.CopyTo(output);
+        return output.ToArray();
     }
 
     private int PartitionFor(TopicPartition input) => input.Partition.Value % kafka.Options.CheckpointPartitions;

@@ -1,11 +1,12 @@
 using BenchmarkDotNet.Running;
 using Streaming.Benchmarks;
 
-// `kafka-cpu` and its `kafka-broker` child are plain programs; everything else goes to BenchmarkDotNet.
+// `kafka-cpu` (and its `kafka-broker` child) and `freshness` are plain programs; everything else goes to BenchmarkDotNet.
 return args.FirstOrDefault() switch
 {
     "kafka-cpu" => await KafkaCpuBenchmark.RunAsync(args),
     "kafka-broker" => KafkaCpuBenchmark.RunBroker(),
+    "freshness" => await FreshnessBenchmark.RunAsync(args),
     _ => Run(args),
 };
 
