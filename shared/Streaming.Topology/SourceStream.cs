@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization.Metadata;
 using Streaming.Windows;
 
 namespace Streaming.Topology;
@@ -7,7 +6,7 @@ namespace Streaming.Topology;
 public sealed record SourceStream<TEvent>(
     string Name,
     string Topic,
-    JsonTypeInfo<TEvent> Format,
+    RecordFormat<TEvent> Format,
     Func<TEvent, DateTimeOffset> EventTime,
     Func<TEvent, bool>? Filter,
     RepartitionStep<TEvent>? Repartition)

@@ -21,6 +21,11 @@ public static class TopologyBuilder
     /// <param name="name">Names the consumer groups and checkpoints; changing it starts the topology from scratch.</param>
     /// <param name="eventTime">The event-time extractor; windows and watermarks use it, never the broker timestamp.</param>
     public static SourceStream<TEvent> From<TEvent>(string name, string topic, JsonTypeInfo<TEvent> format, Func<TEvent, DateTimeOffset> eventTime)
+        where TEvent : class =>
+        From(name, topic, RecordFormat<TEvent>.Json(format), eventTime);
+
+    /// <param name="format">How records become events; see <see cref="RecordFormat{TEvent}"/>.</param>
+    public static SourceStream<TEvent> From<TEvent>(string name, string topic, RecordFormat<TEvent> format, Func<TEvent, DateTimeOffset> eventTime)
         where TEvent : class
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);

@@ -24,4 +24,7 @@ public class EventDecodeBenchmarks
 
     [Benchmark(Baseline = true)]
     public AppEvent? SourceGenerated() => JsonSerializer.Deserialize(records[next++ & 1023], EventJsonContext.Default.AppEvent);
+
+    [Benchmark]
+    public AppEvent? HandWritten() => AppEventReader.TryRead(records[next++ & 1023], out var e, out _) ? e : null;
 }

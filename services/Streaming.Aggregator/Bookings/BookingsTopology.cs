@@ -20,7 +20,7 @@ public static class BookingsTopology
 
     public static WindowedTopology<AppEvent, BookingSeries, BookingTotals> Define(AggregatorOptions options)
     {
-        var aggregated = TopologyBuilder.From(options.TopologyName(Metric), Topics.Events, EventJsonContext.Default.AppEvent, static e => e.OccurredAt)
+        var aggregated = TopologyBuilder.From(options.TopologyName(Metric), Topics.Events, AppEventFormat.Instance, static e => e.OccurredAt)
             .Where(static e => e.Type is EventTypes.BookingConfirmed or EventTypes.BookingCancelled)
             .WindowedBy(options.ToWindowOptions())
             .Aggregate<BookingSeries, BookingTotals>(

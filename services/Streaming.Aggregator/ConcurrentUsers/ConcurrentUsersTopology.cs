@@ -21,7 +21,7 @@ public static class ConcurrentUsersTopology
 
     public static WindowedTopology<AppEvent, UserSeries, HashSet<string>> Define(AggregatorOptions options)
     {
-        var source = TopologyBuilder.From(options.TopologyName(Metric), Topics.Events, EventJsonContext.Default.AppEvent, static e => e.OccurredAt);
+        var source = TopologyBuilder.From(options.TopologyName(Metric), Topics.Events, AppEventFormat.Instance, static e => e.OccurredAt);
         var aggregated = source.WindowedBy(options.ToWindowOptions())
             .Aggregate<UserSeries, HashSet<string>>(
                 static (e, keys) =>

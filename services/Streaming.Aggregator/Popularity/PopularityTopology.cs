@@ -19,7 +19,7 @@ public static class PopularityTopology
     public static WindowedTopology<AppEvent, string, PopularityCounts> Define(AggregatorOptions options)
     {
         var (viewWeight, wishlistWeight, bookingWeight) = (options.ViewWeight, options.WishlistWeight, options.BookingWeight);
-        var aggregated = TopologyBuilder.From(options.TopologyName(Metric), Topics.Events, EventJsonContext.Default.AppEvent, static e => e.OccurredAt)
+        var aggregated = TopologyBuilder.From(options.TopologyName(Metric), Topics.Events, AppEventFormat.Instance, static e => e.OccurredAt)
             // Every product event is repartitioned, so that the profiles service can read them all from product-events.
             .Where(static e => e.ProductId is not null)
             .RepartitionBy(Topics.ProductEvents, static e => e.ProductId!)

@@ -46,7 +46,7 @@ public sealed class TopologyTestDriver<TEvent, TKey, TValue>
     public int Partitions => tasks.Length;
 
     /// <summary>Writes an event to the source topic's <paramref name="partition"/> and processes it, then ticks as the Kafka loop does after every poll.</summary>
-    public void Pipe(TEvent appEvent, int partition = 0) => PipeBytes(JsonSerializer.SerializeToUtf8Bytes(appEvent, topology.Source.Format), partition);
+    public void Pipe(TEvent appEvent, int partition = 0) => PipeBytes(topology.Source.Format.Write(appEvent), partition);
 
     /// <summary>Writes raw bytes (e.g. a malformed record) to the source topic and processes them.</summary>
     public void PipeBytes(byte[] value, int partition = 0)
@@ -135,7 +135,7 @@ public sealed class TopologyTestDriver<TEvent, TKey, TValue>
         }
 
         // The repartition stage: unreadable records are dead-lettered there, filtered ones never sent.
-        if (!RecordJson.TryRead(value, topology.Source.Format, out var appEvent, out var reason))
+        if (!topology.Source.Format.TryRead(value, out var appEvent, out var reason))
         {
             DeadLetters.Add(reason);
             return;

@@ -1,0 +1,53 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Streaming.Events.Tests;
+
+public sealed class AppEventReaderTests
+{
+    private static readonly DateTimeOffset At = new(2026, 11, 22, 10, 15, 30, 123, TimeSpan.Zero);
+
+    public static TheoryData<AppEvent> Events() =>
+    [
+        new AppEvent("e-1", EventTypes.BookingConfirmed, "u1", "s1", "tour-1", At, "ios", "KR", "Seoul", 45_000, "KRW", At.AddSeconds(1), "tour"),
+        new AppEvent("e-2", EventTypes.Search, "u2", "s2", null, At.ToOffset(TimeSpan.FromHours(9)), "web", "JP", null, null, null, At),
+        new AppEvent("e-3", EventTypes.ProductView, "u\"3", "s\\3", "p-ü-東京", At, "android", "FR", "Paris \u2028", null, null, At, "st\u00e4y"),
+        new AppEvent("e-4", EventTypes.BookingCancelled, "u4", "s4", "p4", At, "server", "US", "New York", long.MaxValue, "USD", At),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Events))]
+    public void Reads_what_the_serializer_writes_exactly(AppEvent written)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(written, EventJsonContext.Default.AppEvent);
+        Assert.True(AppEventReader.TryRead(bytes, out var read, out var reason), reason);
+        Assert.Equal(written, read);
+        Assert.Equal(written.OccurredAt.Offset, read.OccurredAt.Offset);
+    }
+
+    [Theory]
+    [InlineData("{not json", "not a valid AppEvent")]
+    [InlineData("[1,2]", "not a JSON object")]
+    [InlineData("{\"event_id\":\"e\",\"type\":\"search\",\"user_id\":\"u\",\"session_id\":\"s\",\"occurred_at\":\"2026-11-22T10:00:00Z\",\"platform\":\"ios\",\"country\":\"KR\",\"received_at\":\"2026-11-22T10:00:00Z\",\"extra\":1}", "unknown field 'extra'")]
+    [InlineData("{\"event_id\":\"e\",\"type\":\"search\",\"session_id\":\"s\",\"occurred_at\":\"2026-11-22T10:00:00Z\",\"platform\":\"ios\",\"country\":\"KR\",\"received_at\":\"2026-11-22T10:00:00Z\"}", "user_id is missing")]
+    [InlineData("{\"event_id\":\"e\",\"type\":\"search\",\"user_id\":\"u\",\"session_id\":\"s\",\"occurred_at\":\"yesterday\",\"platform\":\"ios\",\"country\":\"KR\",\"received_at\":\"2026-11-22T10:00:00Z\"}", "not a valid AppEvent")]
+    [InlineData("{\"event_id\":\"e\",\"type\":\"search\",\"user_id\":7,\"session_id\":\"s\",\"occurred_at\":\"2026-11-22T10:00:00Z\",\"platform\":\"ios\",\"country\":\"KR\",\"received_at\":\"2026-11-22T10:00:00Z\"}", "expected a string")]
+    [InlineData("{\"event_id\":\"e\",\"type\":\"search\",\"user_id\":\"u\",\"session_id\":\"s\",\"occurred_at\":\"2026-11-22T10:00:00Z\",\"platform\":\"ios\",\"country\":\"KR\",\"received_at\":\"2026-11-22T10:00:00Z\",\"amount\":\"12\"}", "not a valid AppEvent")]
+    [InlineData("{\"event_id\":\"e\",\"type\":\"search\",\"user_id\":\"u\",\"session_id\":\"s\",\"occurred_at\":\"2026-11-22T10:00:00Z\",\"platform\":\"ios\",\"country\":\"KR\",\"received_at\":\"2026-11-22T10:00:00Z\"} {}", "not a valid AppEvent")]
+    public void Refuses_what_is_not_an_event_with_a_reason(string json, string expected)
+    {
+        Assert.False(AppEventReader.TryRead(Encoding.UTF8.GetBytes(json), out var read, out var reason));
+        Assert.Null(read);
+        Assert.Contains(expected, reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Refuses_invalid_utf8_in_a_pooled_field()
+    {
+        var json = Encoding.UTF8.GetBytes("{\"event_id\":\"e\",\"type\":\"search\",\"user_id\":\"u\",\"session_id\":\"s\",\"occurred_at\":\"2026-11-22T10:00:00Z\",\"platform\":\"ios\",\"country\":\"XX\",\"received_at\":\"2026-11-22T10:00:00Z\"}");
+        var at = Array.IndexOf(json, (byte)'X');
+        json[at] = 0xC3; // a lead byte without its continuation
+        Assert.False(AppEventReader.TryRead(json, out _, out var reason));
+        Assert.NotNull(reason);
+    }
+}
