@@ -47,7 +47,7 @@ public sealed class MetricsEndpointsTests(FleetFixture fixture)
         using var response = await fixture.Gateway.GetAsync(url);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = JsonSerializer.Deserialize(await response.Content.ReadAsStringAsync(), MetricsJson.Default.ProblemBody)!;
+        var problem = JsonSerializer.Deserialize(await response.Content.ReadAsStringAsync(), MetricsApiJson.Default.ProblemBody)!;
         Assert.Equal(400, problem.Status);
         Assert.Equal([field], problem.Errors!.Keys.ToArray());
     }
@@ -68,22 +68,22 @@ public sealed class MetricsEndpointsTests(FleetFixture fixture)
             new(m0, "platform", "android", 2, 1, false, 7), new(m1, "country", "KR", 0, 1, false, 9),
         }, FleetRows.ConcurrentUsers);
 
-        var all = await GetAsync($"/v1/metrics/concurrent-users?from={Iso(m0)}&to={Iso(UsersHour.AddHours(1))}", MetricsJson.Default.UsersBody);
+        var all = await GetAsync($"/v1/metrics/concurrent-users?from={Iso(m0)}&to={Iso(UsersHour.AddHours(1))}", MetricsApiJson.Default.ApiUsersBody);
         Assert.Equal("all", all.Dimension);
         Assert.False(all.Truncated);
         Assert.Equal(
-            [new UsersRow(m0, "all", "", 20, false), new UsersRow(m1, "all", "", 10, true), new UsersRow(m2, "all", "", 0, false)],
+            [new ApiUsersRow(m0, "all", "", 20, false), new ApiUsersRow(m1, "all", "", 10, true), new ApiUsersRow(m2, "all", "", 0, false)],
             all.Rows);
 
         // to is exclusive.
-        var first = await GetAsync($"/v1/metrics/concurrent-users?from={Iso(m0)}&to={Iso(m1)}&dimension=all", MetricsJson.Default.UsersBody);
-        Assert.Equal([new UsersRow(m0, "all", "", 20, false)], first.Rows);
+        var first = await GetAsync($"/v1/metrics/concurrent-users?from={Iso(m0)}&to={Iso(m1)}&dimension=all", MetricsApiJson.Default.ApiUsersBody);
+        Assert.Equal([new ApiUsersRow(m0, "all", "", 20, false)], first.Rows);
 
-        var platforms = await GetAsync($"/v1/metrics/concurrent-users?from={Iso(m0)}&to={Iso(m2)}&dimension=platform", MetricsJson.Default.UsersBody);
-        Assert.Equal([new UsersRow(m0, "platform", "android", 7, false), new UsersRow(m0, "platform", "ios", 5, false)], platforms.Rows);
+        var platforms = await GetAsync($"/v1/metrics/concurrent-users?from={Iso(m0)}&to={Iso(m2)}&dimension=platform", MetricsApiJson.Default.ApiUsersBody);
+        Assert.Equal([new ApiUsersRow(m0, "platform", "android", 7, false), new ApiUsersRow(m0, "platform", "ios", 5, false)], platforms.Rows);
 
-        var ios = await GetAsync($"/v1/metrics/concurrent-users?from={Iso(m0)}&to={Iso(m2)}&dimension=platform&value=ios", MetricsJson.Default.UsersBody);
-        Assert.Equal([new UsersRow(m0, "platform", "ios", 5, false)], ios.Rows);
+        var ios = await GetAsync($"/v1/metrics/concurrent-users?from={Iso(m0)}&to={Iso(m2)}&dimension=platform&value=ios", MetricsApiJson.Default.ApiUsersBody);
+        Assert.Equal([new ApiUsersRow(m0, "platform", "ios", 5, false)], ios.Rows);
     }
 
     [Fact]
@@ -103,26 +103,26 @@ public sealed class MetricsEndpointsTests(FleetFixture fixture)
         }, FleetRows.Bookings);
         var range = $"from={Iso(BookingsHour)}&to={Iso(BookingsHour.AddHours(1))}";
 
-        var products = await GetAsync("/v1/metrics/bookings?" + range, MetricsJson.Default.BookingsBody);
+        var products = await GetAsync("/v1/metrics/bookings?" + range, MetricsApiJson.Default.ApiBookingsBody);
         Assert.Equal("product", products.Dimension);
         Assert.Equal(
             [
-                new BookingsRow(m0, "product", "bk-tour-1", "JPY", 1, 0, 50, 0, false, m0, "bk-tour-1"),
-                new BookingsRow(m0, "product", "bk-tour-1", "KRW", 5, 1, 900, 100, false, m0, "bk-tour-1"),
-                new BookingsRow(m1, "product", "bk-stay-2", "KRW", 1, 0, 70, 0, true, m1, "bk-stay-2"),
+                new ApiBookingsRow(m0, "product", "bk-tour-1", "JPY", 1, 0, 50, 0, false, m0, "bk-tour-1"),
+                new ApiBookingsRow(m0, "product", "bk-tour-1", "KRW", 5, 1, 900, 100, false, m0, "bk-tour-1"),
+                new ApiBookingsRow(m1, "product", "bk-stay-2", "KRW", 1, 0, 70, 0, true, m1, "bk-stay-2"),
             ],
             products.Rows);
 
-        var byAlias = await GetAsync($"/v1/metrics/bookings?{range}&product_id=bk-tour-1", MetricsJson.Default.BookingsBody);
-        var byValue = await GetAsync($"/v1/metrics/bookings?{range}&dimension=product&value=bk-tour-1", MetricsJson.Default.BookingsBody);
+        var byAlias = await GetAsync($"/v1/metrics/bookings?{range}&product_id=bk-tour-1", MetricsApiJson.Default.ApiBookingsBody);
+        var byValue = await GetAsync($"/v1/metrics/bookings?{range}&dimension=product&value=bk-tour-1", MetricsApiJson.Default.ApiBookingsBody);
         Assert.Equal(products.Rows.Take(2), byAlias.Rows);
         Assert.Equal(products.Rows.Take(2), byValue.Rows);
 
-        var cities = await GetAsync($"/v1/metrics/bookings?{range}&dimension=city", MetricsJson.Default.BookingsBody);
-        Assert.Equal([new BookingsRow(m0, "city", "Seoul", "KRW", 5, 1, 900, 100, false, m0, null)], cities.Rows);
-        var categories = await GetAsync($"/v1/metrics/bookings?{range}&dimension=category&value=tour", MetricsJson.Default.BookingsBody);
-        Assert.Equal([new BookingsRow(m0, "category", "tour", "KRW", 5, 1, 900, 100, false, m0, null)], categories.Rows);
-        Assert.Empty((await GetAsync($"/v1/metrics/bookings?{range}&dimension=city&value=Busan", MetricsJson.Default.BookingsBody)).Rows);
+        var cities = await GetAsync($"/v1/metrics/bookings?{range}&dimension=city", MetricsApiJson.Default.ApiBookingsBody);
+        Assert.Equal([new ApiBookingsRow(m0, "city", "Seoul", "KRW", 5, 1, 900, 100, false, m0, null)], cities.Rows);
+        var categories = await GetAsync($"/v1/metrics/bookings?{range}&dimension=category&value=tour", MetricsApiJson.Default.ApiBookingsBody);
+        Assert.Equal([new ApiBookingsRow(m0, "category", "tour", "KRW", 5, 1, 900, 100, false, m0, null)], categories.Rows);
+        Assert.Empty((await GetAsync($"/v1/metrics/bookings?{range}&dimension=city&value=Busan", MetricsApiJson.Default.ApiBookingsBody)).Rows);
     }
 
     [Fact]
@@ -146,31 +146,31 @@ public sealed class MetricsEndpointsTests(FleetFixture fixture)
         var range = $"from={Iso(PopularityHour)}&to={Iso(PopularityHour.AddHours(1))}";
 
         // pop-d and pop-e tie at 3; the smaller product id wins the last place.
-        var top3 = await GetAsync($"/v1/metrics/popularity/top?{range}&n=3", MetricsJson.Default.PopularityBody);
+        var top3 = await GetAsync($"/v1/metrics/popularity/top?{range}&n=3", MetricsApiJson.Default.ApiTopBody);
         Assert.Equal(3, top3.N);
         Assert.False(top3.PerMinute);
         Assert.Equal(
             [
-                new PopularityRow(1, "pop-b", 4, 1, 1, 10.25, false),
-                new PopularityRow(2, "pop-a", 14, 1, 1, 8, false),
-                new PopularityRow(3, "pop-d", 6, 0, 0, 3, false),
+                new ApiTopRow(1, "pop-b", 4, 1, 1, 10.25, false),
+                new ApiTopRow(2, "pop-a", 14, 1, 1, 8, false),
+                new ApiTopRow(3, "pop-d", 6, 0, 0, 3, false),
             ],
             top3.Rows);
 
-        var all = await GetAsync("/v1/metrics/popularity/top?" + range, MetricsJson.Default.PopularityBody);
+        var all = await GetAsync("/v1/metrics/popularity/top?" + range, MetricsApiJson.Default.ApiTopBody);
         Assert.Equal(100, all.N);
         Assert.Equal(["pop-b", "pop-a", "pop-d", "pop-e", "pop-c"], all.Rows.Select(r => r.ProductId));
-        Assert.Equal(new PopularityRow(5, "pop-c", 2, 1, 0, 1.25, true), all.Rows[^1]);
+        Assert.Equal(new ApiTopRow(5, "pop-c", 2, 1, 0, 1.25, true), all.Rows[^1]);
 
-        var perMinute = await GetAsync($"/v1/metrics/popularity/top?{range}&n=2&per_minute=true", MetricsJson.Default.PopularityBody);
+        var perMinute = await GetAsync($"/v1/metrics/popularity/top?{range}&n=2&per_minute=true", MetricsApiJson.Default.ApiTopBody);
         Assert.True(perMinute.PerMinute);
         Assert.False(perMinute.Truncated);
         Assert.Equal(
             [
-                new PopularityRow(1, "pop-b", 3, 0, 0, 9, false, m0),
-                new PopularityRow(2, "pop-a", 14, 1, 1, 7.5, false, m0),
-                new PopularityRow(1, "pop-d", 6, 0, 0, 3, false, m1),
-                new PopularityRow(2, "pop-e", 6, 0, 0, 3, false, m1),
+                new ApiTopRow(1, "pop-b", 3, 0, 0, 9, false, m0),
+                new ApiTopRow(2, "pop-a", 14, 1, 1, 7.5, false, m0),
+                new ApiTopRow(1, "pop-d", 6, 0, 0, 3, false, m1),
+                new ApiTopRow(2, "pop-e", 6, 0, 0, 3, false, m1),
             ],
             perMinute.Rows);
     }
@@ -186,26 +186,26 @@ public sealed class MetricsEndpointsTests(FleetFixture fixture)
     private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
 }
 
-public sealed record UsersBody(string Dimension, List<UsersRow> Rows, bool Truncated);
+public sealed record ApiUsersBody(string Dimension, List<ApiUsersRow> Rows, bool Truncated);
 
-public sealed record UsersRow(DateTimeOffset Minute, string Dimension, string Value, long Users, bool Provisional);
+public sealed record ApiUsersRow(DateTimeOffset Minute, string Dimension, string Value, long Users, bool Provisional);
 
-public sealed record BookingsBody(string Dimension, List<BookingsRow> Rows, bool Truncated);
+public sealed record ApiBookingsBody(string Dimension, List<ApiBookingsRow> Rows, bool Truncated);
 
-public sealed record BookingsRow(
+public sealed record ApiBookingsRow(
     DateTimeOffset Minute, string Dimension, string Value, string Currency, long Bookings, long Cancellations,
     long RevenueMinor, long CancelledRevenueMinor, bool Provisional, DateTimeOffset WindowStart, string? ProductId = null);
 
-public sealed record PopularityBody(int N, bool PerMinute, List<PopularityRow> Rows, bool Truncated);
+public sealed record ApiTopBody(int N, bool PerMinute, List<ApiTopRow> Rows, bool Truncated);
 
 /// <summary>Minute is absent from rows over the whole range.</summary>
-public sealed record PopularityRow(
+public sealed record ApiTopRow(
     int Rank, string ProductId, long Views, long Wishlists, long Bookings, double Score, bool Provisional, DateTimeOffset? Minute = null);
 
 // Missing properties fail rather than default, so a renamed field cannot pass as zero.
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, RespectRequiredConstructorParameters = true)]
-[JsonSerializable(typeof(UsersBody))]
-[JsonSerializable(typeof(BookingsBody))]
-[JsonSerializable(typeof(PopularityBody))]
+[JsonSerializable(typeof(ApiUsersBody))]
+[JsonSerializable(typeof(ApiBookingsBody))]
+[JsonSerializable(typeof(ApiTopBody))]
 [JsonSerializable(typeof(ProblemBody))]
-internal sealed partial class MetricsJson : JsonSerializerContext;
+internal sealed partial class MetricsApiJson : JsonSerializerContext;
