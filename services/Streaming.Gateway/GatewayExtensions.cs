@@ -19,7 +19,9 @@ public static class GatewayExtensions
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
         services.AddHttpClient<ClickHouseClient>();
+        services.AddSingleton<ConcurrentUsersQueryValidator>();
         services.AddSingleton<BookingsQueryValidator>();
+        services.AddSingleton<PopularityTopQueryValidator>();
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -37,8 +39,10 @@ public static class GatewayExtensions
     public static WebApplication MapGatewayEndpoints(this WebApplication app)
     {
         var metrics = app.MapGroup("/v1/metrics").RequireRateLimiting(PublicPolicy);
+        metrics.MapGet("/concurrent-users", ConcurrentUsersEndpoint.HandleAsync);
         metrics.MapGet("/bookings", BookingsEndpoint.HandleAsync);
         metrics.MapGet("/bookings/per-minute", BookingsEndpoint.PerMinuteAsync);
+        metrics.MapGet("/popularity/top", PopularityTopEndpoint.HandleAsync);
         app.MapGet("/", DashboardPage.Serve).RequireRateLimiting(PublicPolicy);
         return app;
     }

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Streaming.Gateway;
 
 /// <summary>Section "Gateway".</summary>
-public sealed class GatewayOptions
+public sealed class GatewayOptions : IValidatableObject
 {
     public const string Section = "Gateway";
 
@@ -15,6 +15,25 @@ public sealed class GatewayOptions
     [Range(typeof(TimeSpan), "00:01:00", "31.00:00:00")]
     public TimeSpan MaxRange { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>The most rows one metrics answer carries; beyond it the answer says <c>truncated</c>.</summary>
     [Range(1, 100_000)]
     public int MaxRows { get; set; } = 10_000;
+
+    /// <summary>How many products /v1/metrics/popularity/top returns when the request names no <c>n</c>.</summary>
+    [Range(1, 100_000)]
+    public int DefaultTopN { get; set; } = 100;
+
+    /// <summary>The largest <c>n</c> a client may ask /v1/metrics/popularity/top for.</summary>
+    [Range(1, 100_000)]
+    public int MaxTopN { get; set; } = 1_000;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // A default the validator would refuse would turn every request without n into a 400.
+        if (DefaultTopN > MaxTopN)
+        {
+            yield return new ValidationResult(
+                $"DefaultTopN ({DefaultTopN}) may not exceed MaxTopN ({MaxTopN}).", [nameof(DefaultTopN), nameof(MaxTopN)]);
+        }
+    }
 }

@@ -6,36 +6,52 @@ using Streaming.Events;
 namespace Streaming.Gateway.Metrics;
 
 /// <summary>
-/// Bookings per product per minute from ClickHouse's bookings_per_minute view (dimension 'product'), which already
-/// takes the latest version of each partial and sums the source partitions, before ClickHouse merges anything.
+/// Bookings per minute from ClickHouse's bookings_per_minute view, per product, category or city and currency. The view
+/// already takes the latest version of each partial and sums the source partitions, before ClickHouse merges anything.
 /// </summary>
 public static class BookingsEndpoint
 {
     public static async Task<IResult> HandleAsync(
-        [FromQuery] string? from, [FromQuery] string? to, [FromQuery(Name = "product_id")] string? productId,
+        [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? dimension, [FromQuery] string? value,
+        [FromQuery(Name = "product_id")] string? productId,
         BookingsQueryValidator validator, ClickHouseClient clickHouse, IOptions<GatewayOptions> options, CancellationToken cancellationToken)
     {
-        var query = new BookingsQuery(from, to, productId);
+        var query = new BookingsQuery(from, to, dimension, value, productId);
         var validation = await validator.ValidateAsync(query, cancellationToken);
         if (!validation.IsValid)
         {
-            return Results.ValidationProblem(validation.ToDictionary());
+            return MetricsResults.Invalid(validation);
         }
 
-        var (start, end) = (EventTime.Parse(from!), EventTime.Parse(to!));
-        var productFilter = string.IsNullOrEmpty(productId) ? "" : " AND dimension_value = " + Sql.String(productId);
-        var sql = $"""
-            SELECT toUInt32(minute) AS minute_unix, dimension_value AS product_id, currency, bookings, revenue_minor, provisional
+        var maxRows = options.Value.MaxRows;
+        var rows = await clickHouse.QueryAsync(BuildSql(query, maxRows), GatewayJsonContext.Default.BookingsRow, cancellationToken);
+        var (kept, truncated) = MetricsResults.Cap(rows, maxRows);
+        var items = kept.Select(r =>
+        {
+            var minute = MetricsResults.Minute(r.MinuteUnix);
+            return new BookingsItem(
+                minute, r.Dimension, r.DimensionValue, r.Currency, r.Bookings, r.Cancellations, r.RevenueMinor, r.CancelledRevenueMinor,
+                r.Provisional != 0, minute, r.Dimension == ResultDimensions.Product ? r.DimensionValue : null);
+        }).ToList();
+        var (start, end) = TimeRangeValidator.Parse(query);
+        return Results.Json(new BookingsResponse(start, end, query.DimensionOrDefault, items, truncated), GatewayJsonContext.Default.BookingsResponse);
+    }
+
+    /// <summary>The SELECT for a query that passed validation.</summary>
+    public static string BuildSql(BookingsQuery query, int maxRows)
+    {
+        var (start, end) = TimeRangeValidator.Parse(query);
+        var value = query.ValueOrProductId;
+        var valueFilter = value is null ? "" : " AND dimension_value = " + Sql.String(value);
+        return $"""
+            SELECT toUInt32(minute) AS minute_unix, dimension, dimension_value, currency,
+                   bookings, cancellations, revenue_minor, cancelled_revenue_minor, provisional
             FROM {Sql.Identifier(FleetSchema.BookingsPerMinute)}
-            WHERE dimension = {Sql.String(ResultDimensions.Product)}
-              AND minute >= {Sql.DateTime(start)} AND minute < {Sql.DateTime(end)}{productFilter}
-            ORDER BY minute_unix, product_id, currency
-            LIMIT {Sql.Integer(options.Value.MaxRows)}
+            WHERE dimension = {Sql.String(query.DimensionOrDefault)}
+              AND minute >= {Sql.DateTime(start)} AND minute < {Sql.DateTime(end)}{valueFilter}
+            ORDER BY minute_unix, dimension_value, currency
+            LIMIT {Sql.Integer(MetricsResults.LimitFor(maxRows))}
             """;
-        var rows = await clickHouse.QueryAsync(sql, GatewayJsonContext.Default.BookingsRow, cancellationToken);
-        var items = rows.Select(r => new BookingsItem(
-            DateTimeOffset.FromUnixTimeSeconds(r.MinuteUnix), r.ProductId, r.Currency, r.Bookings, r.RevenueMinor, r.Provisional != 0)).ToList();
-        return Results.Json(new BookingsResponse(start, end, items), GatewayJsonContext.Default.BookingsResponse);
     }
 
     /// <summary>All products summed per minute, for dashboards and "bookings right now" widgets.</summary>
@@ -43,13 +59,14 @@ public static class BookingsEndpoint
         [FromQuery] string? from, [FromQuery] string? to,
         BookingsQueryValidator validator, ClickHouseClient clickHouse, CancellationToken cancellationToken)
     {
-        var validation = await validator.ValidateAsync(new BookingsQuery(from, to, null), cancellationToken);
+        var query = new BookingsQuery(from, to);
+        var validation = await validator.ValidateAsync(query, cancellationToken);
         if (!validation.IsValid)
         {
-            return Results.ValidationProblem(validation.ToDictionary());
+            return MetricsResults.Invalid(validation);
         }
 
-        var (start, end) = (EventTime.Parse(from!), EventTime.Parse(to!));
+        var (start, end) = TimeRangeValidator.Parse(query);
         var sql = $"""
             SELECT toUInt32(minute) AS minute_unix, sum(bookings) AS total_bookings, count() AS products
             FROM {Sql.Identifier(FleetSchema.BookingsPerMinute)}
@@ -59,7 +76,7 @@ public static class BookingsEndpoint
             ORDER BY minute_unix
             """;
         var rows = await clickHouse.QueryAsync(sql, GatewayJsonContext.Default.BookingsMinuteRow, cancellationToken);
-        var minutes = rows.Select(r => new BookingsMinuteItem(DateTimeOffset.FromUnixTimeSeconds(r.MinuteUnix), r.TotalBookings, r.Products)).ToList();
+        var minutes = rows.Select(r => new BookingsMinuteItem(MetricsResults.Minute(r.MinuteUnix), r.TotalBookings, r.Products)).ToList();
         return Results.Json(new BookingsPerMinuteResponse(start, end, minutes), GatewayJsonContext.Default.BookingsPerMinuteResponse);
     }
 }

@@ -4,25 +4,35 @@ using Streaming.Events;
 
 namespace Streaming.Gateway.Metrics;
 
-/// <summary>Query parameters of the bookings endpoints, as received.</summary>
-public sealed record BookingsQuery(string? From, string? To, string? ProductId);
+/// <summary>
+/// Query parameters of /v1/metrics/bookings, as received. <c>product_id</c> predates the dimensions and stays as
+/// shorthand for <c>dimension=product&amp;value=…</c>.
+/// </summary>
+public sealed record BookingsQuery(string? From, string? To, string? Dimension = null, string? Value = null, string? ProductId = null)
+    : ITimeRangeQuery
+{
+    public static readonly IReadOnlyList<string> Dimensions = [ResultDimensions.Product, ResultDimensions.Category, ResultDimensions.City];
+
+    /// <summary>The dimension of a valid query: "product" when the request names none (the endpoint's first meaning).</summary>
+    public string DimensionOrDefault => string.IsNullOrEmpty(Dimension) ? ResultDimensions.Product : Dimension;
+
+    /// <summary>The dimension value to filter on in a valid query, or null for every value.</summary>
+    public string? ValueOrProductId => !string.IsNullOrEmpty(Value) ? Value : string.IsNullOrEmpty(ProductId) ? null : ProductId;
+}
 
 public sealed class BookingsQueryValidator : AbstractValidator<BookingsQuery>
 {
-    static BookingsQueryValidator() => WireNames.UseForValidation();
-
     public BookingsQueryValidator(IOptions<GatewayOptions> options)
     {
-        var maxRange = options.Value.MaxRange;
-        RuleFor(q => q.From).NotEmpty()
-            .Must(t => EventTime.TryParse(t, out _)).WithMessage("from must be an ISO-8601 timestamp with an offset, e.g. 2026-11-21T10:00:00Z");
-        RuleFor(q => q.To).NotEmpty()
-            .Must(t => EventTime.TryParse(t, out _)).WithMessage("to must be an ISO-8601 timestamp with an offset, e.g. 2026-11-21T11:00:00Z");
-        RuleFor(q => q)
-            .Must(q => EventTime.Parse(q.To!) > EventTime.Parse(q.From!)).WithMessage("to must be after from").OverridePropertyName("to")
-            .Must(q => EventTime.Parse(q.To!) - EventTime.Parse(q.From!) <= maxRange)
-            .WithMessage($"the range from..to may span at most {maxRange.TotalHours:0} hours")
-            .When(q => EventTime.TryParse(q.From, out _) && EventTime.TryParse(q.To, out _));
+        Include(new TimeRangeValidator(options.Value.MaxRange));
+        RuleFor(q => q.Dimension)
+            .Must(d => string.IsNullOrEmpty(d) || BookingsQuery.Dimensions.Contains(d))
+            .WithMessage($"dimension must be one of {string.Join(", ", BookingsQuery.Dimensions)}");
+        RuleFor(q => q.Value).MaximumLength(IngestLimits.MaxIdLength);
         RuleFor(q => q.ProductId).MaximumLength(IngestLimits.MaxIdLength);
+        // Two filters that could disagree are refused rather than one of them silently winning.
+        RuleFor(q => q.ProductId).Empty()
+            .When(q => !string.IsNullOrEmpty(q.Value) || q.DimensionOrDefault != ResultDimensions.Product)
+            .WithMessage("product_id is shorthand for dimension=product&value=…; do not combine it with value or another dimension");
     }
 }
