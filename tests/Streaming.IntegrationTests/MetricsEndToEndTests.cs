@@ -17,6 +17,7 @@ namespace Streaming.IntegrationTests;
 public sealed class MetricsEndToEndTests(FleetFixture fixture)
 {
     private const string Country = "XQ";
+    private static readonly int OutageSeconds = int.TryParse(Environment.GetEnvironmentVariable("STREAMING_CLICKHOUSE_DOWNTIME"), CultureInfo.InvariantCulture, out var seconds) ? seconds : 10;
     private static readonly string[] Platforms = ["ios", "android", "web"];
     private static readonly (string Id, string Category, string City, string Currency, long Price)[] Products =
     [
@@ -32,15 +33,22 @@ public sealed class MetricsEndToEndTests(FleetFixture fixture)
         var firstMinute = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(-12);
         var events = Generate(firstMinute, minutes: 5, count: 4000, seed: 23);
         var batches = events.Chunk(400).ToList();
+        Task? outage = null;
         for (var i = 0; i < batches.Count; i++)
         {
             if (i == 3)
             {
-                // Down for a few seconds while the sink has batches to write: it must pause, retry and lose nothing.
-                await fixture.Fleet.ClickHouse.CrashAndRestartAsync(TimeSpan.FromSeconds(3));
+                // Down while batches 3 and 4 arrive: the sink must pause, retry with backoff and lose nothing.
+                // STREAMING_CLICKHOUSE_DOWNTIME (seconds) makes the outage longer, e.g. 180 for minutes.
+                outage = fixture.Fleet.ClickHouse.CrashAndRestartAsync(TimeSpan.FromSeconds(OutageSeconds));
             }
 
-            if (i == 6)
+            if (i == 5)
+            {
+                await outage!;
+            }
+
+            if (i == 7)
             {
                 await fixture.Fleet.CrashAndRestartAsync(LocalFleet.ClickHouseSink, CancellationToken.None);
             }
@@ -54,7 +62,7 @@ public sealed class MetricsEndToEndTests(FleetFixture fixture)
         var verdict = await Eventually.HoldsAsync(
             () => CompareAsync(truth, range),
             v => v.Count == 0,
-            TimeSpan.FromSeconds(120),
+            TimeSpan.FromSeconds(120 + OutageSeconds),
             v => string.Join("; ", v.Take(5)));
         Assert.Empty(verdict);
     }

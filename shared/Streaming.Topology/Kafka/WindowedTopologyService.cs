@@ -76,6 +76,7 @@ public sealed partial class WindowedTopologyService<TEvent, TKey, TValue>(
         var checkpoint = JsonSerializer.Deserialize(stored, topology.CheckpointFormat)
             ?? throw new InvalidOperationException($"Checkpoint of {state.Id} is empty.");
         state.Task.Restore(checkpoint);
+        state.Checkpointed = checkpoint.NextOffset; // Committed again by this owner, in case the last owner's commit failed.
         LogRestored(logger, state.Id, checkpoint.NextOffset, state.Task.Windows.OpenWindowCount);
         return new TopicPartitionOffset(input, new Offset(checkpoint.NextOffset));
     }
@@ -165,35 +166,41 @@ public sealed partial class WindowedTopologyService<TEvent, TKey, TValue>(
     {
         ProduceResults();
         var dirty = tasks.Where(t => t.Value.Dirty).ToList();
-        if (dirty.Count == 0)
+        if (dirty.Count > 0)
+        {
+            deliveries.ThrowIfFailed(producer!, TimeSpan.FromSeconds(60));
+            foreach (var (input, state) in dirty)
+            {
+                checkpoints!.Write(state.Id, input, JsonSerializer.SerializeToUtf8Bytes(state.Task.Checkpoint(), topology.CheckpointFormat));
+                state.Checkpointed = state.Task.NextOffset;
+            }
+
+            deliveries.ThrowIfFailed(producer!, TimeSpan.FromSeconds(60));
+            foreach (var (_, state) in dirty)
+            {
+                state.Dirty = false;
+            }
+        }
+
+        // Every checkpointed offset not yet committed, including those whose commit failed in a rebalance: the group
+        // offset is what lag monitoring reads, so it must catch up even when no new record arrives.
+        var behind = tasks.Where(t => t.Value.Checkpointed > t.Value.Committed).ToList();
+        if (behind.Count == 0)
         {
             return;
         }
 
-        deliveries.ThrowIfFailed(producer!, TimeSpan.FromSeconds(60));
-        foreach (var (input, state) in dirty)
-        {
-            checkpoints!.Write(state.Id, input, JsonSerializer.SerializeToUtf8Bytes(state.Task.Checkpoint(), topology.CheckpointFormat));
-        }
-
-        deliveries.ThrowIfFailed(producer!, TimeSpan.FromSeconds(60));
-        foreach (var (_, state) in dirty)
-        {
-            state.Dirty = false;
-        }
-
-        var offsets = dirty.Where(t => t.Value.Task.NextOffset > 0)
-            .Select(t => new TopicPartitionOffset(t.Key, new Offset(t.Value.Task.NextOffset))).ToList();
         try
         {
-            if (offsets.Count > 0)
+            consumer.Commit(behind.Select(t => new TopicPartitionOffset(t.Key, new Offset(t.Value.Checkpointed))));
+            foreach (var (_, state) in behind)
             {
-                consumer.Commit(offsets);
+                state.Committed = state.Checkpointed;
             }
         }
         catch (KafkaException ex)
         {
-            // The checkpoint is what a restore reads; the group offset only matters when no checkpoint exists.
+            // The checkpoint is what a restore reads; the commit is retried at the next checkpoint time.
             LogCommitFailed(logger, ex.Error.Reason);
         }
     }
@@ -225,6 +232,12 @@ public sealed partial class WindowedTopologyService<TEvent, TKey, TValue>(
         public WindowingTask<TEvent, TKey, TValue> Task { get; } = task;
 
         public bool Dirty { get; set; }
+
+        /// <summary>The input offset of the latest checkpoint written.</summary>
+        public long Checkpointed { get; set; }
+
+        /// <summary>The input offset last committed to the group by this instance.</summary>
+        public long Committed { get; set; }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Task {Task} starts without a checkpoint")]
