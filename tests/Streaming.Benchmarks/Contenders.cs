@@ -109,7 +109,8 @@ public sealed class TopologyHost : Contender
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(Options.Create(kafka));
-        builder.Services.AddSingleton(Options.Create(new TopologyRuntimeOptions())); // production defaults
+        // Checkpoints (and commits) every second, as often as the plain loop commits, so both wait as long for the end.
+        builder.Services.AddSingleton(Options.Create(new TopologyRuntimeOptions { CheckpointInterval = TimeSpan.FromSeconds(1) }));
         builder.Services.AddSingleton<KafkaClients>();
         register(builder.Services);
         var host = builder.Build();

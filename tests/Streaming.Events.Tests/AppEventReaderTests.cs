@@ -42,6 +42,26 @@ public sealed class AppEventReaderTests
     }
 
     [Fact]
+    public void Reads_escaped_property_names_and_values()
+    {
+        var json = "{\"event_id\":\"e\",\"\\u0074ype\":\"search\",\"user_id\":\"u\",\"session_id\":\"s\",\"occurred_at\":\"2026-11-22T10:00:00Z\",\"platform\":\"ios\",\"country\":\"K\\u0052\",\"received_at\":\"2026-11-22T10:00:00Z\"}";
+        Assert.True(AppEventReader.TryRead(Encoding.UTF8.GetBytes(json), out var read, out var reason), reason);
+        Assert.Equal((EventTypes.Search, "KR"), (read.Type, read.Country));
+    }
+
+    [Fact]
+    public void Pooled_values_stay_right_beyond_the_pool_size()
+    {
+        // More distinct products than the pool holds: collisions and a full pool must still give the right strings.
+        for (var i = 0; i < 40_000; i++)
+        {
+            var written = new AppEvent("e" + i, EventTypes.ProductView, "u", "s", "product-" + i, At, "ios", "KR", "city-" + (i % 5000), null, null, At);
+            Assert.True(AppEventReader.TryRead(JsonSerializer.SerializeToUtf8Bytes(written, EventJsonContext.Default.AppEvent), out var read, out _));
+            Assert.Equal(written, read);
+        }
+    }
+
+    [Fact]
     public void Refuses_invalid_utf8_in_a_pooled_field()
     {
         var json = Encoding.UTF8.GetBytes("{\"event_id\":\"e\",\"type\":\"search\",\"user_id\":\"u\",\"session_id\":\"s\",\"occurred_at\":\"2026-11-22T10:00:00Z\",\"platform\":\"ios\",\"country\":\"XX\",\"received_at\":\"2026-11-22T10:00:00Z\"}");
