@@ -19,6 +19,9 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
     /// <summary>Handles one record. The implementation decides when offsets are committed.</summary>
     protected abstract void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record);
 
+    /// <summary>Called when a poll brought no record: the input has nothing more for now.</summary>
+    protected virtual void Idle(IConsumer<string, byte[]> consumer) { }
+
     /// <summary>Called after every poll, with or without a record.</summary>
     protected virtual void Tick(IConsumer<string, byte[]> consumer) { }
 
@@ -50,6 +53,10 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
                 if (record is not null && !record.IsPartitionEOF)
                 {
                     Handle(consumer, record);
+                }
+                else
+                {
+                    Idle(consumer);
                 }
 
                 Tick(consumer);

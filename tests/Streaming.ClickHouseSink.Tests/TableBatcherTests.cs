@@ -54,6 +54,21 @@ public sealed class TableBatcherTests
     }
 
     [Fact]
+    public void A_quiet_input_is_inserted_at_once_but_never_twice_within_the_batch_age()
+    {
+        var batcher = New();
+        batcher.Add(1, At(0, 0));
+        Assert.IsType<FlushOutcome.Written>(batcher.FlushIfQuiet()); // no insert yet: at once
+        clock.Advance(TimeSpan.FromMilliseconds(300));
+        batcher.Add(2, At(0, 1));
+        Assert.IsType<FlushOutcome.NotDue>(batcher.FlushIfQuiet()); // 300 ms after the last insert: waits
+        clock.Advance(TimeSpan.FromMilliseconds(700));
+        Assert.IsType<FlushOutcome.Written>(batcher.FlushIfQuiet()); // a second after the last insert
+        Assert.Equal([[1], [2]], table.Inserts);
+        Assert.IsType<FlushOutcome.NotDue>(batcher.FlushIfQuiet()); // nothing pending
+    }
+
+    [Fact]
     public void While_ClickHouse_fails_nothing_is_committed_and_the_same_batch_is_retried_with_growing_delays()
     {
         var batcher = New();

@@ -30,6 +30,7 @@ public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Ta
     private readonly List<T> rows = new(Math.Min(options.BatchRows, 100_000));
     private readonly Dictionary<TopicPartition, long> nextOffsets = [];
     private DateTimeOffset? openedAt;
+    private DateTimeOffset? lastInsertAt;
     private DateTimeOffset? retryAt;
     private TimeSpan retryDelay = FirstRetry;
 
@@ -63,6 +64,22 @@ public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Ta
         return due ? Flush(cancellationToken) : FlushOutcome.Nothing;
     }
 
+    /// <summary>
+    /// The input has nothing more for now: inserts at once, rather than waiting for the batch's age, unless the table
+    /// had an insert less than <see cref="SinkOptions.BatchAge"/> ago. Results that arrive in bursts (a window closing)
+    /// are visible sooner, and a table still gets at most one insert per BatchAge.
+    /// </summary>
+    public FlushOutcome FlushIfQuiet(CancellationToken cancellationToken = default)
+    {
+        if (retryAt is not null || openedAt is null)
+        {
+            return FlushIfDue(cancellationToken);
+        }
+
+        var now = clock.GetUtcNow();
+        return lastInsertAt is { } last && now - last < options.BatchAge ? FlushIfDue(cancellationToken) : Flush(cancellationToken);
+    }
+
     /// <summary>Inserts whatever is pending now (also when a retry is not due yet).</summary>
     public FlushOutcome Flush(CancellationToken cancellationToken = default)
     {
@@ -71,6 +88,7 @@ public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Ta
             try
             {
                 insert(rows, cancellationToken).GetAwaiter().GetResult();
+                lastInsertAt = clock.GetUtcNow();
             }
             catch (Exception ex) when (IsTransient(ex) && !cancellationToken.IsCancellationRequested)
             {

@@ -72,6 +72,8 @@ public sealed partial class TableSink<T>(
         }
     }
 
+    protected override void Idle(IConsumer<string, byte[]> consumer) => Apply(consumer, batcher.FlushIfQuiet());
+
     protected override void Tick(IConsumer<string, byte[]> consumer) => Apply(consumer, batcher.FlushIfDue());
 
     protected override void Stopping(IConsumer<string, byte[]> consumer) => Apply(consumer, batcher.Flush());
