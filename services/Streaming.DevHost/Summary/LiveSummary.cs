@@ -7,7 +7,10 @@ using Streaming.Events;
 
 namespace Streaming.DevHost.Summary;
 
-/// <summary>One line every few seconds: traffic in, the last closed minute's bookings, rows in ClickHouse, service health.</summary>
+/// <summary>
+/// One line every few seconds: traffic in; for the last closed minute, active users, bookings and the most popular
+/// product; rows in ClickHouse; service health.
+/// </summary>
 public sealed class LiveSummary(LocalFleet fleet, TrafficSimulator simulator, TextWriter output)
 {
     public async Task RunAsync(TimeSpan every, CancellationToken cancellationToken)
@@ -30,11 +33,28 @@ public sealed class LiveSummary(LocalFleet fleet, TrafficSimulator simulator, Te
             string rows;
             try
             {
-                var last = await client.ScalarAsync(
-                    $"SELECT concat(toString(minute), '  ', toString(sum(bookings))) FROM {table} WHERE dimension = {product} GROUP BY minute ORDER BY minute DESC LIMIT 1",
+                // The last minute every series has closed: the zero-filled "all users" series has a final row for it.
+                var closed = await client.ScalarAsync(
+                    $"SELECT toString(max(minute)) FROM {Sql.Identifier(FleetSchema.ConcurrentUsersPerMinute)} WHERE dimension = 'all' AND provisional = 0",
                     cancellationToken);
-                minute = last is null ? "none yet" : last.Replace("  ", " UTC → ", StringComparison.Ordinal) + " bookings";
-                rows = await client.ScalarAsync($"SELECT count() FROM {Sql.Identifier(FleetSchema.BookingsMinute)}", cancellationToken) ?? "0";
+                if (closed is null or "0000-00-00 00:00:00" or "1970-01-01 00:00:00")
+                {
+                    minute = "none yet";
+                }
+                else
+                {
+                    var at = Sql.String(closed);
+                    var users = await client.ScalarAsync(
+                        $"SELECT toString(users) FROM {Sql.Identifier(FleetSchema.ConcurrentUsersPerMinute)} WHERE dimension = 'all' AND minute = toDateTime({at})", cancellationToken);
+                    var bookings = await client.ScalarAsync(
+                        $"SELECT toString(sum(bookings)) FROM {table} WHERE dimension = {product} AND minute = toDateTime({at})", cancellationToken);
+                    var top = await client.ScalarAsync(
+                        $"SELECT product_id FROM {Sql.Identifier(FleetSchema.PopularityPerMinute)} WHERE minute = toDateTime({at}) ORDER BY score DESC, product_id LIMIT 1", cancellationToken);
+                    minute = $"{closed[11..16]} UTC: {users} users, {bookings ?? "0"} bookings, top {top ?? "-"}";
+                }
+
+                rows = await client.ScalarAsync(
+                    $"SELECT toString(sum(rows)) FROM system.parts WHERE active AND database = {Sql.String(fleet.ClickHouseOptions.Database)}", cancellationToken) ?? "0";
             }
             catch (Exception ex) when (ex is HttpRequestException or ClickHouseException)
             {
