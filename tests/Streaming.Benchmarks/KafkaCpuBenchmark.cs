@@ -140,19 +140,21 @@ public static class KafkaCpuBenchmark
         return Process.Start(start) ?? throw new InvalidOperationException("Could not start the broker process.");
     }
 
-    /// <summary>Users' events over the last 20 minutes, in time order with a little disorder, keyed by user.</summary>
+    /// <summary>Users' events as they happen, keyed by user.</summary>
     private static void Produce(string bootstrap, string topic, int from, int count)
     {
         KafkaNative.EnsureLoaded();
         using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 20, EnableIdempotence = true }).Build();
         var deliveries = new DeliveryTracker();
         var random = new Random(from);
-        var first = DateTimeOffset.UtcNow.AddMinutes(-25);
-        const int Total = 2_000_000; // Event times are spread as if over this many events, so batches continue in time.
+        // Live traffic: stamped with the wall clock (a little disorder), so that the pauses between rounds, which move
+        // idle watermarks with the clock, do not make the next round late.
+        var start = DateTimeOffset.UtcNow;
+        var stopwatch = Stopwatch.StartNew();
         string[] types = [EventTypes.ProductView, EventTypes.ProductView, EventTypes.ProductView, EventTypes.Search, EventTypes.AppOpen, EventTypes.WishlistAdd, EventTypes.BookingConfirmed];
         for (var i = from; i < from + count; i++)
         {
-            var at = first.AddTicks(TimeSpan.FromMinutes(20).Ticks * i / Total).AddSeconds(-random.Next(3));
+            var at = start + stopwatch.Elapsed - TimeSpan.FromMilliseconds(random.Next(2000));
             var type = types[random.Next(types.Length)];
             var user = "u" + random.Next(20_000).ToString(CultureInfo.InvariantCulture);
             var product = type is EventTypes.Search or EventTypes.AppOpen ? null : "p" + random.Next(2_000).ToString(CultureInfo.InvariantCulture);
