@@ -42,7 +42,7 @@ public sealed class AggregatorCrashTests(ITestOutputHelper output)
         }
 
         Directory.CreateDirectory(logs);
-        using var kafka = LocalKafkaCluster.Start(1, Topics.DefaultPartitions);
+        using var kafka = LocalKafkaCluster.Start(1, TopicPartitions);
         var environment = new Dictionary<string, string>
         {
             ["Kafka__BootstrapServers"] = kafka.BootstrapServers,
@@ -130,7 +130,7 @@ public sealed class AggregatorCrashTests(ITestOutputHelper output)
                 output.WriteLine(string.Join(Environment.NewLine, verdict));
 
                 // Re-sent records are what the source-position dedupe exists for: show that the kills produced some.
-                var resent = TopicReader.ReadAll(kafka.BootstrapServers, Topics.ProductEvents)
+                var resent = TopicReader.ReadAll(kafka.BootstrapServers, Topics.ProductEvents, TopicPartitions[Topics.ProductEvents])
                     .GroupBy(r => SourcePosition.From(r.Message.Headers)).Sum(g => g.Count() - 1);
                 output.WriteLine($"{resent} records re-sent to {Topics.ProductEvents} by restarted repartition stages, all dropped");
                 if (!scaling)
@@ -203,6 +203,16 @@ public sealed class AggregatorCrashTests(ITestOutputHelper output)
         };
     }
 
+    /// <summary>
+    /// The soak's results outgrow the local Kafka's 5 MiB per partition of the metrics topics, which the verdict reads
+    /// whole: more partitions give them room.
+    /// </summary>
+    private static readonly Dictionary<string, int> TopicPartitions = new(Topics.DefaultPartitions)
+    {
+        [Topics.MetricsBookings] = Soak ? 24 : Topics.DefaultPartitions[Topics.MetricsBookings],
+        [Topics.MetricsPopularity] = Soak ? 24 : Topics.DefaultPartitions[Topics.MetricsPopularity],
+    };
+
     /// <summary>Every consumer group of the aggregator and the topic it reads.</summary>
     private static readonly (string Group, string Topic)[] Stages =
     [
@@ -274,7 +284,7 @@ public sealed class AggregatorCrashTests(ITestOutputHelper output)
     }
 
     private static List<T> Read<T>(string bootstrap, string topic, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
-        [.. TopicReader.ReadAll(bootstrap, topic).Select(r => JsonSerializer.Deserialize(r.Message.Value, type)!)];
+        [.. TopicReader.ReadAll(bootstrap, topic, TopicPartitions[topic]).Select(r => JsonSerializer.Deserialize(r.Message.Value, type)!)];
 
     /// <summary>Users' events over the past minutes, roughly in time order with up to 20 s of disorder.</summary>
     private static List<AppEvent> Generate(int count, int minutes, Random random)

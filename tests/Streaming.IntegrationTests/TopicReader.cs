@@ -9,7 +9,7 @@ namespace Streaming.IntegrationTests;
 /// </summary>
 public static class TopicReader
 {
-    public static List<ConsumeResult<string, byte[]>> ReadAll(string bootstrap, string topic)
+    public static List<ConsumeResult<string, byte[]>> ReadAll(string bootstrap, string topic, int? partitionCount = null)
     {
         KafkaNative.EnsureLoaded();
         var config = new ConsumerConfig
@@ -19,7 +19,7 @@ public static class TopicReader
             EnableAutoCommit = false,
         };
         using var consumer = new ConsumerBuilder<string, byte[]>(config).Build();
-        var partitions = Enumerable.Range(0, Topics.DefaultPartitions[topic]).Select(p => new TopicPartition(topic, p)).ToList();
+        var partitions = Enumerable.Range(0, partitionCount ?? Topics.DefaultPartitions[topic]).Select(p => new TopicPartition(topic, p)).ToList();
         var marks = partitions.ToDictionary(tp => tp.Partition.Value, tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)));
         var ends = marks.ToDictionary(m => m.Key, m => m.Value.High.Value);
         consumer.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, marks[tp.Partition.Value].Low)));
