@@ -16,11 +16,11 @@ public sealed record AggregatedStream<TEvent, TKey, TValue>(
     /// <summary>Global series: these keys get a result for every closed window, the initial value when no event had them.</summary>
     public AggregatedStream<TEvent, TKey, TValue> WithZeros(params IReadOnlyList<TKey> keys) => this with { ZeroKeys = keys };
 
-    /// <summary>Also emits open windows that changed, every <paramref name="interval"/>, marked provisional.</summary>
+    /// <summary>Also emits open windows that changed, every <paramref name="interval"/>, marked provisional; zero turns it off.</summary>
     public AggregatedStream<TEvent, TKey, TValue> WithProvisionalUpdates(TimeSpan interval)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
-        return this with { ProvisionalEvery = interval };
+        ArgumentOutOfRangeException.ThrowIfLessThan(interval, TimeSpan.Zero);
+        return this with { ProvisionalEvery = interval > TimeSpan.Zero ? interval : null };
     }
 
     /// <param name="write">Turns a result into the sink record; its key should be the result's identity.</param>

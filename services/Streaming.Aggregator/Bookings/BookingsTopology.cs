@@ -46,12 +46,7 @@ public static class BookingsTopology
                     }
                 },
                 static totals => totals.Copy());
-        if (options.ProvisionalInterval > TimeSpan.Zero)
-        {
-            aggregated = aggregated.WithProvisionalUpdates(options.ProvisionalInterval);
-        }
-
-        return aggregated.To(Topics.MetricsBookings, Write, AggregatorCheckpointJson.Default.TaskCheckpointBookingSeriesBookingTotals);
+        return aggregated.WithProvisionalUpdates(options.ProvisionalInterval).To(Topics.MetricsBookings, Write, AggregatorCheckpointJson.Default.TaskCheckpointBookingSeriesBookingTotals);
     }
 
     private static OutputRecord Write(TopologyResult<BookingSeries, BookingTotals> r) => new(

@@ -34,12 +34,7 @@ public static class ConcurrentUsersTopology
                 static (users, e) => users.Add(e.UserId),
                 static users => new HashSet<string>(users, StringComparer.Ordinal))
             .WithZeros([new UserSeries(ResultDimensions.All, ""), .. Platforms.All.Order(StringComparer.Ordinal).Select(p => new UserSeries(ResultDimensions.Platform, p))]);
-        if (options.ProvisionalInterval > TimeSpan.Zero)
-        {
-            aggregated = aggregated.WithProvisionalUpdates(options.ProvisionalInterval);
-        }
-
-        return aggregated.To(Topics.MetricsConcurrentUsers, Write, AggregatorCheckpointJson.Default.TaskCheckpointUserSeriesHashSetString);
+        return aggregated.WithProvisionalUpdates(options.ProvisionalInterval).To(Topics.MetricsConcurrentUsers, Write, AggregatorCheckpointJson.Default.TaskCheckpointUserSeriesHashSetString);
     }
 
     private static OutputRecord Write(TopologyResult<UserSeries, HashSet<string>> r) => new(

@@ -49,12 +49,7 @@ public static class PopularityTopology
                     }
                 },
                 static counts => counts.Copy());
-        if (options.ProvisionalInterval > TimeSpan.Zero)
-        {
-            aggregated = aggregated.WithProvisionalUpdates(options.ProvisionalInterval);
-        }
-
-        return aggregated.To(Topics.MetricsPopularity, r => new OutputRecord(
+        return aggregated.WithProvisionalUpdates(options.ProvisionalInterval).To(Topics.MetricsPopularity, r => new OutputRecord(
             string.Create(CultureInfo.InvariantCulture, $"{r.Key}|{r.WindowStart.ToUnixTimeSeconds()}|{r.Partition}"),
             JsonSerializer.SerializeToUtf8Bytes(
                 new ProductPopularityPerMinute(r.WindowStart, r.Key, r.Partition, r.Revision, r.Provisional,

@@ -2,7 +2,6 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Streaming.Kafka;
-using Streaming.Topology.Processing;
 
 namespace Streaming.Topology.Kafka;
 
@@ -23,7 +22,6 @@ public sealed partial class RepartitionService<TEvent>(
 {
     private readonly RepartitionStep<TEvent> step = source.Repartition
         ?? throw new ArgumentException($"Topology '{source.Name}' has no repartition step.", nameof(source));
-    private readonly RecordDecoder<TEvent> decoder = new(source.Format);
     private readonly DeliveryTracker deliveries = new();
     private readonly string name = source.Name + "-repartition";
     private IProducer<string, byte[]>? producer;
@@ -46,7 +44,7 @@ public sealed partial class RepartitionService<TEvent>(
 
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {
-        if (!decoder.TryDecode(record.Message.Value, out var appEvent, out var reason))
+        if (!source.Format.TryRead(record.Message.Value, out var appEvent, out var reason))
         {
             deadLetters!.Write(record, reason);
             LogDeadLetter(logger, record.Partition.Value, record.Offset.Value, reason);

@@ -12,7 +12,6 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
     where TKey : notnull
 {
     private readonly WindowedTopology<TEvent, TKey, TValue> topology;
-    private readonly RecordDecoder<TEvent> decoder;
     private readonly SourceDeduplicator deduplicator = new();
     private readonly WindowAggregator<TEvent, TKey, TValue> aggregator;
     private readonly List<WindowResult<TKey, TValue>> windowResults = [];
@@ -21,7 +20,6 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
     {
         this.topology = topology;
         Partition = partition;
-        decoder = new RecordDecoder<TEvent>(topology.Source.Format);
         aggregator = new WindowAggregator<TEvent, TKey, TValue>(topology, clock);
     }
 
@@ -50,7 +48,7 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
             return RecordOutcome.Duplicate;
         }
 
-        if (!decoder.TryDecode(value, out var appEvent, out reason))
+        if (!topology.Source.Format.TryRead(value, out var appEvent, out reason))
         {
             Unreadable++;
             return RecordOutcome.Unreadable;
