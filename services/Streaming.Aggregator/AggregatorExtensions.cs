@@ -1,8 +1,5 @@
-using Microsoft.Extensions.Options;
-using Streaming.Aggregator.Bookings;
-using Streaming.Aggregator.ConcurrentUsers;
-using Streaming.Aggregator.Popularity;
 using Streaming.Kafka;
+using Streaming.Metrics;
 using Streaming.ServiceDefaults;
 using Streaming.Topology.Kafka;
 using Streaming.Topology.Status;
@@ -14,12 +11,14 @@ public static class AggregatorExtensions
     public static WebApplicationBuilder AddAggregator(this WebApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<KafkaOptions>(KafkaOptions.Section);
-        builder.Services.AddValidatedOptions<AggregatorOptions>(AggregatorOptions.Section);
-        builder.Services.AddValidatedOptions<TopologyRuntimeOptions>(AggregatorOptions.Section);
+        builder.Services.AddValidatedOptions<MetricOptions>(MetricOptions.Section);
+        builder.Services.AddValidatedOptions<TopologyRuntimeOptions>(MetricOptions.Section);
         builder.Services.AddSingleton<KafkaClients>();
-        builder.Services.AddWindowedTopology(sp => ConcurrentUsersTopology.Define(Options(sp)));
-        builder.Services.AddWindowedTopology(sp => BookingsTopology.Define(Options(sp)));
-        builder.Services.AddWindowedTopology(sp => PopularityTopology.Define(Options(sp)));
+        foreach (var metric in MetricCatalog.Metrics)
+        {
+            metric.AddTopology(builder.Services);
+        }
+
         return builder;
     }
 
@@ -29,6 +28,4 @@ public static class AggregatorExtensions
         app.MapGet("/v1/status", (TaskStatusBoard board) => Results.Json(board.Snapshot(), StatusJsonContext.Default.AggregatorStatus));
         return app;
     }
-
-    private static AggregatorOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<AggregatorOptions>>().Value;
 }

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Options;
 using Streaming.ClickHouse;
 using Streaming.ClickHouseSink.Batching;
-using Streaming.ClickHouseSink.Routes;
 using Streaming.ClickHouseSink.Schema;
 using Streaming.Kafka;
+using Streaming.Metrics;
 using Streaming.ServiceDefaults;
 
 namespace Streaming.ClickHouseSink;
@@ -22,17 +22,22 @@ public static class SinkExtensions
         services.AddHealthChecks().AddCheck<SchemaReadiness>("schema");
         // Migrations run first; the sink loops start consuming only once the tables exist.
         services.AddHostedService<SchemaMigrationService>();
-        services.AddRoute(MetricRoutes.ConcurrentUsers);
-        services.AddRoute(MetricRoutes.Bookings);
-        services.AddRoute(MetricRoutes.Popularity);
-        services.AddRoute(RawEventRoute.Events);
+        var loops = new TableSinkRegistration(services);
+        foreach (var table in MetricCatalog.SinkTables)
+        {
+            table.Accept(loops);
+        }
+
         return builder;
     }
 
-    private static void AddRoute<T>(this IServiceCollection services, SinkRoute<T> route)
-        where T : class =>
-        services.AddHostedService(sp => new TableSink<T>(
-            route,
+    /// <summary>Adds one sink loop per table, typed by the table's record.</summary>
+    private sealed class TableSinkRegistration(IServiceCollection services) : ISinkTableVisitor
+    {
+        public void Visit<T>(SinkTable<T> table)
+            where T : class =>
+            services.AddHostedService(sp => new TableSink<T>(
+            table,
             sp.GetRequiredService<KafkaClients>(),
             sp.GetRequiredService<ClickHouseClient>(),
             sp.GetRequiredService<SchemaReadiness>(),
@@ -40,4 +45,5 @@ public static class SinkExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<TableSink<T>>>(),
             sp.GetRequiredService<IHostApplicationLifetime>()));
+    }
 }

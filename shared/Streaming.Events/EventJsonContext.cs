@@ -9,7 +9,4 @@ namespace Streaming.Events;
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(AppEvent))]
 [JsonSerializable(typeof(List<IncomingEvent>))]
-[JsonSerializable(typeof(ConcurrentUsersPerMinute))]
-[JsonSerializable(typeof(BookingsPerMinute))]
-[JsonSerializable(typeof(ProductPopularityPerMinute))]
 public sealed partial class EventJsonContext : JsonSerializerContext;

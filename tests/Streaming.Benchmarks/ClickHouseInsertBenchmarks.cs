@@ -4,6 +4,9 @@ using BenchmarkDotNet.Configs;
 using Microsoft.Extensions.Options;
 using Streaming.ClickHouse;
 using Streaming.Events;
+using Streaming.LocalServers;
+using Streaming.Metrics;
+using Streaming.Metrics.Bookings;
 
 namespace Streaming.Benchmarks;
 
@@ -45,12 +48,12 @@ public class ClickHouseInsertBenchmarks
 
     /// <summary>An empty table for every iteration, so that merges of earlier iterations do not weigh on later ones.</summary>
     [IterationSetup]
-    public void Truncate() => client.ExecuteAsync("TRUNCATE TABLE " + FleetSchema.BookingsMinute).GetAwaiter().GetResult();
+    public void Truncate() => client.ExecuteAsync("TRUNCATE TABLE " + BookingsTable.Table).GetAwaiter().GetResult();
 
     [Benchmark(OperationsPerInvoke = Rows)]
     public Task Insert() => Format == "RowBinary"
-        ? client.InsertRowBinaryAsync(FleetSchema.BookingsMinute, results, FleetRows.Bookings)
-        : client.InsertAsync(FleetSchema.BookingsMinute, jsonRows, BenchmarkJson.Default.BookingJsonRow);
+        ? client.InsertRowBinaryAsync(BookingsTable.Table, results, BookingsTable.Rows)
+        : client.InsertAsync(BookingsTable.Table, jsonRows, BenchmarkJson.Default.BookingJsonRow);
 
     [GlobalCleanup]
     public void Cleanup()

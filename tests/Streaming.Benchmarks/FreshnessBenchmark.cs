@@ -8,6 +8,7 @@ using Streaming.ClickHouse;
 using Streaming.DevHost.Fleet;
 using Streaming.Events;
 using Streaming.Kafka;
+using Streaming.Metrics.ConcurrentUsers;
 
 namespace Streaming.Benchmarks;
 
@@ -49,7 +50,7 @@ public static class FreshnessBenchmark
         while (!stop.IsCancellationRequested || visible.Count == 0)
         {
             var rows = await clickHouse.QueryAsync(
-                $"SELECT toUInt32(window_start) AS window_unix, uniqExact(source_partition) AS partitions_final FROM {Sql.Identifier(FleetSchema.ConcurrentUsersMinute)} " +
+                $"SELECT toUInt32(window_start) AS window_unix, uniqExact(source_partition) AS partitions_final FROM {Sql.Identifier(ConcurrentUsersTable.Table)} " +
                 $"WHERE dimension = 'all' AND provisional = 0 AND window_start >= {Sql.DateTime(firstMeasured)} GROUP BY window_start",
                 FreshnessJson.Default.PartitionsRow);
             var now = DateTimeOffset.UtcNow;
@@ -68,7 +69,7 @@ public static class FreshnessBenchmark
             .Select(v => (v.Value - (DateTimeOffset.FromUnixTimeSeconds(v.Key) + Window + Grace)).TotalSeconds)
             .Order().ToList();
         var viewRows = await clickHouse.ScalarAsync(
-            $"SELECT count() FROM {Sql.Identifier(FleetSchema.ConcurrentUsersPerMinute)} WHERE dimension = 'all' AND minute >= {Sql.DateTime(firstMeasured)}");
+            $"SELECT count() FROM {Sql.Identifier(ConcurrentUsersTable.PerMinute)} WHERE dimension = 'all' AND minute >= {Sql.DateTime(firstMeasured)}");
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{lags.Count} windows; close → visible (all {partitions} partitions final): p50 {Percentile(lags, 0.50):0.000} s, p99 {Percentile(lags, 0.99):0.000} s, max {lags[^1]:0.000} s; the view returns {viewRows} of them"));

@@ -6,12 +6,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Streaming.Aggregator;
-using Streaming.Aggregator.Bookings;
-using Streaming.Aggregator.ConcurrentUsers;
-using Streaming.Aggregator.Popularity;
 using Streaming.Events;
 using Streaming.Kafka;
+using Streaming.LocalServers;
+using Streaming.Metrics;
+using Streaming.Metrics.Bookings;
+using Streaming.Metrics.ConcurrentUsers;
+using Streaming.Metrics.Popularity;
 using Streaming.Topology;
 using Streaming.Topology.Kafka;
 
@@ -44,7 +45,7 @@ public static class KafkaCpuBenchmark
             _ = await broker.StandardOutput.ReadLineAsync();
         }
 
-        var options = new AggregatorOptions { GroupPrefix = "bench" };
+        var options = new MetricOptions { GroupPrefix = "bench" };
         var contenders = new List<(string Name, Func<KafkaOptions, Contender> Start)>
         {
             ("plain consume loop", k => PlainLoop.Start(k)),

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Options;
+using Streaming.LocalServers;
+using Streaming.Metrics;
 
 namespace Streaming.ClickHouse.Tests;
 

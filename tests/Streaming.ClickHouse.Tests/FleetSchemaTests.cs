@@ -1,5 +1,10 @@
 using System.Text.Json.Serialization;
 using Streaming.Events;
+using Streaming.Metrics;
+using Streaming.Metrics.Bookings;
+using Streaming.Metrics.ConcurrentUsers;
+using Streaming.Metrics.Popularity;
+using Streaming.Metrics.RawEvents;
 
 namespace Streaming.ClickHouse.Tests;
 
@@ -30,7 +35,7 @@ public sealed class FleetSchemaTests(ClickHouseServerFixture fixture)
             .ToDictionary(t => t.Name, t => t.Engine);
         Assert.All(FleetSchema.Tables, t => Assert.Equal("ReplacingMergeTree", engines[t]));
         Assert.All(FleetSchema.Views, v => Assert.Equal("View", engines[v]));
-        Assert.Equal("0", await client.ScalarAsync($"SELECT count() FROM {FleetSchema.BookingsPerMinute}"));
+        Assert.Equal("0", await client.ScalarAsync($"SELECT count() FROM {BookingsTable.PerMinute}"));
     }
 
     [Fact]
@@ -39,7 +44,7 @@ public sealed class FleetSchemaTests(ClickHouseServerFixture fixture)
         var client = await fixture.CreateFleetDatabaseAsync();
         var seoul = (Dimension: ResultDimensions.City, Value: "Seoul");
         // Background merges would already collapse versions; the view must be right before any merge.
-        await client.ExecuteAsync($"SYSTEM STOP MERGES {FleetSchema.BookingsMinute}");
+        await client.ExecuteAsync($"SYSTEM STOP MERGES {BookingsTable.Table}");
         // Several inserts in an order that puts late, lower versions after higher ones.
         await InsertBookings(client,
             Booking(T0, "p1", partition: 0, revision: 5, provisional: true, bookings: 7),
@@ -74,42 +79,42 @@ public sealed class FleetSchemaTests(ClickHouseServerFixture fixture)
             new(T0.AddMinutes(1).ToUnixTimeSeconds(), "product", "p1", "KRW", 2, 0, 0, 0, 0),
         ];
         Assert.Equal(expected, await ReadBookingsView(client));
-        Assert.Equal("15", await client.ScalarAsync($"SELECT count() FROM {FleetSchema.BookingsMinute}"));
+        Assert.Equal("15", await client.ScalarAsync($"SELECT count() FROM {BookingsTable.Table}"));
 
         // Merged by ClickHouse, the table keeps exactly the rows the view chose.
-        await client.ExecuteAsync($"SYSTEM START MERGES {FleetSchema.BookingsMinute}");
-        await client.ExecuteAsync($"OPTIMIZE TABLE {FleetSchema.BookingsMinute} FINAL");
+        await client.ExecuteAsync($"SYSTEM START MERGES {BookingsTable.Table}");
+        await client.ExecuteAsync($"OPTIMIZE TABLE {BookingsTable.Table} FINAL");
         Assert.Equal(expected, await ReadBookingsView(client));
-        Assert.Equal("8", await client.ScalarAsync($"SELECT count() FROM {FleetSchema.BookingsMinute}"));
+        Assert.Equal("8", await client.ScalarAsync($"SELECT count() FROM {BookingsTable.Table}"));
     }
 
     [Fact]
     public async Task Concurrent_users_and_popularity_views_take_the_latest_version_per_partition()
     {
         var client = await fixture.CreateFleetDatabaseAsync();
-        await client.InsertRowBinaryAsync(FleetSchema.ConcurrentUsersMinute, new[]
+        await client.InsertRowBinaryAsync(ConcurrentUsersTable.Table, new[]
         {
             new ConcurrentUsersPerMinute(T0, "all", "", 0, 10, false, 40),
             new ConcurrentUsersPerMinute(T0, "all", "", 0, 12, true, 45),
             new ConcurrentUsersPerMinute(T0, "all", "", 1, 3, false, 5),
             new ConcurrentUsersPerMinute(T0, "all", "", 1, 3, true, 99),
             new ConcurrentUsersPerMinute(T0, "platform", "ios", 1, 3, false, 2),
-        }, FleetRows.ConcurrentUsers);
-        await client.InsertRowBinaryAsync(FleetSchema.PopularityMinute, new[]
+        }, ConcurrentUsersTable.Rows);
+        await client.InsertRowBinaryAsync(PopularityTable.Table, new[]
         {
             new ProductPopularityPerMinute(T0, "p1", 0, 1, true, 1, 0, 0, 1.0),
             new ProductPopularityPerMinute(T0, "p1", 0, 2, false, 3, 1, 1, 9.5),
             new ProductPopularityPerMinute(T0, "p1", 2, 8, false, 2, 0, 0, 2.0),
-        }, FleetRows.Popularity);
+        }, PopularityTable.Rows);
 
         var users = await client.QueryAsync(
-            $"SELECT toUInt32(minute) AS minute_unix, dimension, dimension_value, users, provisional FROM {FleetSchema.ConcurrentUsersPerMinute} ORDER BY dimension, dimension_value",
+            $"SELECT toUInt32(minute) AS minute_unix, dimension, dimension_value, users, provisional FROM {ConcurrentUsersTable.PerMinute} ORDER BY dimension, dimension_value",
             FleetJson.Default.UsersViewRow);
         Assert.Equal(
             [new UsersViewRow(T0.ToUnixTimeSeconds(), "all", "", 45 + 5, 1), new UsersViewRow(T0.ToUnixTimeSeconds(), "platform", "ios", 2, 0)],
             users);
         var popularity = await client.QueryAsync(
-            $"SELECT toUInt32(minute) AS minute_unix, product_id, views, wishlists, bookings, score, provisional FROM {FleetSchema.PopularityPerMinute}",
+            $"SELECT toUInt32(minute) AS minute_unix, product_id, views, wishlists, bookings, score, provisional FROM {PopularityTable.PerMinute}",
             FleetJson.Default.PopularityViewRow);
         Assert.Equal([new PopularityViewRow(T0.ToUnixTimeSeconds(), "p1", 5, 1, 1, 11.5, 0)], popularity);
     }
@@ -125,13 +130,13 @@ public sealed class FleetSchemaTests(ClickHouseServerFixture fixture)
             Booking(T0, "p1", partition: 1, revision: 4, provisional: true, bookings: 10),
             Booking(T0, "p1", partition: 0, revision: 0, provisional: false, bookings: 1000));
         long[] usersPerMinute = [3, 7, 5, 4, 6];
-        await client.InsertRowBinaryAsync(FleetSchema.ConcurrentUsersMinute,
-            [.. minutes.Select((m, i) => new ConcurrentUsersPerMinute(m, "all", "", 0, 1, false, usersPerMinute[i]))], FleetRows.ConcurrentUsers);
-        await client.InsertRowBinaryAsync(FleetSchema.PopularityMinute,
-            [.. minutes.Select((m, i) => new ProductPopularityPerMinute(m, "p1", 0, 1, false, 10, 1, i, 0.25 * i))], FleetRows.Popularity);
+        await client.InsertRowBinaryAsync(ConcurrentUsersTable.Table,
+            [.. minutes.Select((m, i) => new ConcurrentUsersPerMinute(m, "all", "", 0, 1, false, usersPerMinute[i]))], ConcurrentUsersTable.Rows);
+        await client.InsertRowBinaryAsync(PopularityTable.Table,
+            [.. minutes.Select((m, i) => new ProductPopularityPerMinute(m, "p1", 0, 1, false, 10, 1, i, 0.25 * i))], PopularityTable.Rows);
 
         var hourly = await client.QueryAsync(
-            $"SELECT toUInt32(hour) AS period_unix, bookings, revenue_minor, provisional FROM {FleetSchema.BookingsPerHour} WHERE dimension = 'product' ORDER BY hour",
+            $"SELECT toUInt32(hour) AS period_unix, bookings, revenue_minor, provisional FROM {BookingsTable.PerHour} WHERE dimension = 'product' ORDER BY hour",
             FleetJson.Default.BookingsRollupRow);
         Assert.Equal(
         [
@@ -140,25 +145,25 @@ public sealed class FleetSchemaTests(ClickHouseServerFixture fixture)
             new BookingsRollupRow(T0.AddHours(14).ToUnixTimeSeconds(), 5, 500, 0),
         ], hourly);
         var daily = await client.QueryAsync(
-            $"SELECT toUInt32(toDateTime(day)) AS period_unix, bookings, revenue_minor, provisional FROM {FleetSchema.BookingsPerDay} ORDER BY day",
+            $"SELECT toUInt32(toDateTime(day)) AS period_unix, bookings, revenue_minor, provisional FROM {BookingsTable.PerDay} ORDER BY day",
             FleetJson.Default.BookingsRollupRow);
         var day = new DateTimeOffset(T0.Date, TimeSpan.Zero);
         Assert.Equal([new BookingsRollupRow(day.ToUnixTimeSeconds(), 16 + 4, 1000, 1), new BookingsRollupRow(day.AddDays(1).ToUnixTimeSeconds(), 5, 500, 0)], daily);
 
         var usersHourly = await client.QueryAsync(
-            $"SELECT toUInt32(hour) AS period_unix, peak_users, avg_users, minutes FROM {FleetSchema.ConcurrentUsersPerHour} ORDER BY hour",
+            $"SELECT toUInt32(hour) AS period_unix, peak_users, avg_users, minutes FROM {ConcurrentUsersTable.PerHour} ORDER BY hour",
             FleetJson.Default.UsersRollupRow);
         Assert.Equal(new UsersRollupRow(T0.ToUnixTimeSeconds(), 7, 5.0, 3), usersHourly[0]);
         Assert.Equal(3, usersHourly.Count);
         var usersDaily = await client.QueryAsync(
-            $"SELECT toUInt32(toDateTime(day)) AS period_unix, peak_users, avg_users, minutes FROM {FleetSchema.ConcurrentUsersPerDay} ORDER BY day",
+            $"SELECT toUInt32(toDateTime(day)) AS period_unix, peak_users, avg_users, minutes FROM {ConcurrentUsersTable.PerDay} ORDER BY day",
             FleetJson.Default.UsersRollupRow);
         Assert.Equal([new UsersRollupRow(day.ToUnixTimeSeconds(), 7, 4.75, 4), new UsersRollupRow(day.AddDays(1).ToUnixTimeSeconds(), 6, 6.0, 1)], usersDaily);
 
         Assert.Equal("30\t3\t3\t0.75", await client.ScalarAsync(
-            $"SELECT views, wishlists, bookings, score FROM {FleetSchema.PopularityPerHour} WHERE hour = {Sql.DateTime(T0)}"));
+            $"SELECT views, wishlists, bookings, score FROM {PopularityTable.PerHour} WHERE hour = {Sql.DateTime(T0)}"));
         Assert.Equal("10\t1\t4\t1", await client.ScalarAsync(
-            $"SELECT views, wishlists, bookings, score FROM {FleetSchema.PopularityPerDay} WHERE day = toDate({Sql.DateTime(day.AddDays(1))})"));
+            $"SELECT views, wishlists, bookings, score FROM {PopularityTable.PerDay} WHERE day = toDate({Sql.DateTime(day.AddDays(1))})"));
     }
 
     [Fact]
@@ -169,20 +174,20 @@ public sealed class FleetSchemaTests(ClickHouseServerFixture fixture)
             "e-" + i, i % 2 == 0 ? EventTypes.ProductView : EventTypes.BookingConfirmed, "u" + (i % 7), "s" + (i % 7),
             "p" + (i % 5), T0.AddSeconds(i * 13), "ios", "KR", i % 3 == 0 ? null : "Seoul",
             i % 2 == 0 ? null : 1000 + i, i % 2 == 0 ? null : "KRW", T0.AddSeconds(i * 13 + 1), i % 4 == 0 ? null : "tours")).ToList();
-        await client.InsertRowBinaryAsync(FleetSchema.EventsRaw, events, FleetRows.Events);
+        await client.InsertRowBinaryAsync(RawEventsTable.Table, events, RawEventsTable.Rows);
         // Kafka re-delivers a stretch after a crash, and a client retries a request (same event, later arrival).
-        await client.InsertRowBinaryAsync(FleetSchema.EventsRaw, events.Skip(20).Take(20).ToList(), FleetRows.Events);
-        await client.InsertRowBinaryAsync(FleetSchema.EventsRaw, [events[3] with { ReceivedAt = T0.AddHours(1) }], FleetRows.Events);
+        await client.InsertRowBinaryAsync(RawEventsTable.Table, events.Skip(20).Take(20).ToList(), RawEventsTable.Rows);
+        await client.InsertRowBinaryAsync(RawEventsTable.Table, [events[3] with { ReceivedAt = T0.AddHours(1) }], RawEventsTable.Rows);
         // Different users may use the same event id: both stay.
-        await client.InsertRowBinaryAsync(FleetSchema.EventsRaw, [events[4] with { UserId = "someone-else" }], FleetRows.Events);
+        await client.InsertRowBinaryAsync(RawEventsTable.Table, [events[4] with { UserId = "someone-else" }], RawEventsTable.Rows);
 
-        Assert.Equal("72", await client.ScalarAsync($"SELECT count() FROM {FleetSchema.EventsRaw}"));
-        await client.ExecuteAsync($"OPTIMIZE TABLE {FleetSchema.EventsRaw} FINAL");
-        Assert.Equal("51\t51", await client.ScalarAsync($"SELECT count(), uniqExact(user_id, event_id) FROM {FleetSchema.EventsRaw}"));
+        Assert.Equal("72", await client.ScalarAsync($"SELECT count() FROM {RawEventsTable.Table}"));
+        await client.ExecuteAsync($"OPTIMIZE TABLE {RawEventsTable.Table} FINAL");
+        Assert.Equal("51\t51", await client.ScalarAsync($"SELECT count(), uniqExact(user_id, event_id) FROM {RawEventsTable.Table}"));
         Assert.Equal("e-1\tbooking_confirmed\tu1\tp1\tSeoul\ttours\t1001\tKRW", await client.ScalarAsync(
-            $"SELECT event_id, type, user_id, product_id, city, category, amount, currency FROM {FleetSchema.EventsRaw} WHERE event_id = 'e-1'"));
+            $"SELECT event_id, type, user_id, product_id, city, category, amount, currency FROM {RawEventsTable.Table} WHERE event_id = 'e-1'"));
         Assert.Equal("e-0\t\t\t0\t", await client.ScalarAsync(
-            $"SELECT event_id, city, category, amount, currency FROM {FleetSchema.EventsRaw} WHERE event_id = 'e-0'"));
+            $"SELECT event_id, city, category, amount, currency FROM {RawEventsTable.Table} WHERE event_id = 'e-0'"));
     }
 
     private static BookingsPerMinute Booking(
@@ -191,14 +196,14 @@ public sealed class FleetSchemaTests(ClickHouseServerFixture fixture)
         new(minute, dimension, value, "KRW", partition, revision, provisional, bookings, cancellations, revenue, cancelledRevenue);
 
     private static Task InsertBookings(ClickHouseClient client, params BookingsPerMinute[] rows) =>
-        client.InsertRowBinaryAsync(FleetSchema.BookingsMinute, rows, FleetRows.Bookings);
+        client.InsertRowBinaryAsync(BookingsTable.Table, rows, BookingsTable.Rows);
 
     private static async Task<List<BookingsViewRow>> ReadBookingsView(ClickHouseClient client) =>
         await client.QueryAsync(
             $"""
             SELECT toUInt32(minute) AS minute_unix, dimension, dimension_value, currency,
                    bookings, cancellations, revenue_minor, cancelled_revenue_minor, provisional
-            FROM {FleetSchema.BookingsPerMinute}
+            FROM {BookingsTable.PerMinute}
             ORDER BY minute, dimension, dimension_value, currency
             """,
             FleetJson.Default.BookingsViewRow);

@@ -2,6 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Streaming.Events;
+using Streaming.Metrics;
+using Streaming.Metrics.Bookings;
+using Streaming.Metrics.ConcurrentUsers;
+using Streaming.Metrics.Popularity;
 
 namespace Streaming.ClickHouse.Tests;
 
@@ -26,7 +30,7 @@ public sealed partial class ReadmeBiExamplesTests(ClickHouseServerFixture fixtur
         var client = await fixture.CreateFleetDatabaseAsync();
         ConcurrentUsersPerMinute Users(TimeSpan ago, string dimension, string value, int partition, long revision, long users) =>
             new(MinuteAgo(ago), dimension, value, partition, revision, false, users);
-        await client.InsertRowBinaryAsync(FleetSchema.ConcurrentUsersMinute, new[]
+        await client.InsertRowBinaryAsync(ConcurrentUsersTable.Table, new[]
         {
             Users(TimeSpan.FromMinutes(10), "platform", "ios", 0, 5, 3),
             Users(TimeSpan.FromMinutes(10), "platform", "ios", 0, 4, 100), // superseded by revision 5
@@ -36,7 +40,7 @@ public sealed partial class ReadmeBiExamplesTests(ClickHouseServerFixture fixtur
             Users(TimeSpan.FromMinutes(10), "country", "KR", 0, 5, 12),
             Users(TimeSpan.FromHours(3), "platform", "ios", 0, 1, 2),
             Users(TimeSpan.FromHours(25), "platform", "ios", 0, 1, 9), // older than 24 hours
-        }, FleetRows.ConcurrentUsers);
+        }, ConcurrentUsersTable.Rows);
 
         var output = await RunExampleAsync(client, "concurrent-users-by-platform");
 
@@ -62,7 +66,7 @@ public sealed partial class ReadmeBiExamplesTests(ClickHouseServerFixture fixtur
             new(MinuteAgo(TimeSpan.FromHours(2)), "p-c", 2, 1, false, 100, 50, 20, 100.0), // older than an hour
         };
         rows.AddRange(Enumerable.Range(1, 25).Select(i => new ProductPopularityPerMinute(recent, $"p-x{i:00}", i % 3, 1, false, 1, 0, 0, 0.5)));
-        await client.InsertRowBinaryAsync(FleetSchema.PopularityMinute, rows, FleetRows.Popularity);
+        await client.InsertRowBinaryAsync(PopularityTable.Table, rows, PopularityTable.Rows);
 
         var output = await RunExampleAsync(client, "top-products-last-hour");
 
@@ -79,7 +83,7 @@ public sealed partial class ReadmeBiExamplesTests(ClickHouseServerFixture fixtur
             new(MinuteAgo(ago), ResultDimensions.City, city, currency, partition, 7, false, bookings, cancellations, revenue, 0);
         var recent = TimeSpan.FromMinutes(10);
         var earlier = TimeSpan.FromHours(2);
-        await client.InsertRowBinaryAsync(FleetSchema.BookingsMinute, new[]
+        await client.InsertRowBinaryAsync(BookingsTable.Table, new[]
         {
             City(recent, "Seoul", "KRW", 0, 2, 0, 20_000),
             City(recent, "Seoul", "KRW", 1, 3, 0, 30_000),
@@ -87,7 +91,7 @@ public sealed partial class ReadmeBiExamplesTests(ClickHouseServerFixture fixtur
             City(earlier, "Busan", "JPY", 2, 1, 0, 5_000),
             City(TimeSpan.FromHours(30), "Seoul", "KRW", 0, 9, 0, 90_000), // before the 24 hours shown
             new(MinuteAgo(recent), ResultDimensions.Product, "tour-1", "KRW", 0, 7, false, 5, 0, 50_000, 0),
-        }, FleetRows.Bookings);
+        }, BookingsTable.Rows);
 
         var output = await RunExampleAsync(client, "bookings-by-city-per-hour");
 

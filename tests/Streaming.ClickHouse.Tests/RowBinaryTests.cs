@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Streaming.Events;
+using Streaming.Metrics.Bookings;
 
 namespace Streaming.ClickHouse.Tests;
 
@@ -65,15 +66,15 @@ public sealed class RowBinaryTests(ClickHouseServerFixture fixture)
     {
         var client = await fixture.CreateFleetDatabaseAsync();
         var minute = new DateTimeOffset(2026, 11, 21, 10, 7, 0, TimeSpan.Zero);
-        await client.InsertRowBinaryAsync(FleetSchema.BookingsMinute, new[]
+        await client.InsertRowBinaryAsync(BookingsTable.Table, new[]
         {
             new BookingsPerMinute(minute, "city", "Busan's \"port\" 부산", "KRW", 2, 41, false, 3, 1, 150_000, -2_500),
             new BookingsPerMinute(minute, "city", "Busan's \"port\" 부산", "KRW", 2, 42, true, 4, 1, 200_000, -2_500),
-        }, FleetRows.Bookings);
+        }, BookingsTable.Rows);
 
         var back = await client.QueryAsync(
             "SELECT toUInt32(window_start) AS window_start_unix, dimension, dimension_value, currency, source_partition, revision, provisional, " +
-            $"version, bookings, cancellations, revenue_minor, cancelled_revenue_minor FROM {FleetSchema.BookingsMinute} ORDER BY version",
+            $"version, bookings, cancellations, revenue_minor, cancelled_revenue_minor FROM {BookingsTable.Table} ORDER BY version",
             RowBinaryJson.Default.BookingsTableRow);
         Assert.Equal(
         [

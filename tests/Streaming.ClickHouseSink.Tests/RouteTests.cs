@@ -1,6 +1,9 @@
 using System.Text;
-using Streaming.ClickHouseSink.Routes;
 using Streaming.Kafka;
+using Streaming.Metrics.Bookings;
+using Streaming.Metrics.ConcurrentUsers;
+using Streaming.Metrics.Popularity;
+using Streaming.Metrics.RawEvents;
 
 namespace Streaming.ClickHouseSink.Tests;
 
@@ -14,7 +17,7 @@ public sealed class RouteTests
             {"window_start":"2026-11-21T10:00:00+00:00","dimension":"city","dimension_value":"Seoul","currency":"KRW","partition":2,
              "revision":17,"provisional":true,"bookings":3,"cancellations":1,"revenue_minor":15000,"cancelled_revenue_minor":5000}
             """;
-        var route = MetricRoutes.Bookings;
+        var route = BookingsTable.Sink;
         Assert.True(RecordJson.TryRead(Encoding.UTF8.GetBytes(json), route.Json, out var result, out _));
         Assert.Null(route.Problem(result));
         Assert.Equal(("Seoul", 2, 17L, true), (result.DimensionValue, result.Partition, result.Revision, result.Provisional));
@@ -27,7 +30,7 @@ public sealed class RouteTests
     [InlineData("""{"window_start":"2026-11-21T10:00:00Z","dimension":"","dimension_value":"","partition":0,"revision":1,"provisional":false,"users":3}""", "dimension is empty")]
     public void Results_no_table_can_hold_are_refused_with_a_reason(string json, string reason)
     {
-        var route = MetricRoutes.ConcurrentUsers;
+        var route = ConcurrentUsersTable.Sink;
         Assert.True(RecordJson.TryRead(Encoding.UTF8.GetBytes(json), route.Json, out var result, out _));
         Assert.Contains(reason, route.Problem(result), StringComparison.Ordinal);
     }
@@ -37,10 +40,10 @@ public sealed class RouteTests
     {
         var routes = new (string Name, string Topic, string Table)[]
         {
-            (MetricRoutes.ConcurrentUsers.Name, MetricRoutes.ConcurrentUsers.Topic, MetricRoutes.ConcurrentUsers.Table),
-            (MetricRoutes.Bookings.Name, MetricRoutes.Bookings.Topic, MetricRoutes.Bookings.Table),
-            (MetricRoutes.Popularity.Name, MetricRoutes.Popularity.Topic, MetricRoutes.Popularity.Table),
-            (RawEventRoute.Events.Name, RawEventRoute.Events.Topic, RawEventRoute.Events.Table),
+            (ConcurrentUsersTable.Sink.Name, ConcurrentUsersTable.Sink.Topic, ConcurrentUsersTable.Sink.Table),
+            (BookingsTable.Sink.Name, BookingsTable.Sink.Topic, BookingsTable.Sink.Table),
+            (PopularityTable.Sink.Name, PopularityTable.Sink.Topic, PopularityTable.Sink.Table),
+            (RawEventsTable.Sink.Name, RawEventsTable.Sink.Topic, RawEventsTable.Sink.Table),
         };
         Assert.Equal(4, routes.Select(r => r.Name).Distinct().Count());
         Assert.Equal(4, routes.Select(r => r.Topic).Distinct().Count());

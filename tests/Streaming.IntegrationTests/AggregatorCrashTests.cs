@@ -5,6 +5,11 @@ using Streaming.ClickHouse;
 using Streaming.DevHost.Fleet;
 using Streaming.Events;
 using Streaming.Kafka;
+using Streaming.LocalServers;
+using Streaming.Metrics;
+using Streaming.Metrics.Bookings;
+using Streaming.Metrics.ConcurrentUsers;
+using Streaming.Metrics.Popularity;
 using Xunit.Abstractions;
 
 namespace Streaming.IntegrationTests;
@@ -248,12 +253,12 @@ public sealed class AggregatorCrashTests(ITestOutputHelper output)
 
     private static List<Verdict> Compare(GroundTruth truth, string bootstrap)
     {
-        var bookings = Read(bootstrap, Topics.MetricsBookings, EventJsonContext.Default.BookingsPerMinute)
+        var bookings = Read(bootstrap, Topics.MetricsBookings, BookingsJson.Default.BookingsPerMinute)
             .Where(r => r.Dimension == ResultDimensions.Product)
             .Select(r => new Partial<(DateTimeOffset, string, string), (long, long)>((r.WindowStart, r.DimensionValue, r.Currency), r.Partition, r.Revision, r.Provisional, (r.Bookings, r.RevenueMinor)));
-        var popularity = Read(bootstrap, Topics.MetricsPopularity, EventJsonContext.Default.ProductPopularityPerMinute)
+        var popularity = Read(bootstrap, Topics.MetricsPopularity, PopularityJson.Default.ProductPopularityPerMinute)
             .Select(r => new Partial<(DateTimeOffset, string), (long, long)>((r.WindowStart, r.ProductId), r.Partition, r.Revision, r.Provisional, (r.Views, r.Bookings)));
-        var users = Read(bootstrap, Topics.MetricsConcurrentUsers, EventJsonContext.Default.ConcurrentUsersPerMinute)
+        var users = Read(bootstrap, Topics.MetricsConcurrentUsers, ConcurrentUsersJson.Default.ConcurrentUsersPerMinute)
             .Where(r => r.Dimension == ResultDimensions.All)
             .Select(r => new Partial<DateTimeOffset, long>(r.WindowStart, r.Partition, r.Revision, r.Provisional, r.Users));
         return

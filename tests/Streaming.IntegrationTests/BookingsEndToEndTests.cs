@@ -6,6 +6,7 @@ using Streaming.ClickHouse;
 using Streaming.DevHost.Fleet;
 using Streaming.Events;
 using Streaming.Kafka;
+using Streaming.Metrics.Bookings;
 
 namespace Streaming.IntegrationTests;
 
@@ -99,7 +100,7 @@ public sealed class BookingsEndToEndTests(FleetFixture fixture)
             TimeSpan.FromSeconds(10),
             tooLate => $"too_late summed over tasks = {tooLate}");
         var rows = await fixture.ClickHouse.ScalarAsync(
-            $"SELECT count() FROM {Sql.Identifier(FleetSchema.BookingsPerMinute)} WHERE dimension = 'product' AND dimension_value = {Sql.String(product)}");
+            $"SELECT count() FROM {Sql.Identifier(BookingsTable.PerMinute)} WHERE dimension = 'product' AND dimension_value = {Sql.String(product)}");
         Assert.Equal("0", rows);
     }
 
@@ -114,7 +115,7 @@ public sealed class BookingsEndToEndTests(FleetFixture fixture)
     private static Task<Dictionary<(DateTimeOffset, string, string), (long Bookings, long Revenue)>> WaitForExactTotalsAsync(
         FleetFixture fixture, Dictionary<(DateTimeOffset, string, string), (long Bookings, long Revenue)> expected, string productPrefix)
     {
-        var table = Sql.Identifier(FleetSchema.BookingsPerMinute);
+        var table = Sql.Identifier(BookingsTable.PerMinute);
         return Eventually.HoldsAsync(
             async () => (await fixture.ClickHouse.QueryAsync(
                     $"SELECT toUInt32(minute) AS minute_unix, dimension_value AS product_id, currency, bookings, revenue_minor FROM {table} WHERE dimension = 'product' AND startsWith(dimension_value, {Sql.String(productPrefix)})",

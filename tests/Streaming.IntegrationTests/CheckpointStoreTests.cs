@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using Streaming.Kafka;
+using Streaming.LocalServers;
 
 namespace Streaming.IntegrationTests;
 

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Streaming.ClickHouse;
 using Streaming.DevHost.Fleet;
 using Streaming.Events;
+using Streaming.Metrics;
 
 namespace Streaming.IntegrationTests;
 

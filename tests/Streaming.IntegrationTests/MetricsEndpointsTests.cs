@@ -3,6 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Streaming.ClickHouse;
 using Streaming.Events;
+using Streaming.Metrics.Bookings;
+using Streaming.Metrics.ConcurrentUsers;
+using Streaming.Metrics.Popularity;
 
 namespace Streaming.IntegrationTests;
 
@@ -56,7 +59,7 @@ public sealed class MetricsEndpointsTests(FleetFixture fixture)
     public async Task Concurrent_users_are_the_latest_partials_summed_over_source_partitions()
     {
         var (m0, m1, m2) = (UsersHour, UsersHour.AddMinutes(1), UsersHour.AddMinutes(2));
-        await fixture.ClickHouse.InsertRowBinaryAsync(FleetSchema.ConcurrentUsersMinute, new List<ConcurrentUsersPerMinute>
+        await fixture.ClickHouse.InsertRowBinaryAsync(ConcurrentUsersTable.Table, new List<ConcurrentUsersPerMinute>
         {
             // m0, all: partition 0's provisional 10 is replaced by its final 12; partition 1 adds 8.
             new(m0, "all", "", 0, 1, true, 10), new(m0, "all", "", 0, 2, false, 12), new(m0, "all", "", 1, 5, false, 8),
@@ -66,7 +69,7 @@ public sealed class MetricsEndpointsTests(FleetFixture fixture)
             new(m2, "all", "", 0, 1, false, 0),
             new(m0, "platform", "ios", 0, 1, false, 3), new(m0, "platform", "ios", 1, 1, false, 2),
             new(m0, "platform", "android", 2, 1, false, 7), new(m1, "country", "KR", 0, 1, false, 9),
-        }, FleetRows.ConcurrentUsers);
+        }, ConcurrentUsersTable.Rows);
 
         var all = await GetAsync($"/v1/metrics/concurrent-users?from={Iso(m0)}&to={Iso(UsersHour.AddHours(1))}", MetricsApiJson.Default.ApiUsersBody);
         Assert.Equal("all", all.Dimension);
@@ -90,7 +93,7 @@ public sealed class MetricsEndpointsTests(FleetFixture fixture)
     public async Task Bookings_are_per_dimension_value_and_currency_with_the_old_fields_kept()
     {
         var (m0, m1) = (BookingsHour, BookingsHour.AddMinutes(1));
-        await fixture.ClickHouse.InsertRowBinaryAsync(FleetSchema.BookingsMinute, new List<BookingsPerMinute>
+        await fixture.ClickHouse.InsertRowBinaryAsync(BookingsTable.Table, new List<BookingsPerMinute>
         {
             new(m0, "product", "bk-tour-1", "KRW", 0, 1, true, 1, 0, 100, 0),
             new(m0, "product", "bk-tour-1", "KRW", 0, 2, false, 2, 1, 300, 100),
@@ -100,7 +103,7 @@ public sealed class MetricsEndpointsTests(FleetFixture fixture)
             new(m0, "city", "Seoul", "KRW", 0, 2, false, 4, 1, 800, 100),
             new(m0, "city", "Seoul", "KRW", 1, 4, false, 1, 0, 100, 0),
             new(m0, "category", "tour", "KRW", 0, 2, false, 5, 1, 900, 100),
-        }, FleetRows.Bookings);
+        }, BookingsTable.Rows);
         var range = $"from={Iso(BookingsHour)}&to={Iso(BookingsHour.AddHours(1))}";
 
         var products = await GetAsync("/v1/metrics/bookings?" + range, MetricsApiJson.Default.ApiBookingsBody);
@@ -130,7 +133,7 @@ public sealed class MetricsEndpointsTests(FleetFixture fixture)
     {
         var (m0, m1) = (PopularityHour, PopularityHour.AddMinutes(1));
         // Scores are sums of binary fractions, so they add up exactly in any order.
-        await fixture.ClickHouse.InsertRowBinaryAsync(FleetSchema.PopularityMinute, new List<ProductPopularityPerMinute>
+        await fixture.ClickHouse.InsertRowBinaryAsync(PopularityTable.Table, new List<ProductPopularityPerMinute>
         {
             new(m0, "pop-a", 0, 1, true, 100, 0, 0, 99),
             new(m0, "pop-a", 0, 2, false, 10, 1, 1, 5.5),
@@ -142,7 +145,7 @@ public sealed class MetricsEndpointsTests(FleetFixture fixture)
             new(m1, "pop-a", 2, 3, false, 0, 0, 0, 0.5),
             new(m1, "pop-d", 1, 1, false, 6, 0, 0, 3),
             new(m1, "pop-e", 2, 1, false, 6, 0, 0, 3),
-        }, FleetRows.Popularity);
+        }, PopularityTable.Rows);
         var range = $"from={Iso(PopularityHour)}&to={Iso(PopularityHour.AddHours(1))}";
 
         // pop-d and pop-e tie at 3; the smaller product id wins the last place.

@@ -1,7 +1,7 @@
-using Streaming.Aggregator;
-using Streaming.Aggregator.ConcurrentUsers;
-using Streaming.Aggregator.Popularity;
 using Streaming.Events;
+using Streaming.Metrics;
+using Streaming.Metrics.ConcurrentUsers;
+using Streaming.Metrics.Popularity;
 using Streaming.Topology.Testing;
 
 namespace Streaming.Topology.Tests;
@@ -14,7 +14,7 @@ public sealed class MetricTopologyTests
     [Fact]
     public void Concurrent_users_partials_over_partitions_add_up_to_distinct_users_and_empty_minutes_are_zeros()
     {
-        var driver = new TopologyTestDriver<AppEvent, UserSeries, HashSet<string>>(ConcurrentUsersTopology.Define(new AggregatorOptions()), T0, partitions: 3);
+        var driver = new TopologyTestDriver<AppEvent, UserSeries, HashSet<string>>(ConcurrentUsersTopology.Define(new MetricOptions()), T0, partitions: 3);
         var random = new Random(5);
         var input = new List<(AppEvent Event, int Partition)>();
         foreach (var minute in new[] { 0, 1, 3 }) // minute 2 is empty
@@ -50,7 +50,7 @@ public sealed class MetricTopologyTests
     [Fact]
     public void Popularity_score_uses_the_configured_weights()
     {
-        var options = new AggregatorOptions { ViewWeight = 1, WishlistWeight = 3, BookingWeight = 10 };
+        var options = new MetricOptions { ViewWeight = 1, WishlistWeight = 3, BookingWeight = 10 };
         var topology = PopularityTopology.Define(options);
         var driver = new TopologyTestDriver<AppEvent, string, PopularityCounts>(topology, T0);
         driver.Pipe(Events.View("u1", "p1", T0.AddSeconds(1)));
@@ -61,7 +61,7 @@ public sealed class MetricTopologyTests
         driver.AdvanceTime(TimeSpan.FromMinutes(2));
 
         var result = Assert.Single(driver.Results);
-        var written = System.Text.Json.JsonSerializer.Deserialize(topology.Write(result).Value, EventJsonContext.Default.ProductPopularityPerMinute)!;
+        var written = System.Text.Json.JsonSerializer.Deserialize(topology.Write(result).Value, PopularityJson.Default.ProductPopularityPerMinute)!;
         Assert.Equal((2L, 1L, 1L, 15.0), (written.Views, written.Wishlists, written.Bookings, written.Score));
     }
 }

@@ -1,7 +1,7 @@
-using Streaming.Aggregator;
-using Streaming.Aggregator.Bookings;
-using Streaming.Aggregator.Popularity;
 using Streaming.Events;
+using Streaming.Metrics;
+using Streaming.Metrics.Bookings;
+using Streaming.Metrics.Popularity;
 using Streaming.Topology.Testing;
 
 namespace Streaming.Topology.Tests;
@@ -17,7 +17,7 @@ public sealed class RestoreAndDedupeTests
     [InlineData(13)]
     public void A_restart_from_any_checkpoint_gives_the_uninterrupted_results(int seed)
     {
-        var options = new AggregatorOptions { Grace = TimeSpan.FromSeconds(5), CorrectionHorizon = TimeSpan.FromHours(1) };
+        var options = new MetricOptions { Grace = TimeSpan.FromSeconds(5), CorrectionHorizon = TimeSpan.FromHours(1) };
         var input = RandomBookings(seed, 2_000);
         var expected = Run(BookingsTopology.Define(options), input, crashEvery: null);
         var crashed = Run(BookingsTopology.Define(options), input, crashEvery: 137);
@@ -28,7 +28,7 @@ public sealed class RestoreAndDedupeTests
     [Fact]
     public void Re_sent_repartitioned_records_are_dropped_and_counted()
     {
-        var driver = new TopologyTestDriver<AppEvent, string, PopularityCounts>(PopularityTopology.Define(new AggregatorOptions()), T0, partitions: 3);
+        var driver = new TopologyTestDriver<AppEvent, string, PopularityCounts>(PopularityTopology.Define(new MetricOptions()), T0, partitions: 3);
         for (var i = 0; i < 30; i++)
         {
             driver.Pipe(Events.View("u" + i, "p" + (i % 4), T0.AddSeconds(i)), partition: i % 3);

@@ -1,6 +1,6 @@
-using Streaming.Aggregator;
-using Streaming.Aggregator.Popularity;
 using Streaming.Events;
+using Streaming.Metrics;
+using Streaming.Metrics.Popularity;
 using Streaming.Topology.Testing;
 
 namespace Streaming.Topology.Tests;
@@ -9,7 +9,7 @@ namespace Streaming.Topology.Tests;
 public sealed class WindowSemanticsTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 22, 10, 0, 0, TimeSpan.Zero);
-    private static readonly AggregatorOptions Options = new()
+    private static readonly MetricOptions Options = new()
     {
         Grace = TimeSpan.FromSeconds(5),
         IdleTimeout = TimeSpan.FromSeconds(2),
@@ -89,7 +89,7 @@ public sealed class WindowSemanticsTests
     public void Provisional_updates_show_open_windows_and_the_final_result_replaces_them()
     {
         var live = new TopologyTestDriver<AppEvent, string, PopularityCounts>(
-            PopularityTopology.Define(new AggregatorOptions { ProvisionalInterval = TimeSpan.FromSeconds(5) }), start: T0);
+            PopularityTopology.Define(new MetricOptions { ProvisionalInterval = TimeSpan.FromSeconds(5) }), start: T0);
         live.Pipe(Events.View("u1", "p1", T0.AddSeconds(1)));
         live.AdvanceTime(TimeSpan.FromSeconds(5));
         live.Pipe(Events.View("u2", "p1", T0.AddSeconds(6)));

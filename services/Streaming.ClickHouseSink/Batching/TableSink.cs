@@ -1,9 +1,9 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using Streaming.ClickHouse;
-using Streaming.ClickHouseSink.Routes;
 using Streaming.ClickHouseSink.Schema;
 using Streaming.Kafka;
+using Streaming.Metrics;
 
 namespace Streaming.ClickHouseSink.Batching;
 
@@ -14,7 +14,7 @@ namespace Streaming.ClickHouseSink.Batching;
 /// Re-deliveries are harmless: every row has an identity and the table keeps one row per identity.
 /// </summary>
 public sealed partial class TableSink<T>(
-    SinkRoute<T> route,
+    SinkTable<T> route,
     KafkaClients kafka,
     ClickHouseClient clickHouse,
     SchemaReadiness schema,

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Streaming.ClickHouse;
+using Streaming.Metrics;
 
 namespace Streaming.ClickHouseSink.Schema;
 

@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Streaming.ClickHouse;
 using Streaming.Events;
+using Streaming.Metrics;
+using Streaming.Metrics.Bookings;
 
 namespace Streaming.Gateway.Metrics;
 
@@ -46,7 +48,7 @@ public static class BookingsEndpoint
         return $"""
             SELECT toUInt32(minute) AS minute_unix, dimension, dimension_value, currency,
                    bookings, cancellations, revenue_minor, cancelled_revenue_minor, provisional
-            FROM {Sql.Identifier(FleetSchema.BookingsPerMinute)}
+            FROM {Sql.Identifier(BookingsTable.PerMinute)}
             WHERE dimension = {Sql.String(query.DimensionOrDefault)}
               AND minute >= {Sql.DateTime(start)} AND minute < {Sql.DateTime(end)}{valueFilter}
             ORDER BY minute_unix, dimension_value, currency
@@ -69,7 +71,7 @@ public static class BookingsEndpoint
         var (start, end) = TimeRangeValidator.Parse(query);
         var sql = $"""
             SELECT toUInt32(minute) AS minute_unix, sum(bookings) AS total_bookings, count() AS products
-            FROM {Sql.Identifier(FleetSchema.BookingsPerMinute)}
+            FROM {Sql.Identifier(BookingsTable.PerMinute)}
             WHERE dimension = {Sql.String(ResultDimensions.Product)}
               AND minute >= {Sql.DateTime(start)} AND minute < {Sql.DateTime(end)}
             GROUP BY minute

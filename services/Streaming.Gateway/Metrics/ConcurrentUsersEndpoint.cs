@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Streaming.ClickHouse;
+using Streaming.Metrics.ConcurrentUsers;
 
 namespace Streaming.Gateway.Metrics;
 
@@ -38,7 +39,7 @@ public static class ConcurrentUsersEndpoint
         var valueFilter = string.IsNullOrEmpty(query.Value) ? "" : " AND dimension_value = " + Sql.String(query.Value);
         return $"""
             SELECT toUInt32(minute) AS minute_unix, dimension, dimension_value, users, provisional
-            FROM {Sql.Identifier(FleetSchema.ConcurrentUsersPerMinute)}
+            FROM {Sql.Identifier(ConcurrentUsersTable.PerMinute)}
             WHERE dimension = {Sql.String(query.DimensionOrDefault)}
               AND minute >= {Sql.DateTime(start)} AND minute < {Sql.DateTime(end)}{valueFilter}
             ORDER BY minute_unix, dimension_value

@@ -1,6 +1,7 @@
 using FluentValidation;
 using Microsoft.Extensions.Options;
 using Streaming.Events;
+using Streaming.Metrics;
 
 namespace Streaming.Gateway.Metrics;
 

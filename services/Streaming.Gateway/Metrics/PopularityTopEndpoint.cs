@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Streaming.ClickHouse;
+using Streaming.Metrics.Popularity;
 
 namespace Streaming.Gateway.Metrics;
 
@@ -60,7 +61,7 @@ public static class PopularityTopEndpoint
             SELECT product_id,
                    sum(views) AS total_views, sum(wishlists) AS total_wishlists, sum(bookings) AS total_bookings,
                    sum(score) AS total_score, max(provisional) AS any_provisional
-            FROM {Sql.Identifier(FleetSchema.PopularityPerMinute)}
+            FROM {Sql.Identifier(PopularityTable.PerMinute)}
             WHERE minute >= {Sql.DateTime(start)} AND minute < {Sql.DateTime(end)}
             GROUP BY product_id
             ORDER BY total_score DESC, product_id
@@ -74,7 +75,7 @@ public static class PopularityTopEndpoint
         var (start, end) = TimeRangeValidator.Parse(query);
         return $"""
             SELECT toUInt32(minute) AS minute_unix, product_id, views, wishlists, bookings, score, provisional
-            FROM {Sql.Identifier(FleetSchema.PopularityPerMinute)}
+            FROM {Sql.Identifier(PopularityTable.PerMinute)}
             WHERE minute >= {Sql.DateTime(start)} AND minute < {Sql.DateTime(end)}
             ORDER BY minute_unix, score DESC, product_id
             LIMIT {Sql.Integer(n)} BY minute_unix

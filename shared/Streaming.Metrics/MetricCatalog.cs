@@ -1,0 +1,15 @@
+using Streaming.Metrics.Bookings;
+using Streaming.Metrics.ConcurrentUsers;
+using Streaming.Metrics.Popularity;
+using Streaming.Metrics.RawEvents;
+
+namespace Streaming.Metrics;
+
+/// <summary>The fleet's metrics. A new metric is a folder beside the others, registered here.</summary>
+public static class MetricCatalog
+{
+    public static readonly IReadOnlyList<IMetric> Metrics = [ConcurrentUsersMetric.Instance, BookingsMetric.Instance, PopularityMetric.Instance];
+
+    /// <summary>Every table the sink writes: each metric's results, and the raw events.</summary>
+    public static readonly IReadOnlyList<ISinkTable> SinkTables = [.. Metrics.Select(m => m.SinkTable), RawEventsTable.Sink];
+}

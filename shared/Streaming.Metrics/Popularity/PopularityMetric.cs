@@ -1,0 +1,31 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Streaming.Kafka;
+using Streaming.Topology.Kafka;
+
+namespace Streaming.Metrics.Popularity;
+
+/// <summary>Views, wishlists, bookings and a weighted score per product per minute, through the product-events repartition.</summary>
+public sealed class PopularityMetric : IMetric
+{
+    public static readonly PopularityMetric Instance = new();
+
+    private PopularityMetric()
+    {
+    }
+
+    public string Name => PopularityTopology.Metric;
+
+    public string ResultTopic => Topics.MetricsPopularity;
+
+    public ISinkTable SinkTable => PopularityTable.Sink;
+
+    public int SchemaVersion => 2;
+
+    public IReadOnlyList<string> SchemaStatements => PopularityTable.Schema;
+
+    public IReadOnlyList<string> Views => [PopularityTable.PerMinute, PopularityTable.PerHour, PopularityTable.PerDay];
+
+    public void AddTopology(IServiceCollection services) =>
+        services.AddWindowedTopology(sp => PopularityTopology.Define(sp.GetRequiredService<IOptions<MetricOptions>>().Value));
+}

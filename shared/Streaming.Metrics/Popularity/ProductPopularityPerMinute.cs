@@ -1,0 +1,16 @@
+namespace Streaming.Metrics.Popularity;
+
+/// <summary>
+/// Views, wishlists and bookings of one product in one minute, and their weighted score. After the repartition by
+/// product a product lives in one partition, so the row is the whole count. The record on <c>metrics.popularity</c>.
+/// </summary>
+public sealed record ProductPopularityPerMinute(
+    DateTimeOffset WindowStart,
+    string ProductId,
+    int Partition,
+    long Revision,
+    bool Provisional,
+    long Views,
+    long Wishlists,
+    long Bookings,
+    double Score);

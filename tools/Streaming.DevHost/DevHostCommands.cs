@@ -1,0 +1,160 @@
+using System.Globalization;
+using Streaming.ClickHouse;
+using Streaming.DevHost.Fleet;
+using Streaming.DevHost.Simulation;
+using Streaming.DevHost.Summary;
+using Streaming.Kafka;
+using Streaming.LocalServers;
+using Streaming.Metrics.Bookings;
+
+namespace Streaming.DevHost;
+
+/// <summary>
+/// `demo [--minutes N] [--rate EVENTS_PER_SECOND]`: the whole fleet with a traffic simulator and a live summary.
+/// `kafka`: only the local Kafka, until Ctrl-C.
+/// </summary>
+public static class DevHostCommands
+{
+    public const int GatewayPort = 5080;
+    public const int IngestPort = 5081;
+    public const int ClickHouseHttpPort = 18123;
+    public const int ClickHouseTcpPort = 19000;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        // Not disposed: the signal handlers may fire while the process exits.
+        var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+        try
+        {
+            return args.FirstOrDefault() switch
+            {
+                "demo" => await DemoAsync(args[1..], stop.Token),
+                "kafka" => await KafkaAsync(stop.Token),
+                _ => Usage(),
+            };
+        }
+        catch (InvalidOperationException ex)
+        {
+            // Set-up problems (missing package, port in use) get their message, not a stack trace.
+            await Console.Error.WriteLineAsync("error: " + ex.Message);
+            return 2;
+        }
+        catch (TimeoutException ex)
+        {
+            await Console.Error.WriteLineAsync("error: " + ex.Message);
+            return 2;
+        }
+    }
+
+    private static int Usage()
+    {
+        Console.Error.WriteLine("usage: devhost demo [--minutes N] [--rate EVENTS_PER_SECOND] | devhost kafka");
+        return 64;
+    }
+
+    private static async Task<int> DemoAsync(string[] args, CancellationToken stop)
+    {
+        var minutes = Option(args, "--minutes", 0);
+        var rate = Option(args, "--rate", 300);
+        var state = Path.Combine(ServiceLayout.RepositoryRoot(), ".local", "demo");
+        var settings = new FleetSettings
+        {
+            StateFolder = state,
+            GatewayPort = GatewayPort,
+            IngestPort = IngestPort,
+            ClickHouseHttpPort = ClickHouseHttpPort,
+            ClickHouseTcpPort = ClickHouseTcpPort,
+        };
+
+        Console.WriteLine($"Streaming demo: starting the fleet (logs in {Path.Combine(state, "logs")})");
+        await using var fleet = await LocalFleet.StartAsync(settings, line => Console.WriteLine("  · " + line), stop);
+        var simulator = new TrafficSimulator(fleet.IngestUrl, settings.ApiKey, rate, seed: 42, TimeProvider.System);
+        PrintUrls(fleet, settings, rate);
+
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        if (minutes > 0)
+        {
+            run.CancelAfter(TimeSpan.FromMinutes(minutes));
+        }
+
+        var simulation = simulator.RunAsync(run.Token);
+        var summary = new LiveSummary(fleet, simulator, Console.Out).RunAsync(TimeSpan.FromSeconds(5), run.Token);
+        try
+        {
+            await Task.WhenAll(simulation, summary);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C or --minutes elapsed.
+        }
+
+        Console.WriteLine("stopping the fleet…");
+        return 0;
+    }
+
+    private static void PrintUrls(LocalFleet fleet, FleetSettings settings, int rate)
+    {
+        var hourAgo = DateTimeOffset.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mm:00Z", CultureInfo.InvariantCulture);
+        var inAMinute = DateTimeOffset.UtcNow.AddMinutes(1).ToString("yyyy-MM-ddTHH:mm:00Z", CultureInfo.InvariantCulture);
+        Console.WriteLine($"""
+
+            The fleet is up; the simulator sends about {rate} events/s. Try:
+              dashboard      {fleet.GatewayUrl}/
+              bookings API   curl '{fleet.GatewayUrl}/v1/metrics/bookings?from={hourAgo}&to={inAMinute}'
+              per minute     curl '{fleet.GatewayUrl}/v1/metrics/bookings/per-minute?from={hourAgo}&to={inAMinute}'
+              ClickHouse     clickhouse-client --port {fleet.ClickHouse.TcpPort} --database {settings.ClickHouseDatabase} --query 'SELECT * FROM {BookingsTable.PerMinute} ORDER BY minute DESC LIMIT 10'
+              ingest         curl -X POST {fleet.IngestUrl}/v1/events -H 'X-Api-Key: {settings.ApiKey}' -H 'Content-Type: application/json' -d '[...]'
+              Kafka          {fleet.KafkaBootstrap}
+            Windows close about 5 s after each minute ends (grace), so the first bookings appear a minute in.
+            Ctrl-C stops everything.
+
+            """);
+    }
+
+    private static async Task<int> KafkaAsync(CancellationToken stop)
+    {
+        using var kafka = LocalKafkaCluster.Start(3, Topics.DefaultPartitions);
+        var file = Path.Combine(ServiceLayout.RepositoryRoot(), ".local", "kafka", "bootstrap");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        await File.WriteAllTextAsync(file, kafka.BootstrapServers, stop);
+        Console.WriteLine(kafka.BootstrapServers);
+        Console.Error.WriteLine($"local Kafka running (bootstrap also in {file}); topics: {string.Join(", ", Topics.DefaultPartitions.Select(t => $"{t.Key}({t.Value})"))}. Ctrl-C stops it.");
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C.
+        }
+
+        return 0;
+    }
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        if (index < 0)
+        {
+            return fallback;
+        }
+
+        if (index + 1 >= args.Length || !int.TryParse(args[index + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < 0)
+        {
+            throw new InvalidOperationException($"{name} needs a whole number, e.g. {name} 2");
+        }
+
+        return value;
+    }
+}

@@ -1,0 +1,142 @@
+using Streaming.ClickHouse;
+using Streaming.Kafka;
+using Streaming.LocalServers;
+
+namespace Streaming.DevHost.Fleet;
+
+/// <summary>
+/// The whole fleet on one machine: the local Kafka (in this process), a local ClickHouse (child process),
+/// and every service as its own process. Used by `./run demo` and by the integration tests.
+/// </summary>
+public sealed class LocalFleet : IAsyncDisposable
+{
+    public const string Ingest = "Streaming.Ingest";
+    public const string Aggregator = "Streaming.Aggregator";
+    public const string Profiles = "Streaming.Profiles";
+    public const string ClickHouseSink = "Streaming.ClickHouseSink";
+    public const string Gateway = "Streaming.Gateway";
+    public const string PushTrigger = "Streaming.PushTrigger";
+
+    private readonly List<ServiceProcess> services = [];
+    private readonly string stateFolder;
+    private readonly bool deleteStateFolder;
+    private LocalKafkaCluster? kafka;
+    private LocalClickHouseServer? clickHouse;
+
+    private LocalFleet(FleetSettings settings, string stateFolder, bool deleteStateFolder)
+    {
+        Settings = settings;
+        this.stateFolder = stateFolder;
+        this.deleteStateFolder = deleteStateFolder;
+    }
+
+    public FleetSettings Settings { get; }
+
+    public string KafkaBootstrap => kafka?.BootstrapServers ?? throw new InvalidOperationException("Not started.");
+
+    public LocalClickHouseServer ClickHouse => clickHouse ?? throw new InvalidOperationException("Not started.");
+
+    public IReadOnlyList<ServiceProcess> Services => services;
+
+    public string IngestUrl => Service(Ingest).Url;
+
+    public string GatewayUrl => Service(Gateway).Url;
+
+    public string LogFolder => Path.Combine(stateFolder, "logs");
+
+    public ServiceProcess Service(string name) => services.Single(s => s.Name == name);
+
+    public ClickHouseOptions ClickHouseOptions => new() { Url = ClickHouse.Url, Database = Settings.ClickHouseDatabase };
+
+    public KafkaOptions KafkaOptions => new() { BootstrapServers = KafkaBootstrap };
+
+    public static async Task<LocalFleet> StartAsync(FleetSettings settings, Action<string> progress, CancellationToken cancellationToken)
+    {
+        var deleteState = settings.StateFolder is null;
+        var state = Path.GetFullPath(settings.StateFolder ?? Path.Combine(Path.GetTempPath(), "streaming-fleet-" + Guid.NewGuid().ToString("N")[..12]));
+        Directory.CreateDirectory(Path.Combine(state, "logs"));
+        var fleet = new LocalFleet(settings, state, deleteState);
+        try
+        {
+            await fleet.StartCoreAsync(progress, cancellationToken);
+            return fleet;
+        }
+        catch
+        {
+            await fleet.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartCoreAsync(Action<string> progress, CancellationToken cancellationToken)
+    {
+        var ports = new Dictionary<string, int>
+        {
+            [Gateway] = LoopbackPorts.FreeOr(Settings.GatewayPort, "the gateway"),
+            [Ingest] = LoopbackPorts.FreeOr(Settings.IngestPort, "the ingest"),
+            [Aggregator] = LoopbackPorts.Free(),
+            [Profiles] = LoopbackPorts.Free(),
+            [ClickHouseSink] = LoopbackPorts.Free(),
+            [PushTrigger] = LoopbackPorts.Free(),
+        };
+
+        progress($"starting local Kafka ({Settings.KafkaBrokers} brokers)");
+        kafka = LocalKafkaCluster.Start(Settings.KafkaBrokers, Topics.DefaultPartitions);
+        await File.WriteAllTextAsync(Path.Combine(stateFolder, "kafka-bootstrap"), kafka.BootstrapServers, cancellationToken);
+        progress($"local Kafka at {kafka.BootstrapServers}");
+
+        progress("starting ClickHouse");
+        clickHouse = await LocalClickHouseServer.StartAsync(
+            Path.Combine(stateFolder, "clickhouse"), Settings.ClickHouseHttpPort, Settings.ClickHouseTcpPort, cancellationToken: cancellationToken);
+        progress($"ClickHouse at {clickHouse.Url}");
+
+        var environment = new Dictionary<string, string>
+        {
+            ["Kafka__BootstrapServers"] = kafka.BootstrapServers,
+            ["ClickHouse__Url"] = clickHouse.Url,
+            ["ClickHouse__Database"] = Settings.ClickHouseDatabase,
+            ["Ingest__ApiKeys__0"] = Settings.ApiKey,
+        };
+        foreach (var (key, value) in Settings.ServiceConfiguration)
+        {
+            environment[key] = value;
+        }
+
+        foreach (var (name, port) in ports)
+        {
+            services.Add(ServiceProcess.Start(name, ServiceLayout.ServiceDll(name), port, Path.Combine(LogFolder, name + ".log"), environment));
+        }
+
+        progress("waiting for services: " + string.Join(", ", ports.Keys.Select(n => n.Replace("Streaming.", "", StringComparison.Ordinal))));
+        // The sink's readiness includes the ClickHouse schema, which the gateway needs.
+        await Task.WhenAll(services.Select(s => s.WaitUntilHealthyAsync(s.Name == ClickHouseSink ? "/readyz" : "/healthz", Settings.StartTimeout, cancellationToken)));
+        progress("all services healthy");
+    }
+
+    /// <summary>Kills a service with SIGKILL mid-work and starts it again; returns once it is healthy.</summary>
+    public async Task CrashAndRestartAsync(string name, CancellationToken cancellationToken)
+    {
+        var index = services.FindIndex(s => s.Name == name);
+        services[index] = await services[index].CrashAndRestartAsync();
+        await services[index].WaitUntilHealthyAsync("/healthz", Settings.StartTimeout, cancellationToken);
+    }
+
+    /// <summary>Stops the services first (they commit their work), then ClickHouse, then Kafka.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Task.WhenAll(services.Select(s => s.DisposeAsync().AsTask()));
+        services.Clear();
+        if (clickHouse is not null)
+        {
+            await clickHouse.DisposeAsync();
+            clickHouse = null;
+        }
+
+        kafka?.Dispose();
+        kafka = null;
+        if (deleteStateFolder && Directory.Exists(stateFolder))
+        {
+            Directory.Delete(stateFolder, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Streaming.ClickHouse;
+using Streaming.DevHost.Fleet;
+using Streaming.DevHost.Simulation;
+using Streaming.Events;
+using Streaming.Metrics;
+using Streaming.Metrics.Bookings;
+using Streaming.Metrics.ConcurrentUsers;
+using Streaming.Metrics.Popularity;
+
+namespace Streaming.DevHost.Summary;
+
+/// <summary>
+/// One line every few seconds: traffic in; for the last closed minute, active users, bookings and the most popular
+/// product; rows in ClickHouse; service health.
+/// </summary>
+public sealed class LiveSummary(LocalFleet fleet, TrafficSimulator simulator, TextWriter output)
+{
+    public async Task RunAsync(TimeSpan every, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient();
+        using var clickHouse = new HttpClient();
+        var client = new ClickHouseClient(clickHouse, Options.Create(fleet.ClickHouseOptions));
+        var table = Sql.Identifier(BookingsTable.PerMinute);
+        var product = Sql.String(ResultDimensions.Product);
+        var lastAccepted = 0L;
+        var lastAt = DateTimeOffset.UtcNow;
+        using var timer = new PeriodicTimer(every);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            var now = DateTimeOffset.UtcNow;
+            var accepted = simulator.Accepted;
+            var rate = (accepted - lastAccepted) / Math.Max(0.001, (now - lastAt).TotalSeconds);
+            (lastAccepted, lastAt) = (accepted, now);
+            string minute;
+            string rows;
+            try
+            {
+                // The last minute every series has closed: the zero-filled "all users" series has a final row for it.
+                var closed = await client.ScalarAsync(
+                    $"SELECT toString(max(minute)) FROM {Sql.Identifier(ConcurrentUsersTable.PerMinute)} WHERE dimension = 'all' AND provisional = 0",
+                    cancellationToken);
+                if (closed is null or "0000-00-00 00:00:00" or "1970-01-01 00:00:00")
+                {
+                    minute = "none yet";
+                }
+                else
+                {
+                    var at = Sql.String(closed);
+                    var users = await client.ScalarAsync(
+                        $"SELECT toString(users) FROM {Sql.Identifier(ConcurrentUsersTable.PerMinute)} WHERE dimension = 'all' AND minute = toDateTime({at})", cancellationToken);
+                    var bookings = await client.ScalarAsync(
+                        $"SELECT toString(sum(bookings)) FROM {table} WHERE dimension = {product} AND minute = toDateTime({at})", cancellationToken);
+                    var top = await client.ScalarAsync(
+                        $"SELECT product_id FROM {Sql.Identifier(PopularityTable.PerMinute)} WHERE minute = toDateTime({at}) ORDER BY score DESC, product_id LIMIT 1", cancellationToken);
+                    minute = $"{closed[11..16]} UTC: {users} users, {bookings ?? "0"} bookings, top {top ?? "-"}";
+                }
+
+                rows = await client.ScalarAsync(
+                    $"SELECT toString(sum(rows)) FROM system.parts WHERE active AND database = {Sql.String(fleet.ClickHouseOptions.Database)}", cancellationToken) ?? "0";
+            }
+            catch (Exception ex) when (ex is HttpRequestException or ClickHouseException)
+            {
+                minute = "ClickHouse unreachable";
+                rows = "?";
+            }
+
+            var down = fleet.Services.Where(s => s.HasExited).Select(s => s.Name.Replace("Streaming.", "", StringComparison.Ordinal)).ToList();
+            var health = down.Count == 0 ? "all services up" : "DOWN: " + string.Join(",", down) + " (see logs)";
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"[{now:HH:mm:ss}] in {rate,6:0} ev/s (accepted {accepted:N0}, rejected {simulator.Rejected:N0}) | last closed minute {minute} | ClickHouse rows {rows} | {health}"));
+        }
+    }
+}
