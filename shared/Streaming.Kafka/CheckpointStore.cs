@@ -12,7 +12,7 @@ namespace Streaming.Kafka;
 /// is what a compacted topic keeps the latest of, so on a real cluster a restore reads little; the local mock
 /// cluster does not compact, so it reads the whole partition.
 /// </summary>
-public sealed class CheckpointStore(KafkaClients kafka, IProducer<string, byte[]> producer, DeliveryTracker deliveries)
+public sealed class CheckpointStore(KafkaClients kafka, RecordProducer producer)
 {
     /// <summary>Below the default 1 MB record limit of brokers, with room for headers.</summary>
     public const int ChunkBytes = 512 * 1024;
@@ -34,12 +34,7 @@ public sealed class CheckpointStore(KafkaClients kafka, IProducer<string, byte[]
         for (var i = 0; i < chunks; i++)
         {
             var chunk = compressed.AsSpan(i * ChunkBytes, Math.Min(ChunkBytes, compressed.Length - (i * ChunkBytes))).ToArray();
-            producer.ProduceWithBackpressure(partition, new Message<string, byte[]>
-            {
-                Key = ChunkKey(task, slot, i),
-                Value = chunk,
-                Headers = new Headers { { GenerationHeader, Long(generation) } },
-            }, deliveries.Handler);
+            producer.Send(partition, ChunkKey(task, slot, i), chunk, new Headers { { GenerationHeader, Long(generation) } });
         }
 
         // Same partition, so the manifest is stored after its chunks.
@@ -48,7 +43,7 @@ public sealed class CheckpointStore(KafkaClients kafka, IProducer<string, byte[]
         BinaryPrimitives.WriteInt32BigEndian(manifest.AsSpan(8), slot);
         BinaryPrimitives.WriteInt32BigEndian(manifest.AsSpan(12), chunks);
         BinaryPrimitives.WriteInt32BigEndian(manifest.AsSpan(16), compressed.Length);
-        producer.ProduceWithBackpressure(partition, new Message<string, byte[]> { Key = task, Value = manifest }, deliveries.Handler);
+        producer.Send(partition, task, manifest);
     }
 
     /// <summary>The latest whole checkpoint of <paramref name="task"/>, or null when it has none.</summary>

@@ -16,7 +16,7 @@ public sealed record DeadLetter(
     DateTimeOffset At);
 
 /// <summary>Writes unprocessable records to the dead-letter topic, so that bad input is never dropped silently.</summary>
-public sealed class DeadLetterWriter(IProducer<string, byte[]> producer, KafkaOptions options, string source, TimeProvider clock, DeliveryTracker deliveries)
+public sealed class DeadLetterWriter(RecordProducer producer, KafkaOptions options, string source, TimeProvider clock)
 {
     private readonly string topic = options.Name(Topics.DeadLetter);
 
@@ -26,11 +26,7 @@ public sealed class DeadLetterWriter(IProducer<string, byte[]> producer, KafkaOp
     {
         var letter = new DeadLetter(source, reason, record.Message.Key, Convert.ToBase64String(record.Message.Value ?? []),
             record.Topic, record.Partition.Value, record.Offset.Value, clock.GetUtcNow());
-        producer.ProduceWithBackpressure(topic, new Message<string, byte[]>
-        {
-            Key = record.Message.Key,
-            Value = JsonSerializer.SerializeToUtf8Bytes(letter, DeadLetterJsonContext.Default.DeadLetter),
-        }, deliveries.Handler);
+        producer.Send(topic, record.Message.Key, JsonSerializer.SerializeToUtf8Bytes(letter, DeadLetterJsonContext.Default.DeadLetter));
         Written++;
     }
 }

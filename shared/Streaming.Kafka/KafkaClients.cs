@@ -8,7 +8,8 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
 {
     public KafkaOptions Options => options.Value;
 
-    public IProducer<string, byte[]> CreateProducer(string clientId)
+    /// <summary>One per stage or service: idempotent, all replicas acknowledge, each partition's records in send order.</summary>
+    public RecordProducer CreateProducer(string clientId)
     {
         KafkaNative.EnsureLoaded();
         var config = new ProducerConfig
@@ -22,7 +23,7 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
             CompressionType = CompressionType.None,
             MessageTimeoutMs = 30000,
         };
-        return new ProducerBuilder<string, byte[]>(config).Build();
+        return new RecordProducer(new ProducerBuilder<string, byte[]>(config).Build());
     }
 
     public ConsumerBuilder<string, byte[]> CreateConsumerBuilder(string groupId, string clientId)

@@ -144,9 +144,7 @@ public static class KafkaCpuBenchmark
     /// <summary>Users' events as they happen, keyed by user.</summary>
     private static void Produce(string bootstrap, string topic, int from, int count)
     {
-        KafkaNative.EnsureLoaded();
-        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrap, LingerMs = 20, EnableIdempotence = true }).Build();
-        var deliveries = new DeliveryTracker();
+        using var producer = new KafkaClients(Options.Create(new KafkaOptions { BootstrapServers = bootstrap })).CreateProducer("kafka-cpu-input");
         var random = new Random(from);
         // Live traffic: stamped with the wall clock (a little disorder), so that the pauses between rounds, which move
         // idle watermarks with the clock, do not make the next round late.
@@ -162,9 +160,9 @@ public static class KafkaCpuBenchmark
             var booking = type == EventTypes.BookingConfirmed;
             var e = new AppEvent("b" + i.ToString(CultureInfo.InvariantCulture), type, user, "s-" + user, product, at, "ios", "KR", "Seoul",
                 booking ? 12_000 : null, booking ? "KRW" : null, at, product is null ? null : "tour");
-            producer.ProduceWithBackpressure(topic, new Message<string, byte[]> { Key = user, Value = JsonSerializer.SerializeToUtf8Bytes(e, EventJsonContext.Default.AppEvent) }, deliveries.Handler);
+            producer.Send(topic, user, JsonSerializer.SerializeToUtf8Bytes(e, EventJsonContext.Default.AppEvent));
         }
 
-        deliveries.ThrowIfFailed(producer, TimeSpan.FromSeconds(120));
+        producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(120));
     }
 }

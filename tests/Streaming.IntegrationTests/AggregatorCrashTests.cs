@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Confluent.Kafka;
+using Microsoft.Extensions.Options;
 using Streaming.ClickHouse;
 using Streaming.DevHost.Fleet;
 using Streaming.Events;
@@ -69,27 +70,16 @@ public sealed class AggregatorCrashTests(ITestOutputHelper output)
         var instances = new List<ServiceProcess> { StartInstance() };
         try
         {
-            KafkaNative.EnsureLoaded();
-            using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
-            {
-                BootstrapServers = kafka.BootstrapServers,
-                EnableIdempotence = true,
-                LingerMs = 20,
-            }).Build();
-            var inputDeliveries = new DeliveryTracker();
+            using var producer = new KafkaClients(Options.Create(new KafkaOptions { BootstrapServers = kafka.BootstrapServers })).CreateProducer("crash-test-input");
             var chunks = stream.Chunk((stream.Count + disruptions) / (disruptions + 1)).ToList();
             for (var i = 0; i < chunks.Count; i++)
             {
                 foreach (var e in chunks[i])
                 {
-                    producer.ProduceWithBackpressure(Topics.Events, new Message<string, byte[]>
-                    {
-                        Key = e.UserId,
-                        Value = JsonSerializer.SerializeToUtf8Bytes(e, EventJsonContext.Default.AppEvent),
-                    }, inputDeliveries.Handler);
+                    producer.Send(Topics.Events, e.UserId, JsonSerializer.SerializeToUtf8Bytes(e, EventJsonContext.Default.AppEvent));
                 }
 
-                inputDeliveries.ThrowIfFailed(producer, TimeSpan.FromSeconds(60));
+                producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(60));
                 if (i == chunks.Count - 1)
                 {
                     break;

@@ -15,8 +15,7 @@ public sealed class CheckpointStoreTests
         using var cluster = LocalKafkaCluster.Start(1, Topics.DefaultPartitions);
         var kafka = new KafkaClients(Options.Create(new KafkaOptions { BootstrapServers = cluster.BootstrapServers }));
         using var producer = kafka.CreateProducer("checkpoint-test");
-        var deliveries = new DeliveryTracker();
-        var store = new CheckpointStore(kafka, producer, deliveries);
+        var store = new CheckpointStore(kafka, producer);
         var input = new TopicPartition(Topics.Events, 2);
         var random = new Random(1);
         var first = new byte[3 * 1024 * 1024]; // random bytes do not compress: several chunks
@@ -27,26 +26,22 @@ public sealed class CheckpointStoreTests
         Assert.Null(store.ReadLatest("task-a", input, TimeSpan.FromSeconds(30)));
         store.Write("task-a", input, first);
         store.Write("task-b", input, second); // another task in the same partition
-        deliveries.ThrowIfFailed(producer, TimeSpan.FromSeconds(30));
-        Assert.Equal(first, new CheckpointStore(kafka, producer, deliveries).ReadLatest("task-a", input, TimeSpan.FromSeconds(30)));
+        producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(30));
+        Assert.Equal(first, new CheckpointStore(kafka, producer).ReadLatest("task-a", input, TimeSpan.FromSeconds(30)));
 
         // A crash while writing the next checkpoint: its first chunk is stored, its manifest never is.
         var generation = new byte[8];
         BinaryPrimitives.WriteInt64BigEndian(generation, 2);
-        producer.Produce(new TopicPartition(kafka.Options.Name(Topics.Checkpoints), 2 % kafka.Options.CheckpointPartitions), new Message<string, byte[]>
-        {
-            Key = "task-a#0#0",
-            Value = [1, 2, 3],
-            Headers = new Headers { { "ckpt-generation", generation } },
-        });
-        producer.Flush(TimeSpan.FromSeconds(10));
-        var restored = new CheckpointStore(kafka, producer, deliveries);
+        producer.Send(new TopicPartition(kafka.Options.Name(Topics.Checkpoints), 2 % kafka.Options.CheckpointPartitions),
+            "task-a#0#0", [1, 2, 3], new Headers { { "ckpt-generation", generation } });
+        producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(10));
+        var restored = new CheckpointStore(kafka, producer);
         Assert.Equal(first, restored.ReadLatest("task-a", input, TimeSpan.FromSeconds(30)));
         Assert.Equal(second, restored.ReadLatest("task-b", input, TimeSpan.FromSeconds(30)));
 
         // The next write goes to the other slot, over the torn chunks, and reads back.
         restored.Write("task-a", input, second);
-        deliveries.ThrowIfFailed(producer, TimeSpan.FromSeconds(30));
-        Assert.Equal(second, new CheckpointStore(kafka, producer, deliveries).ReadLatest("task-a", input, TimeSpan.FromSeconds(30)));
+        producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(30));
+        Assert.Equal(second, new CheckpointStore(kafka, producer).ReadLatest("task-a", input, TimeSpan.FromSeconds(30)));
     }
 }

@@ -28,8 +28,7 @@ public sealed partial class TableSink<T>(
     private readonly TableBatcher<T> batcher = new(
         (rows, cancellationToken) => clickHouse.InsertRowBinaryAsync(route.Table, rows, route.Layout, cancellationToken), options.Value, clock);
 
-    private readonly DeliveryTracker deliveries = new();
-    private IProducer<string, byte[]>? producer;
+    private RecordProducer? producer;
     private DeadLetterWriter? deadLetters;
     private bool deadLettersPending;
 
@@ -40,7 +39,7 @@ public sealed partial class TableSink<T>(
         schema.Migrated.Wait();
         var clientId = "clickhouse-sink-" + route.Name;
         producer = kafka.CreateProducer(clientId);
-        deadLetters = new DeadLetterWriter(producer, kafka.Options, clientId, clock, deliveries);
+        deadLetters = new DeadLetterWriter(producer, kafka.Options, clientId, clock);
         return kafka.CreateConsumerBuilder(options.Value.GroupId + "." + route.Name, clientId)
             .SetPartitionsRevokedHandler((consumer, _) =>
             {
@@ -120,7 +119,7 @@ public sealed partial class TableSink<T>(
         if (deadLettersPending)
         {
             // A dead-lettered record's offset is committed only once its letter is on the dead-letter topic.
-            deliveries.ThrowIfFailed(producer!, DeadLetterFlushTimeout);
+            producer!.FlushAndThrowIfFailed(DeadLetterFlushTimeout);
             deadLettersPending = false;
         }
 

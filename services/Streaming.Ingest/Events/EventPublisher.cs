@@ -8,22 +8,17 @@ namespace Streaming.Ingest.Events;
 /// <summary>Writes validated events to the events topic, keyed by user id so that one user's events stay in order.</summary>
 public sealed partial class EventPublisher(KafkaClients kafka, ILogger<EventPublisher> logger) : IDisposable
 {
-    private readonly IProducer<string, byte[]> producer = kafka.CreateProducer("ingest");
+    private readonly RecordProducer producer = kafka.CreateProducer("ingest");
     private readonly string topic = kafka.Options.Name(Topics.Events);
 
     /// <summary>True when Kafka acknowledged every event.</summary>
     public async Task<bool> PublishAsync(IReadOnlyList<AppEvent> events, CancellationToken cancellationToken)
     {
-        var deliveries = new Task<DeliveryResult<string, byte[]>>[events.Count];
+        var deliveries = new Task[events.Count];
         for (var i = 0; i < events.Count; i++)
         {
-            var message = new Message<string, byte[]>
-            {
-                Key = events[i].UserId,
-                Value = JsonSerializer.SerializeToUtf8Bytes(events[i], EventJsonContext.Default.AppEvent),
-                Timestamp = new Timestamp(events[i].OccurredAt),
-            };
-            deliveries[i] = producer.ProduceAsync(topic, message, cancellationToken);
+            deliveries[i] = producer.SendAndAcknowledgeAsync(
+                topic, events[i].UserId, JsonSerializer.SerializeToUtf8Bytes(events[i], EventJsonContext.Default.AppEvent), events[i].OccurredAt, cancellationToken);
         }
 
         try
@@ -38,11 +33,7 @@ public sealed partial class EventPublisher(KafkaClients kafka, ILogger<EventPubl
         }
     }
 
-    public void Dispose()
-    {
-        producer.Flush(TimeSpan.FromSeconds(10));
-        producer.Dispose();
-    }
+    public void Dispose() => producer.Dispose();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Producing to Kafka failed: {Reason}")]
     private static partial void LogProduceFailed(ILogger logger, string reason);

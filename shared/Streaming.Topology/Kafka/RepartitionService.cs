@@ -22,9 +22,8 @@ public sealed partial class RepartitionService<TEvent>(
 {
     private readonly RepartitionStep<TEvent> step = source.Repartition
         ?? throw new ArgumentException($"Topology '{source.Name}' has no repartition step.", nameof(source));
-    private readonly DeliveryTracker deliveries = new();
     private readonly string name = source.Name + "-repartition";
-    private IProducer<string, byte[]>? producer;
+    private RecordProducer? producer;
     private DeadLetterWriter? deadLetters;
     private string outputTopic = "";
     private DateTimeOffset nextCommit;
@@ -36,7 +35,7 @@ public sealed partial class RepartitionService<TEvent>(
     {
         outputTopic = kafka.Options.Name(step.Topic);
         producer = kafka.CreateProducer(name);
-        deadLetters = new DeadLetterWriter(producer, kafka.Options, name, clock, deliveries);
+        deadLetters = new DeadLetterWriter(producer, kafka.Options, name, clock);
         return kafka.CreateConsumerBuilder(name, name)
             .SetPartitionsRevokedHandler((consumer, _) => FlushAndCommit(consumer))
             .Build();
@@ -51,13 +50,8 @@ public sealed partial class RepartitionService<TEvent>(
         }
         else if (source.Filter is null || source.Filter(appEvent))
         {
-            producer!.ProduceWithBackpressure(outputTopic, new Message<string, byte[]>
-            {
-                Key = step.Key(appEvent),
-                Value = record.Message.Value,
-                Timestamp = new Timestamp(source.EventTime(appEvent)),
-                Headers = new SourcePosition(record.Partition.Value, record.Offset.Value).ToHeaders(),
-            }, deliveries.Handler);
+            producer!.Send(outputTopic, step.Key(appEvent), record.Message.Value,
+                new SourcePosition(record.Partition.Value, record.Offset.Value).ToHeaders(), source.EventTime(appEvent));
         }
 
         consumer.StoreOffset(record);
@@ -82,7 +76,7 @@ public sealed partial class RepartitionService<TEvent>(
             return;
         }
 
-        deliveries.ThrowIfFailed(producer!, TimeSpan.FromSeconds(60));
+        producer!.FlushAndThrowIfFailed(TimeSpan.FromSeconds(60));
         try
         {
             consumer.Commit();
@@ -96,7 +90,6 @@ public sealed partial class RepartitionService<TEvent>(
 
     public override void Dispose()
     {
-        producer?.Flush(TimeSpan.FromSeconds(10));
         producer?.Dispose();
         base.Dispose();
     }

@@ -31,8 +31,7 @@ public sealed partial class WindowedTopologyService<TEvent, TKey, TValue>(
     private readonly string sinkTopic = kafka.Options.Name(topology.SinkTopic);
     private readonly string lateTopic = kafka.Options.Name(Topics.LateEvents);
     private readonly byte[] lateFor = Encoding.UTF8.GetBytes(topology.Name);
-    private readonly DeliveryTracker deliveries = new();
-    private IProducer<string, byte[]>? producer;
+    private RecordProducer? producer;
     private CheckpointStore? checkpoints;
     private DeadLetterWriter? deadLetters;
     private DateTimeOffset nextCheckpoint;
@@ -44,8 +43,8 @@ public sealed partial class WindowedTopologyService<TEvent, TKey, TValue>(
     protected override IConsumer<string, byte[]> CreateConsumer()
     {
         producer = kafka.CreateProducer(topology.Name);
-        checkpoints = new CheckpointStore(kafka, producer, deliveries);
-        deadLetters = new DeadLetterWriter(producer, kafka.Options, topology.Name, clock, deliveries);
+        checkpoints = new CheckpointStore(kafka, producer);
+        deadLetters = new DeadLetterWriter(producer, kafka.Options, topology.Name, clock);
         return kafka.CreateConsumerBuilder(topology.Name, topology.Name)
             .SetPartitionsAssignedHandler((_, assigned) => assigned.Select(Restore).ToList())
             .SetPartitionsRevokedHandler((consumer, revoked) =>
@@ -94,12 +93,7 @@ public sealed partial class WindowedTopologyService<TEvent, TKey, TValue>(
         {
             case RecordOutcome.TooLate:
                 // Past the correction horizon: kept, counted and visible on the late topic, never silently dropped.
-                producer!.ProduceWithBackpressure(lateTopic, new Message<string, byte[]>
-                {
-                    Key = record.Message.Key,
-                    Value = record.Message.Value,
-                    Headers = new Headers { { "late-for", lateFor } },
-                }, deliveries.Handler);
+                producer!.Send(lateTopic, record.Message.Key, record.Message.Value, new Headers { { "late-for", lateFor } });
                 break;
             case RecordOutcome.Unreadable:
                 deadLetters!.Write(record, reason!);
@@ -155,7 +149,7 @@ public sealed partial class WindowedTopologyService<TEvent, TKey, TValue>(
         foreach (var result in results)
         {
             var record = topology.Write(result);
-            producer!.ProduceWithBackpressure(sinkTopic, new Message<string, byte[]> { Key = record.Key, Value = record.Value }, deliveries.Handler);
+            producer!.Send(sinkTopic, record.Key, record.Value);
         }
 
         results.Clear();
@@ -168,14 +162,14 @@ public sealed partial class WindowedTopologyService<TEvent, TKey, TValue>(
         var dirty = tasks.Where(t => t.Value.Dirty).ToList();
         if (dirty.Count > 0)
         {
-            deliveries.ThrowIfFailed(producer!, TimeSpan.FromSeconds(60));
+            producer!.FlushAndThrowIfFailed(TimeSpan.FromSeconds(60));
             foreach (var (input, state) in dirty)
             {
                 checkpoints!.Write(state.Id, input, JsonSerializer.SerializeToUtf8Bytes(state.Task.Checkpoint(), topology.CheckpointFormat));
                 state.Checkpointed = state.Task.NextOffset;
             }
 
-            deliveries.ThrowIfFailed(producer!, TimeSpan.FromSeconds(60));
+            producer!.FlushAndThrowIfFailed(TimeSpan.FromSeconds(60));
             foreach (var (_, state) in dirty)
             {
                 state.Dirty = false;
@@ -220,7 +214,6 @@ public sealed partial class WindowedTopologyService<TEvent, TKey, TValue>(
 
     public override void Dispose()
     {
-        producer?.Flush(TimeSpan.FromSeconds(10));
         producer?.Dispose();
         base.Dispose();
     }
