@@ -19,60 +19,26 @@ public static class IngestEndpoint
         CancellationToken cancellationToken)
     {
         var limits = options.Value;
-        if (http.Request.ContentLength > limits.MaxBodyBytes)
-        {
-            return TooLarge(limits.MaxBodyBytes);
-        }
-
-        var body = await ReadBodyAsync(http.Request.Body, limits.MaxBodyBytes, cancellationToken);
+        var body = http.Request.ContentLength > limits.MaxBodyBytes ? null : await ReadBodyAsync(http.Request.Body, limits.MaxBodyBytes, cancellationToken);
         if (body is null)
         {
             return TooLarge(limits.MaxBodyBytes);
         }
 
-        List<IncomingEvent>? incoming;
-        try
+        var (incoming, refusal) = Parse(body, limits);
+        if (refusal is not null)
         {
-            incoming = JsonSerializer.Deserialize(body, EventJsonContext.Default.ListIncomingEvent);
-        }
-        catch (JsonException ex)
-        {
-            return Invalid(FieldOf(ex.Path), JsonProblem(ex));
+            return refusal;
         }
 
-        if (incoming is null || incoming.Count == 0)
-        {
-            return Invalid("body", "Send a non-empty JSON array of events.");
-        }
-
-        if (incoming.Count > limits.MaxEventsPerRequest)
-        {
-            return Invalid("body", $"At most {limits.MaxEventsPerRequest} events per request; this one has {incoming.Count}.");
-        }
-
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        for (var i = 0; i < incoming.Count; i++)
-        {
-            if (incoming[i] is null)
-            {
-                errors[$"[{i}]"] = ["Each element must be an event object."];
-                continue;
-            }
-
-            var result = validator.Validate(incoming[i]);
-            foreach (var group in result.Errors.GroupBy(e => e.PropertyName))
-            {
-                errors[$"[{i}].{group.Key}"] = [.. group.Select(e => e.ErrorMessage)];
-            }
-        }
-
+        var errors = Validate(incoming!, validator);
         if (errors.Count > 0)
         {
             return Results.ValidationProblem(errors, title: "Some events are invalid; none of this request was accepted.");
         }
 
         var receivedAt = clock.GetUtcNow();
-        var events = incoming.Select(e => e.ToAppEvent(receivedAt)).ToList();
+        var events = incoming!.Select(e => e.ToAppEvent(receivedAt)).ToList();
         if (!await publisher.PublishAsync(events, cancellationToken))
         {
             return Results.Problem(
@@ -82,6 +48,50 @@ public static class IngestEndpoint
         }
 
         return Results.Json(new IngestAccepted(events.Count), IngestJsonContext.Default.IngestAccepted, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>The events of a body, or the 400 that says why there are none to validate.</summary>
+    private static (List<IncomingEvent>? Events, IResult? Refusal) Parse(byte[] body, IngestOptions limits)
+    {
+        List<IncomingEvent>? incoming;
+        try
+        {
+            incoming = JsonSerializer.Deserialize(body, EventJsonContext.Default.ListIncomingEvent);
+        }
+        catch (JsonException ex)
+        {
+            return (null, Invalid(FieldOf(ex.Path), JsonProblem(ex)));
+        }
+
+        if (incoming is null || incoming.Count == 0)
+        {
+            return (null, Invalid("body", "Send a non-empty JSON array of events."));
+        }
+
+        return incoming.Count > limits.MaxEventsPerRequest
+            ? (null, Invalid("body", $"At most {limits.MaxEventsPerRequest} events per request; this one has {incoming.Count}."))
+            : (incoming, null);
+    }
+
+    /// <summary>Every bad field of every event, named as the client sent it ("[3].occurred_at").</summary>
+    private static Dictionary<string, string[]> Validate(List<IncomingEvent> incoming, IncomingEventValidator validator)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        for (var i = 0; i < incoming.Count; i++)
+        {
+            if (incoming[i] is null)
+            {
+                errors[$"[{i}]"] = ["Each element must be an event object."];
+                continue;
+            }
+
+            foreach (var group in validator.Validate(incoming[i]).Errors.GroupBy(e => e.PropertyName))
+            {
+                errors[$"[{i}].{group.Key}"] = [.. group.Select(e => e.ErrorMessage)];
+            }
+        }
+
+        return errors;
     }
 
     /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is larger (chunked bodies have no length).</summary>
