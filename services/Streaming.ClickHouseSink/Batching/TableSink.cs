@@ -41,7 +41,7 @@ public sealed partial class TableSink<T>(
         var clientId = "clickhouse-sink-" + route.Name;
         producer = kafka.CreateProducer(clientId);
         deadLetters = new DeadLetterWriter(producer, kafka.Options, clientId, clock, deliveries);
-        return kafka.CreateConsumerBuilder(options.Value.GroupId + "." + route.Name, clientId)
+        return kafka.CreateConsumerBuilder(options.Value.GroupPrefix + "." + route.Name, clientId)
             .SetPartitionsRevokedHandler((consumer, _) =>
             {
                 // Best effort: what cannot be written now is left uncommitted for the partitions' next owner.
