@@ -7,9 +7,9 @@ public sealed class SinkOptions
 {
     public const string Section = "Sink";
 
-    /// <summary>Prefix of the consumer groups: each route consumes as "{GroupId}.{route}" (e.g. clickhouse-sink.bookings).</summary>
+    /// <summary>Prefix of the consumer groups: each sink table consumes as "{GroupPrefix}.{its name}" (e.g. clickhouse-sink.bookings).</summary>
     [Required]
-    public string GroupId { get; set; } = "clickhouse-sink";
+    public string GroupPrefix { get; set; } = "clickhouse-sink";
 
     /// <summary>
     /// A table's batch is written when it has this many rows... ClickHouse wants inserts of at least about a thousand

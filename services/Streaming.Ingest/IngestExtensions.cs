@@ -16,7 +16,7 @@ public static class IngestExtensions
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, IngestJsonContext.Default));
         services.AddSingleton<KafkaClients>();
-        services.AddSingleton(new IngestLimits());
+        services.AddSingleton(new EventLimits());
         services.AddSingleton<IncomingEventValidator>();
         services.AddSingleton<EventPublisher>();
         services.AddSingleton<ApiKeyFilter>();

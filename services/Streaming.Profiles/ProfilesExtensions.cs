@@ -1,5 +1,5 @@
 using Streaming.Kafka;
-using Streaming.Profiles.Profiles;
+using Streaming.Profiles.ProductEvents;
 using Streaming.ServiceDefaults;
 
 namespace Streaming.Profiles;

@@ -7,16 +7,16 @@ public sealed class IncomingEventValidator : AbstractValidator<IncomingEvent>
 {
     static IncomingEventValidator() => WireNames.UseForValidation();
 
-    public IncomingEventValidator(TimeProvider clock, IngestLimits limits)
+    public IncomingEventValidator(TimeProvider clock, EventLimits limits)
     {
-        RuleFor(e => e.EventId).NotEmpty().MaximumLength(IngestLimits.MaxIdLength)
+        RuleFor(e => e.EventId).NotEmpty().MaximumLength(EventLimits.MaxIdLength)
             .Must(BeIdentifier).WithMessage("event_id may contain only letters, digits and - _ . :");
         RuleFor(e => e.Type).NotEmpty()
             .Must(t => t is null || EventTypes.All.Contains(t))
             .WithMessage(e => $"type '{Truncate(e.Type)}' is unknown; expected one of {string.Join(", ", EventTypes.All)}");
-        RuleFor(e => e.UserId).NotEmpty().MaximumLength(IngestLimits.MaxIdLength);
-        RuleFor(e => e.SessionId).NotEmpty().MaximumLength(IngestLimits.MaxIdLength);
-        RuleFor(e => e.ProductId).MaximumLength(IngestLimits.MaxIdLength);
+        RuleFor(e => e.UserId).NotEmpty().MaximumLength(EventLimits.MaxIdLength);
+        RuleFor(e => e.SessionId).NotEmpty().MaximumLength(EventLimits.MaxIdLength);
+        RuleFor(e => e.ProductId).MaximumLength(EventLimits.MaxIdLength);
         RuleFor(e => e.ProductId).NotEmpty().When(e => e.Type is not null && EventTypes.WithProduct.Contains(e.Type))
             .WithMessage(e => $"product_id is required for {e.Type} events");
         RuleFor(e => e.OccurredAt).NotEmpty().DependentRules(() =>
@@ -38,8 +38,8 @@ public sealed class IncomingEventValidator : AbstractValidator<IncomingEvent>
             .WithMessage($"platform must be one of {string.Join(", ", Platforms.All)}");
         RuleFor(e => e.Country).NotEmpty()
             .Matches("^[A-Z]{2}$").WithMessage("country must be an ISO 3166-1 alpha-2 code in capitals, e.g. KR");
-        RuleFor(e => e.City).MaximumLength(IngestLimits.MaxTextLength);
-        RuleFor(e => e.Category).MaximumLength(IngestLimits.MaxTextLength);
+        RuleFor(e => e.City).MaximumLength(EventLimits.MaxTextLength);
+        RuleFor(e => e.Category).MaximumLength(EventLimits.MaxTextLength);
         // Separate rules: a When() in a chain would also guard the validators before it.
         RuleFor(e => e.Amount).NotNull().When(e => e.Type is not null && EventTypes.WithAmount.Contains(e.Type))
             .WithMessage(e => $"amount (minor units) is required for {e.Type} events");

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Microsoft.Extensions.Time.Testing;
 using Streaming.ClickHouse;
 using Streaming.ClickHouseSink.Batching;
 
@@ -6,7 +7,7 @@ namespace Streaming.ClickHouseSink.Tests;
 
 public sealed class TableBatcherTests
 {
-    private readonly ManualTimeProvider clock = new(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero));
     private readonly FakeTable table = new();
     private readonly SinkOptions options = new() { BatchRows = 1000, BatchAge = TimeSpan.FromSeconds(1), MaxRetryDelay = TimeSpan.FromSeconds(1) };
 

@@ -5,7 +5,7 @@ namespace Streaming.Events.Tests;
 public sealed class IncomingEventValidatorTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 21, 10, 0, 0, TimeSpan.Zero);
-    private readonly IncomingEventValidator validator = new(new FixedClock(Now), new IngestLimits());
+    private readonly IncomingEventValidator validator = new(new FixedClock(Now), new EventLimits());
 
     private static IncomingEvent Booking() => new(
         "e-1", EventTypes.BookingConfirmed, "u1", "s1", "tour-seoul-001", "2026-11-21T09:59:30Z", "ios", "KR", "Seoul", 45000, "KRW");

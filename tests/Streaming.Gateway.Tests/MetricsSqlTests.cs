@@ -34,6 +34,15 @@ public sealed class MetricsSqlTests
     }
 
     [Fact]
+    public void Bookings_per_minute_counts_distinct_products_not_product_and_currency_pairs()
+    {
+        var sql = BookingsEndpoint.BuildPerMinuteSql(new BookingsQuery(From, To));
+        Assert.Contains("uniqExact(dimension_value) AS products", sql, StringComparison.Ordinal);
+        Assert.Contains("dimension = 'product'", sql, StringComparison.Ordinal);
+        Assert.Contains("GROUP BY minute", sql, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Top_per_minute_limits_by_minute_then_caps_the_rows()
     {
         var sql = PopularityTopEndpoint.BuildPerMinuteSql(new PopularityTopQuery(From, To, "5", "true"), 5, 100);

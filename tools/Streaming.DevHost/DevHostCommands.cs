@@ -10,7 +10,8 @@ using Streaming.Metrics.Bookings;
 namespace Streaming.DevHost;
 
 /// <summary>
-/// `demo [--minutes N] [--rate EVENTS_PER_SECOND]`: the whole fleet with a traffic simulator and a live summary.
+/// `demo [--minutes N] [--rate EVENTS_PER_SECOND]`: the whole fleet with a traffic simulator (none at rate 0) and a live
+/// summary.
 /// `kafka`: only the local Kafka, until Ctrl-C.
 /// </summary>
 public static class DevHostCommands
@@ -107,9 +108,10 @@ public static class DevHostCommands
     {
         var hourAgo = DateTimeOffset.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mm:00Z", CultureInfo.InvariantCulture);
         var inAMinute = DateTimeOffset.UtcNow.AddMinutes(1).ToString("yyyy-MM-ddTHH:mm:00Z", CultureInfo.InvariantCulture);
+        var traffic = rate == 0 ? "the simulator is off (--rate 0): only the events you post arrive" : $"the simulator sends about {rate} events/s";
         Console.WriteLine($"""
 
-            The fleet is up; the simulator sends about {rate} events/s. Try:
+            The fleet is up; {traffic}. Try:
               dashboard      {fleet.GatewayUrl}/
               bookings API   curl '{fleet.GatewayUrl}/v1/metrics/bookings?from={hourAgo}&to={inAMinute}'
               per minute     curl '{fleet.GatewayUrl}/v1/metrics/bookings/per-minute?from={hourAgo}&to={inAMinute}'

@@ -40,7 +40,7 @@ public sealed partial class TableSink<T>(
         var clientId = "clickhouse-sink-" + route.Name;
         producer = kafka.CreateProducer(clientId);
         deadLetters = new DeadLetterWriter(producer, kafka.Options, clientId, clock);
-        return kafka.CreateConsumerBuilder(options.Value.GroupId + "." + route.Name, clientId)
+        return kafka.CreateConsumerBuilder(options.Value.GroupPrefix + "." + route.Name, clientId)
             .SetPartitionsRevokedHandler((consumer, _) =>
             {
                 // Best effort: what cannot be written now is left uncommitted for the partitions' next owner.

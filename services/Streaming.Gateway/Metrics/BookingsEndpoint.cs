@@ -69,16 +69,25 @@ public static class BookingsEndpoint
         }
 
         var (start, end) = TimeRangeValidator.Parse(query);
-        var sql = $"""
-            SELECT toUInt32(minute) AS minute_unix, sum(bookings) AS total_bookings, count() AS products
+        var rows = await clickHouse.QueryAsync(BuildPerMinuteSql(query), GatewayJsonContext.Default.BookingsMinuteRow, cancellationToken);
+        var minutes = rows.Select(r => new BookingsMinuteItem(MetricsResults.Minute(r.MinuteUnix), r.TotalBookings, r.Products)).ToList();
+        return Results.Json(new BookingsPerMinuteResponse(start, end, minutes), GatewayJsonContext.Default.BookingsPerMinuteResponse);
+    }
+
+    /// <summary>
+    /// The per-minute SELECT for a query that passed validation. The view has a row per product and currency, so
+    /// "products" counts distinct product ids: a product booked in two currencies is one product.
+    /// </summary>
+    public static string BuildPerMinuteSql(BookingsQuery query)
+    {
+        var (start, end) = TimeRangeValidator.Parse(query);
+        return $"""
+            SELECT toUInt32(minute) AS minute_unix, sum(bookings) AS total_bookings, uniqExact(dimension_value) AS products
             FROM {Sql.Identifier(BookingsTable.PerMinute)}
             WHERE dimension = {Sql.String(ResultDimensions.Product)}
               AND minute >= {Sql.DateTime(start)} AND minute < {Sql.DateTime(end)}
             GROUP BY minute
             ORDER BY minute_unix
             """;
-        var rows = await clickHouse.QueryAsync(sql, GatewayJsonContext.Default.BookingsMinuteRow, cancellationToken);
-        var minutes = rows.Select(r => new BookingsMinuteItem(MetricsResults.Minute(r.MinuteUnix), r.TotalBookings, r.Products)).ToList();
-        return Results.Json(new BookingsPerMinuteResponse(start, end, minutes), GatewayJsonContext.Default.BookingsPerMinuteResponse);
     }
 }

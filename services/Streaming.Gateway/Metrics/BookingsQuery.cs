@@ -29,8 +29,8 @@ public sealed class BookingsQueryValidator : AbstractValidator<BookingsQuery>
         RuleFor(q => q.Dimension)
             .Must(d => string.IsNullOrEmpty(d) || BookingsQuery.Dimensions.Contains(d))
             .WithMessage($"dimension must be one of {string.Join(", ", BookingsQuery.Dimensions)}");
-        RuleFor(q => q.Value).MaximumLength(IngestLimits.MaxIdLength);
-        RuleFor(q => q.ProductId).MaximumLength(IngestLimits.MaxIdLength);
+        RuleFor(q => q.Value).MaximumLength(EventLimits.MaxIdLength);
+        RuleFor(q => q.ProductId).MaximumLength(EventLimits.MaxIdLength);
         // Two filters that could disagree are refused rather than one of them silently winning.
         RuleFor(q => q.ProductId).Empty()
             .When(q => !string.IsNullOrEmpty(q.Value) || q.DimensionOrDefault != ResultDimensions.Product)

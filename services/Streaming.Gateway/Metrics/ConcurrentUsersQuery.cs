@@ -22,7 +22,7 @@ public sealed class ConcurrentUsersQueryValidator : AbstractValidator<Concurrent
         RuleFor(q => q.Dimension)
             .Must(d => string.IsNullOrEmpty(d) || ConcurrentUsersQuery.Dimensions.Contains(d))
             .WithMessage($"dimension must be one of {string.Join(", ", ConcurrentUsersQuery.Dimensions)}");
-        RuleFor(q => q.Value).MaximumLength(IngestLimits.MaxIdLength);
+        RuleFor(q => q.Value).MaximumLength(EventLimits.MaxIdLength);
         // The "all" series has the one value "": a value there is a mistake that would silently return nothing.
         RuleFor(q => q.Value).Empty()
             .When(q => q.DimensionOrDefault == ResultDimensions.All)

@@ -3,7 +3,10 @@ using Streaming.Events;
 
 namespace Streaming.DevHost.Simulation;
 
-/// <summary>Posts generated traffic to the ingest gateway at a steady rate, in batches, and counts the outcome.</summary>
+/// <summary>
+/// Posts generated traffic to the ingest gateway at a steady rate, in batches, and counts the outcome. A rate of 0 sends
+/// nothing.
+/// </summary>
 public sealed class TrafficSimulator(string ingestUrl, string apiKey, int eventsPerSecond, int seed, TimeProvider clock)
 {
     private const int TicksPerSecond = 5;
@@ -14,16 +17,37 @@ public sealed class TrafficSimulator(string ingestUrl, string apiKey, int events
 
     public long Rejected => Interlocked.Read(ref rejected);
 
+    /// <summary>
+    /// Events to send at tick <paramref name="tick"/> (0, 1, …) so that every second sends exactly
+    /// <paramref name="eventsPerSecond"/>: 300/s is 60 a tick, 7/s is 1, 1, 2, 1, 2, and 0/s is none.
+    /// </summary>
+    public static int EventsAtTick(int eventsPerSecond, long tick)
+    {
+        var inSecond = tick % TicksPerSecond;
+        return (int)((eventsPerSecond * (inSecond + 1) / TicksPerSecond) - (eventsPerSecond * inSecond / TicksPerSecond));
+    }
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        if (eventsPerSecond == 0)
+        {
+            // --rate 0: the fleet runs for events posted by hand; nothing is generated.
+            return;
+        }
+
         var generator = new TrafficGenerator(new Catalog(seed), seed);
         using var http = new HttpClient { BaseAddress = new Uri(ingestUrl), Timeout = TimeSpan.FromSeconds(10) };
         http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1.0 / TicksPerSecond), clock);
-        var perTick = Math.Max(1, eventsPerSecond / TicksPerSecond);
-        while (await timer.WaitForNextTickAsync(cancellationToken))
+        for (var tick = 0L; await timer.WaitForNextTickAsync(cancellationToken); tick++)
         {
-            var batch = generator.Next(perTick, clock.GetUtcNow());
+            var count = EventsAtTick(eventsPerSecond, tick);
+            if (count == 0)
+            {
+                continue;
+            }
+
+            var batch = generator.Next(count, clock.GetUtcNow());
             try
             {
                 using var response = await http.PostAsJsonAsync("/v1/events", batch, EventJsonContext.Default.ListIncomingEvent, cancellationToken);

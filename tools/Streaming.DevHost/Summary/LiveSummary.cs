@@ -13,10 +13,18 @@ namespace Streaming.DevHost.Summary;
 
 /// <summary>
 /// One line every few seconds: traffic in; for the last closed minute, active users, bookings and the most popular
-/// product; rows in ClickHouse; service health.
+/// product; rows stored in ClickHouse (deduplicated); service health.
 /// </summary>
 public sealed class LiveSummary(LocalFleet fleet, TrafficSimulator simulator, TextWriter output)
 {
+    /// <summary>
+    /// Rows after deduplication in every table the sink writes: one per stored event and one per metric partial (its
+    /// latest version). FINAL collapses re-delivered events and superseded versions before ClickHouse merges them, so
+    /// the count only grows with new data; system.parts would count every unmerged version and shrink on each merge.
+    /// </summary>
+    private static readonly string StoredRowsSql = "SELECT toString(sum(table_rows)) FROM (" +
+        string.Join(" UNION ALL ", FleetSchema.Tables.Select(t => $"SELECT count() AS table_rows FROM {Sql.Identifier(t)} FINAL")) + ")";
+
     public async Task RunAsync(TimeSpan every, CancellationToken cancellationToken)
     {
         using var http = new HttpClient();
@@ -57,8 +65,7 @@ public sealed class LiveSummary(LocalFleet fleet, TrafficSimulator simulator, Te
                     minute = $"{closed[11..16]} UTC: {users} users, {bookings ?? "0"} bookings, top {top ?? "-"}";
                 }
 
-                rows = await client.ScalarAsync(
-                    $"SELECT toString(sum(rows)) FROM system.parts WHERE active AND database = {Sql.String(fleet.ClickHouseOptions.Database)}", cancellationToken) ?? "0";
+                rows = await client.ScalarAsync(StoredRowsSql, cancellationToken) ?? "0";
             }
             catch (Exception ex) when (ex is HttpRequestException or ClickHouseException)
             {

@@ -1,7 +1,10 @@
 namespace Streaming.Events;
 
-/// <summary>Limits the ingest gateway applies to every request; the defaults suit mobile and server clients.</summary>
-public sealed class IngestLimits
+/// <summary>
+/// The event schema's limits: field lengths (the gateway caps its query values by the same ones) and how far an event's
+/// time may be from now when it is accepted. The defaults suit mobile and server clients.
+/// </summary>
+public sealed class EventLimits
 {
     public const int MaxIdLength = 64;
     public const int MaxTextLength = 100;

@@ -3,7 +3,7 @@ using Confluent.Kafka;
 using Streaming.Events;
 using Streaming.Kafka;
 
-namespace Streaming.Profiles.Profiles;
+namespace Streaming.Profiles.ProductEvents;
 
 /// <summary>Reads product-events (keyed by product) in its own group and counts product views; commits every second.</summary>
 public sealed class ProductEventsConsumer(

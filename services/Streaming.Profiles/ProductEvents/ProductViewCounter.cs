@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Streaming.Profiles.Profiles;
+namespace Streaming.Profiles.ProductEvents;
 
 /// <summary>Views per product seen by this instance (thread-safe: written by the consumer, read by HTTP).</summary>
 public sealed class ProductViewCounter
