@@ -20,49 +20,26 @@ namespace Streaming.Topology.Processing;
 /// Provisional updates follow one rule: the first one interval after the stage started, then one interval after
 /// the previous one (checked at ticks, so at most <c>AdvanceInterval</c> later).
 /// </summary>
-internal sealed partial class WindowingStage<TEvent, TKey, TValue>
+/// <param name="inputTopic">The topic's name as the runtime reads it; part of every task's identity.</param>
+/// <param name="status">Where counters are published at checkpoint time; none in the test driver, which reads the tasks.</param>
+internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
+    WindowedTopology<TEvent, TKey, TValue> topology,
+    string inputTopic,
+    IWindowingOutput<TKey, TValue> output,
+    ITaskCheckpoints checkpoints,
+    IOffsetCommitter committer,
+    TopologyRuntimeOptions options,
+    TimeProvider clock,
+    TaskStatusBoard? status,
+    ILogger logger)
     where TEvent : class
     where TKey : notnull
 {
-    private readonly WindowedTopology<TEvent, TKey, TValue> topology;
-    private readonly string inputTopic;
-    private readonly IWindowingOutput<TKey, TValue> output;
-    private readonly ITaskCheckpoints checkpoints;
-    private readonly IOffsetCommitter committer;
-    private readonly TopologyRuntimeOptions options;
-    private readonly TimeProvider clock;
-    private readonly TaskStatusBoard? status;
-    private readonly ILogger logger;
     private readonly Dictionary<int, TaskState> tasks = [];
     private readonly List<TopologyResult<TKey, TValue>> results = [];
     private DateTimeOffset nextAdvance;
     private DateTimeOffset nextCheckpoint;
-    private DateTimeOffset nextProvisional;
-
-    /// <param name="inputTopic">The topic's name as the runtime reads it; part of every task's identity.</param>
-    /// <param name="status">Where counters are published at checkpoint time; none in the test driver, which reads the tasks.</param>
-    public WindowingStage(
-        WindowedTopology<TEvent, TKey, TValue> topology,
-        string inputTopic,
-        IWindowingOutput<TKey, TValue> output,
-        ITaskCheckpoints checkpoints,
-        IOffsetCommitter committer,
-        TopologyRuntimeOptions options,
-        TimeProvider clock,
-        TaskStatusBoard? status,
-        ILogger logger)
-    {
-        this.topology = topology;
-        this.inputTopic = inputTopic;
-        this.output = output;
-        this.checkpoints = checkpoints;
-        this.committer = committer;
-        this.options = options;
-        this.clock = clock;
-        this.status = status;
-        this.logger = logger;
-        nextProvisional = clock.GetUtcNow() + (topology.ProvisionalEvery ?? TimeSpan.Zero);
-    }
+    private DateTimeOffset nextProvisional = clock.GetUtcNow() + (topology.ProvisionalEvery ?? TimeSpan.Zero);
 
     /// <summary>Names a task in checkpoints and status: topology, input topic, partition.</summary>
     public string TaskId(int partition) => $"{topology.Name}/{inputTopic}/{partition}";
