@@ -2,7 +2,6 @@ using Streaming.Kafka;
 using Streaming.Metrics;
 using Streaming.ServiceDefaults;
 using Streaming.Topology.Kafka;
-using Streaming.Topology.Status;
 
 namespace Streaming.Aggregator;
 
@@ -12,7 +11,7 @@ public static class AggregatorExtensions
     {
         builder.Services.AddValidatedOptions<KafkaOptions>(KafkaOptions.Section);
         builder.Services.AddValidatedOptions<MetricOptions>(MetricOptions.Section);
-        builder.Services.AddValidatedOptions<TopologyRuntimeOptions>(MetricOptions.Section);
+        builder.Services.AddValidatedOptions<TopologyRuntimeOptions>(TopologyRuntimeOptions.Section);
         builder.Services.AddSingleton<KafkaClients>();
         foreach (var metric in MetricCatalog.Metrics)
         {
@@ -25,7 +24,7 @@ public static class AggregatorExtensions
     public static WebApplication MapAggregatorEndpoints(this WebApplication app)
     {
         // Operational counters of this instance's tasks; the aggregator has no public ingress.
-        app.MapGet("/v1/status", (TaskStatusBoard board) => Results.Json(board.Snapshot(), StatusJsonContext.Default.AggregatorStatus));
+        app.MapTopologyStatus("/v1/status");
         return app;
     }
 }

@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using Streaming.Windows;
+using Streaming.Topology;
 
 namespace Streaming.Metrics;
 

@@ -1,6 +1,3 @@
-using System.Text.Json.Serialization.Metadata;
-using Streaming.Windows;
-
 namespace Streaming.Topology;
 
 /// <summary>Windowed aggregates before they are written: choose zero-filled keys and provisional updates, then a sink.</summary>
@@ -24,13 +21,14 @@ public sealed record AggregatedStream<TEvent, TKey, TValue>(
     }
 
     /// <param name="write">Turns a result into the sink record; its key should be the result's identity.</param>
-    /// <param name="checkpointFormat">Source-generated JSON for the task checkpoints of this topology.</param>
+    /// <param name="checkpoints">How task checkpoints store this topology's keys and values.</param>
     public WindowedTopology<TEvent, TKey, TValue> To(
         string topic,
         Func<TopologyResult<TKey, TValue>, OutputRecord> write,
-        JsonTypeInfo<TaskCheckpoint<TKey, TValue>> checkpointFormat)
+        CheckpointFormat<TKey, TValue> checkpoints)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
-        return new WindowedTopology<TEvent, TKey, TValue>(Source, Window, Aggregation, ZeroKeys, ProvisionalEvery, topic, write, checkpointFormat);
+        ArgumentNullException.ThrowIfNull(checkpoints);
+        return new WindowedTopology<TEvent, TKey, TValue>(Source, Window, Aggregation, ZeroKeys, ProvisionalEvery, topic, write, checkpoints);
     }
 }

@@ -1,5 +1,3 @@
-using Streaming.Windows;
-
 namespace Streaming.Topology;
 
 /// <summary>A stream of events read from a topic: filter it, repartition it, then window it.</summary>

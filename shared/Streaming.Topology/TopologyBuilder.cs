@@ -12,9 +12,9 @@ namespace Streaming.Topology;
 ///     .RepartitionBy("product-events", e => e.ProductId!)
 ///     .WindowedBy(new TumblingWindowOptions())
 ///     .Aggregate&lt;string, Counts&gt;((e, keys) => keys.Add(e.ProductId!), () => new Counts(), (c, e) => c.Add(e), c => c.Copy())
-///     .To("metrics.popularity", result => ..., CheckpointJson);
+///     .To("metrics.popularity", result => ..., new CheckpointFormat&lt;string, Counts&gt;(Json.Default.String, Json.Default.Counts));
 /// </code>
-/// Run it on Kafka with <c>AddWindowedTopology</c>, or without a broker with <see cref="Testing.TopologyTestDriver{TEvent, TKey, TValue}"/>.
+/// Run it on Kafka with <c>AddWindowedTopology</c>, or without a broker with <c>TopologyTestDriver</c> (Streaming.Topology.Testing).
 /// </summary>
 public static class TopologyBuilder
 {

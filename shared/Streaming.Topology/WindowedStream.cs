@@ -1,5 +1,3 @@
-using Streaming.Windows;
-
 namespace Streaming.Topology;
 
 /// <summary>A stream cut into tumbling event-time windows; <see cref="Aggregate"/> says what each window counts.</summary>

@@ -1,6 +1,3 @@
-using System.Text.Json.Serialization.Metadata;
-using Streaming.Windows;
-
 namespace Streaming.Topology;
 
 /// <summary>A complete windowed topology, ready to run on Kafka or in the test driver.</summary>
@@ -12,7 +9,7 @@ public sealed record WindowedTopology<TEvent, TKey, TValue>(
     TimeSpan? ProvisionalEvery,
     string SinkTopic,
     Func<TopologyResult<TKey, TValue>, OutputRecord> Write,
-    JsonTypeInfo<TaskCheckpoint<TKey, TValue>> CheckpointFormat)
+    CheckpointFormat<TKey, TValue> Checkpoints)
     where TEvent : class
     where TKey : notnull
 {

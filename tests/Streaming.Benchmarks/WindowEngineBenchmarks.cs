@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Streaming.Windows;
+using Streaming.Topology;
+using Streaming.Topology.Windowing;
 
 namespace Streaming.Benchmarks;
 
@@ -59,7 +60,7 @@ public class WindowEngineBenchmarks
             }
         }
 
-        return windows.RecordsIn;
+        return windows.Additions;
     }
 
     /// <summary>Per-event cost including opening, closing, emitting and forgetting windows over ten minutes.</summary>
@@ -77,7 +78,7 @@ public class WindowEngineBenchmarks
             }
         }
 
-        return windows.RecordsIn;
+        return windows.Additions;
     }
 
     private PartitionWindows<string, Totals> New() =>

@@ -57,8 +57,8 @@ public sealed class AggregatorCrashTests(ITestOutputHelper output)
             ["Aggregator__Grace"] = "00:00:25",
             ["Aggregator__IdleTimeout"] = "00:00:15",
             // Long intervals widen the span of work a kill throws away: more replay, more re-sent records to drop.
-            ["Aggregator__CheckpointInterval"] = "00:00:02",
-            ["Aggregator__CommitInterval"] = "00:00:02",
+            ["Topology__CheckpointInterval"] = "00:00:02",
+            ["Topology__CommitInterval"] = "00:00:02",
             ["Aggregator__CorrectionHorizon"] = TimeSpan.FromMinutes(minutes + 60).ToString("c", CultureInfo.InvariantCulture),
         };
         var started = 0;

@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using Streaming.Kafka;
 using Streaming.LocalServers;
+using Streaming.Topology.Kafka;
 
 namespace Streaming.IntegrationTests;
 

@@ -41,8 +41,8 @@ public sealed class FleetFixture : IAsyncLifetime
             {
                 ["Aggregator__Grace"] = "00:00:02",
                 ["Aggregator__IdleTimeout"] = "00:00:01",
-                ["Aggregator__CommitInterval"] = "00:00:00.200",
-                ["Aggregator__CheckpointInterval"] = "00:00:00.200",
+                ["Topology__CommitInterval"] = "00:00:00.200",
+                ["Topology__CheckpointInterval"] = "00:00:00.200",
                 // Provisional updates on, so the tests see finals replace them.
                 ["Aggregator__ProvisionalInterval"] = "00:00:01",
                 ["Sink__BatchAge"] = "00:00:00.200",

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Streaming.Topology;
 
 namespace Streaming.Metrics.Bookings;
 
@@ -9,5 +8,6 @@ namespace Streaming.Metrics.Bookings;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(BookingsPerMinute))]
-[JsonSerializable(typeof(TaskCheckpoint<BookingSeries, BookingTotals>))]
+[JsonSerializable(typeof(BookingSeries))]
+[JsonSerializable(typeof(BookingTotals))]
 public sealed partial class BookingsJson : JsonSerializerContext;

@@ -45,7 +45,7 @@ public static class BookingsTopology
                     }
                 },
                 static totals => totals.Copy());
-        return aggregated.WithProvisionalUpdates(options.ProvisionalInterval).To(Topics.MetricsBookings, Write, BookingsJson.Default.TaskCheckpointBookingSeriesBookingTotals);
+        return aggregated.WithProvisionalUpdates(options.ProvisionalInterval).To(Topics.MetricsBookings, Write, new CheckpointFormat<BookingSeries, BookingTotals>(BookingsJson.Default.BookingSeries, BookingsJson.Default.BookingTotals));
     }
 
     private static OutputRecord Write(TopologyResult<BookingSeries, BookingTotals> r) => new(

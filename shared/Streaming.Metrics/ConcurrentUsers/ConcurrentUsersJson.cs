@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Streaming.Topology;
 
 namespace Streaming.Metrics.ConcurrentUsers;
 
@@ -9,5 +8,6 @@ namespace Streaming.Metrics.ConcurrentUsers;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(ConcurrentUsersPerMinute))]
-[JsonSerializable(typeof(TaskCheckpoint<UserSeries, HashSet<string>>))]
+[JsonSerializable(typeof(UserSeries))]
+[JsonSerializable(typeof(HashSet<string>))]
 public sealed partial class ConcurrentUsersJson : JsonSerializerContext;

@@ -33,7 +33,7 @@ public static class ConcurrentUsersTopology
                 static (users, e) => users.Add(e.UserId),
                 static users => new HashSet<string>(users, StringComparer.Ordinal))
             .WithZeros([new UserSeries(ResultDimensions.All, ""), .. Platforms.All.Order(StringComparer.Ordinal).Select(p => new UserSeries(ResultDimensions.Platform, p))]);
-        return aggregated.WithProvisionalUpdates(options.ProvisionalInterval).To(Topics.MetricsConcurrentUsers, Write, ConcurrentUsersJson.Default.TaskCheckpointUserSeriesHashSetString);
+        return aggregated.WithProvisionalUpdates(options.ProvisionalInterval).To(Topics.MetricsConcurrentUsers, Write, new CheckpointFormat<UserSeries, HashSet<string>>(ConcurrentUsersJson.Default.UserSeries, ConcurrentUsersJson.Default.HashSetString));
     }
 
     private static OutputRecord Write(TopologyResult<UserSeries, HashSet<string>> r) => new(

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Streaming.Topology;
 
 namespace Streaming.Metrics.Popularity;
 
@@ -9,5 +8,6 @@ namespace Streaming.Metrics.Popularity;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(ProductPopularityPerMinute))]
-[JsonSerializable(typeof(TaskCheckpoint<string, PopularityCounts>))]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(PopularityCounts))]
 public sealed partial class PopularityJson : JsonSerializerContext;

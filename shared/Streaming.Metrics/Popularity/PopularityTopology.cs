@@ -55,6 +55,6 @@ public static class PopularityTopology
                     r.Value.Views, r.Value.Wishlists, r.Value.Bookings,
                     (r.Value.Views * viewWeight) + (r.Value.Wishlists * wishlistWeight) + (r.Value.Bookings * bookingWeight)),
                 PopularityJson.Default.ProductPopularityPerMinute)),
-            PopularityJson.Default.TaskCheckpointStringPopularityCounts);
+            new CheckpointFormat<string, PopularityCounts>(PopularityJson.Default.String, PopularityJson.Default.PopularityCounts));
     }
 }

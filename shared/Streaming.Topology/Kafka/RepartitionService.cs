@@ -2,16 +2,17 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Streaming.Kafka;
+using Streaming.Topology.Processing;
 
 namespace Streaming.Topology.Kafka;
 
 /// <summary>
-/// Runs the repartition stage of a topology: source topic → repartition topic keyed by the new key, each record with
-/// its source position in headers. Unreadable records go to the dead-letter topic with the reason. Input offsets are
-/// committed only after the producer delivered everything before them; after a crash the records since the last
-/// commit are sent again, and the windowing stage recognises them by their source position and drops them.
+/// Runs the repartition stage of a topology on Kafka: source topic → <see cref="RepartitionStage{TEvent}"/> →
+/// repartition topic. Input offsets are committed only after the producer delivered everything before them; after a
+/// crash the records since the last commit are sent again, and the windowing stage recognises them by their source
+/// position and drops them.
 /// </summary>
-public sealed partial class RepartitionService<TEvent>(
+internal sealed partial class RepartitionService<TEvent>(
     SourceStream<TEvent> source,
     KafkaClients kafka,
     TopologyRuntimeOptions options,
@@ -23,19 +24,19 @@ public sealed partial class RepartitionService<TEvent>(
     private readonly RepartitionStep<TEvent> step = source.Repartition
         ?? throw new ArgumentException($"Topology '{source.Name}' has no repartition step.", nameof(source));
     private readonly string name = source.Name + "-repartition";
+    private readonly string inputTopic = kafka.Options.Name(source.Topic);
     private RecordProducer? producer;
-    private DeadLetterWriter? deadLetters;
-    private string outputTopic = "";
+    private RepartitionStage<TEvent>? stage;
     private DateTimeOffset nextCommit;
     private bool uncommitted;
 
-    protected override IReadOnlyCollection<string> InputTopics => [kafka.Options.Name(source.Topic)];
+    protected override IReadOnlyCollection<string> InputTopics => [inputTopic];
 
     protected override IConsumer<string, byte[]> CreateConsumer()
     {
-        outputTopic = kafka.Options.Name(step.Topic);
         producer = kafka.CreateProducer(name);
-        deadLetters = new DeadLetterWriter(producer, kafka.Options, name, clock);
+        var deadLetters = new KafkaDeadLetters(new DeadLetterWriter(producer, kafka.Options, name, clock), inputTopic, logger);
+        stage = new RepartitionStage<TEvent>(source, new KafkaRepartitionOutput(kafka.Options.Name(step.Topic), producer, deadLetters));
         return kafka.CreateConsumerBuilder(name, name)
             .SetPartitionsRevokedHandler((consumer, _) => FlushAndCommit(consumer))
             .Build();
@@ -43,17 +44,7 @@ public sealed partial class RepartitionService<TEvent>(
 
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {
-        if (!source.Format.TryRead(record.Message.Value, out var appEvent, out var reason))
-        {
-            deadLetters!.Write(record, reason);
-            LogDeadLetter(logger, record.Partition.Value, record.Offset.Value, reason);
-        }
-        else if (source.Filter is null || source.Filter(appEvent))
-        {
-            producer!.Send(outputTopic, step.Key(appEvent), record.Message.Value,
-                new SourcePosition(record.Partition.Value, record.Offset.Value).ToHeaders(), source.EventTime(appEvent));
-        }
-
+        stage!.Route(new InputRecord(record.Partition.Value, record.Offset.Value, record.Message.Key, record.Message.Value));
         consumer.StoreOffset(record);
         uncommitted = true;
     }
@@ -96,7 +87,4 @@ public sealed partial class RepartitionService<TEvent>(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Committing offsets failed: {Reason}")]
     private static partial void LogCommitFailed(ILogger logger, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered partition {Partition} offset {Offset}: {Reason}")]
-    private static partial void LogDeadLetter(ILogger logger, int partition, long offset, string reason);
 }

@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -42,6 +45,15 @@ public static class TopologyHostingExtensions
         });
         return services;
     }
+
+    /// <summary>
+    /// Maps GET <paramref name="pattern"/> to the counters of this instance's windowing tasks, as JSON: per task
+    /// (topology, input topic, partition) records read, corrections, sent to the late topic, duplicates dropped,
+    /// unreadable records, open windows, watermark and watermark lag, as of its last checkpoint.
+    /// </summary>
+    public static IEndpointConventionBuilder MapTopologyStatus(this IEndpointRouteBuilder endpoints, string pattern) =>
+        endpoints.MapGet(pattern, (HttpContext http) =>
+            Results.Json(http.RequestServices.GetService<TaskStatusBoard>()?.Snapshot() ?? new TopologyStatus([]), StatusJsonContext.Default.TopologyStatus));
 
     /// <summary>Stands in for the repartition stage of a topology that reads its source directly.</summary>
     private sealed class NoRepartitionStage : IHostedService

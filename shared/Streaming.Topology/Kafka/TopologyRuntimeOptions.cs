@@ -2,9 +2,11 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Streaming.Topology.Kafka;
 
-/// <summary>How the Kafka runtime checkpoints and commits; bound by the hosting service.</summary>
+/// <summary>How the Kafka runtime checkpoints and commits; the hosting service binds it from section "Topology".</summary>
 public sealed class TopologyRuntimeOptions
 {
+    public const string Section = "Topology";
+
     /// <summary>How often windowing tasks flush results, write a checkpoint (state and input offset) and commit.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);

@@ -1,7 +1,7 @@
 namespace Streaming.Topology.Processing;
 
 /// <summary>What happened to one input record in a windowing task.</summary>
-public enum RecordOutcome
+internal enum RecordOutcome
 {
     /// <summary>Counted in an open window (or filtered out, or had no key: nothing to count).</summary>
     Counted,

@@ -1,4 +1,4 @@
-using Streaming.Windows;
+using Streaming.Topology.Windowing;
 
 namespace Streaming.Topology.Processing;
 

@@ -1,11 +1,11 @@
 using Streaming.Kafka;
-using Streaming.Windows;
+using Streaming.Topology.Windowing;
 
 namespace Streaming.Topology.Processing;
 
 /// <summary>
 /// One input partition of a windowed topology, single-threaded: decode, drop re-sends, filter, window. Results are
-/// appended to the caller's list with this task's partition. The same class runs on Kafka and in the test driver.
+/// appended to the caller's list with this task's partition. <see cref="WindowingStage{TEvent, TKey, TValue}"/> runs it.
 /// </summary>
 internal sealed class WindowingTask<TEvent, TKey, TValue>
     where TEvent : class
@@ -32,8 +32,8 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
 
     public long Unreadable { get; private set; }
 
-    /// <summary>Records read, duplicates and unreadable ones included.</summary>
-    public long RecordsIn { get; private set; }
+    /// <summary>Records read from the input partition, duplicates and unreadable ones included.</summary>
+    public long RecordsRead { get; private set; }
 
     public PartitionWindows<TKey, TValue> Windows => aggregator.Windows;
 
@@ -41,7 +41,7 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
     public RecordOutcome Process(byte[]? value, long offset, SourcePosition? source, List<TopologyResult<TKey, TValue>> results, out string? reason)
     {
         NextOffset = offset + 1;
-        RecordsIn++;
+        RecordsRead++;
         reason = null;
         if (!deduplicator.IsNew(source))
         {
@@ -78,16 +78,10 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
     }
 
     public TaskCheckpoint<TKey, TValue> Checkpoint() =>
-        new(TaskCheckpoint<TKey, TValue>.CurrentFormat, NextOffset, new Dictionary<int, long>(deduplicator.Seen), aggregator.Windows.Snapshot());
+        new(NextOffset, new Dictionary<int, long>(deduplicator.Seen), aggregator.Windows.Snapshot());
 
     public void Restore(TaskCheckpoint<TKey, TValue> checkpoint)
     {
-        if (checkpoint.Format != TaskCheckpoint<TKey, TValue>.CurrentFormat)
-        {
-            throw new InvalidOperationException(
-                $"Checkpoint of {topology.Name} partition {Partition} has format {checkpoint.Format}; this version reads {TaskCheckpoint<TKey, TValue>.CurrentFormat}.");
-        }
-
         aggregator.Windows.Restore(checkpoint.Windows);
         deduplicator.Restore(checkpoint.SourceOffsets);
         NextOffset = checkpoint.NextOffset;

@@ -5,9 +5,9 @@ using System.Text.Json.Serialization;
 namespace Streaming.Topology.Status;
 
 /// <summary>One windowing task's counters, as last published by its consumer thread.</summary>
-public sealed record WindowTaskStatus(
+internal sealed record WindowTaskStatus(
     string Task,
-    long RecordsIn,
+    long RecordsRead,
     long Corrections,
     long TooLate,
     long Duplicates,
@@ -16,13 +16,14 @@ public sealed record WindowTaskStatus(
     DateTimeOffset? Watermark,
     double? WatermarkLagSeconds);
 
-public sealed record AggregatorStatus(IReadOnlyList<WindowTaskStatus> Tasks);
+/// <summary>The body of the status endpoint.</summary>
+internal sealed record TopologyStatus(IReadOnlyList<WindowTaskStatus> Tasks);
 
 /// <summary>
-/// Counters of every task on this instance: written by the consumer thread, read by GET /v1/status and by the
-/// "Streaming.Topology" meter (records in, corrections, sent to the late topic, duplicates dropped, watermark lag).
+/// Counters of every task on this instance: written by the consumer thread, read by the status endpoint and by the
+/// "Streaming.Topology" meter (records read, corrections, sent to the late topic, duplicates dropped, watermark lag).
 /// </summary>
-public sealed class TaskStatusBoard : IDisposable
+internal sealed class TaskStatusBoard : IDisposable
 {
     public const string MeterName = "Streaming.Topology";
     private readonly ConcurrentDictionary<string, WindowTaskStatus> tasks = new(StringComparer.Ordinal);
@@ -30,7 +31,7 @@ public sealed class TaskStatusBoard : IDisposable
 
     public TaskStatusBoard()
     {
-        meter.CreateObservableCounter("windows.records_in", () => Measure(t => t.RecordsIn));
+        meter.CreateObservableCounter("windows.records_read", () => Measure(t => t.RecordsRead));
         meter.CreateObservableCounter("windows.corrections", () => Measure(t => t.Corrections));
         meter.CreateObservableCounter("windows.late_to_topic", () => Measure(t => t.TooLate));
         meter.CreateObservableCounter("windows.duplicates_dropped", () => Measure(t => t.Duplicates));
@@ -43,7 +44,7 @@ public sealed class TaskStatusBoard : IDisposable
 
     public void Remove(string task) => tasks.TryRemove(task, out _);
 
-    public AggregatorStatus Snapshot() => new([.. tasks.Values.OrderBy(t => t.Task, StringComparer.Ordinal)]);
+    public TopologyStatus Snapshot() => new([.. tasks.Values.OrderBy(t => t.Task, StringComparer.Ordinal)]);
 
     public void Dispose() => meter.Dispose();
 
@@ -52,5 +53,5 @@ public sealed class TaskStatusBoard : IDisposable
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
-[JsonSerializable(typeof(AggregatorStatus))]
-public sealed partial class StatusJsonContext : JsonSerializerContext;
+[JsonSerializable(typeof(TopologyStatus))]
+internal sealed partial class StatusJsonContext : JsonSerializerContext;

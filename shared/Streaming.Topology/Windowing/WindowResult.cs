@@ -1,4 +1,4 @@
-namespace Streaming.Windows;
+namespace Streaming.Topology.Windowing;
 
 /// <summary>
 /// The result for one key in one window. (WindowStart, Key, Revision) is its identity. The revision is one past the
@@ -7,4 +7,4 @@ namespace Streaming.Windows;
 /// A provisional result is an open window's value so far, for live use; the final one has the same or a higher revision
 /// and replaces it.
 /// </summary>
-public readonly record struct WindowResult<TKey, TValue>(DateTimeOffset WindowStart, TKey Key, long Revision, TValue Value, bool Provisional = false);
+internal readonly record struct WindowResult<TKey, TValue>(DateTimeOffset WindowStart, TKey Key, long Revision, TValue Value, bool Provisional = false);

@@ -1,9 +1,12 @@
-namespace Streaming.Windows.Tests;
+using Microsoft.Extensions.Time.Testing;
+using Streaming.Topology.Windowing;
+
+namespace Streaming.Topology.Tests.Windowing;
 
 public sealed class PartitionWindowsTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 21, 10, 0, 0, TimeSpan.Zero);
-    private readonly ManualTimeProvider clock = new(T0.AddHours(2));
+    private readonly FakeTimeProvider clock = new(T0.AddHours(2));
     private readonly List<WindowResult<string, Counter>> emitted = [];
     private readonly PartitionWindows<string, Counter> windows;
     private long offset;

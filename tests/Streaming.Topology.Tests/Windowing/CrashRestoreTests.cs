@@ -1,4 +1,7 @@
-namespace Streaming.Windows.Tests;
+using Microsoft.Extensions.Time.Testing;
+using Streaming.Topology.Windowing;
+
+namespace Streaming.Topology.Tests.Windowing;
 
 /// <summary>
 /// A random out-of-order stream is processed once without interruption and then with a crash: the task restores its
@@ -30,7 +33,7 @@ public sealed class CrashRestoreTests
             .ToList();
         var truth = input.GroupBy(r => (Start: Minute(r.At), r.Key)).ToDictionary(g => g.Key, g => (long)g.Count());
 
-        var clock = new ManualTimeProvider(T0);
+        var clock = new FakeTimeProvider(T0);
         var all = new List<WindowResult<string, long[]>>();
         var windows = New(clock);
         (WindowSnapshot<string, long[]> State, int Offset)? checkpoint = null;

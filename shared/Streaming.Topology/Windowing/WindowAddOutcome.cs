@@ -1,6 +1,6 @@
-namespace Streaming.Windows;
+namespace Streaming.Topology.Windowing;
 
-public enum WindowAddOutcome
+internal enum WindowAddOutcome
 {
     /// <summary>Counted in a window that is still open.</summary>
     Added,

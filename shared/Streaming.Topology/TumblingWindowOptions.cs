@@ -1,5 +1,6 @@
-namespace Streaming.Windows;
+namespace Streaming.Topology;
 
+/// <summary>Size and lateness of a topology's tumbling event-time windows.</summary>
 public sealed record TumblingWindowOptions
 {
     /// <summary>Window length; windows are [t, t + Size) aligned to the Unix epoch (so whole UTC minutes).</summary>

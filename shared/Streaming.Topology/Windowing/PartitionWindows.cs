@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Streaming.Windows;
+namespace Streaming.Topology.Windowing;
 
 /// <summary>
 /// Tumbling event-time windows for one input partition (single-threaded).
@@ -14,7 +14,7 @@ namespace Streaming.Windows;
 /// Windows are kept in buckets by start time, so closing and forgetting touch whole buckets (one or two at a time)
 /// and the per-record path is two dictionary look-ups without allocation once a window exists.
 /// </remarks>
-public sealed class PartitionWindows<TKey, TValue>
+internal sealed class PartitionWindows<TKey, TValue>
     where TKey : notnull
 {
     private readonly TumblingWindowOptions options;
@@ -53,7 +53,8 @@ public sealed class PartitionWindows<TKey, TValue>
 
     public DateTimeOffset Watermark { get; private set; } = DateTimeOffset.MinValue;
 
-    public long RecordsIn { get; private set; }
+    /// <summary>Records added, once per key they count towards, corrections and too-late ones included.</summary>
+    public long Additions { get; private set; }
 
     public long Corrections { get; private set; }
 
@@ -75,7 +76,7 @@ public sealed class PartitionWindows<TKey, TValue>
     /// </summary>
     public WindowAddOutcome Add<TArg>(TKey key, DateTimeOffset eventTime, long offset, TArg arg, Action<TValue, TArg> apply, List<WindowResult<TKey, TValue>> emitted)
     {
-        RecordsIn++;
+        Additions++;
         recordsSinceAdvance = true; // Stamped with the time in Advance: one clock read per tick, not per record.
         lastOffset = offset;
         var eventTicks = eventTime.UtcTicks;
@@ -204,7 +205,7 @@ public sealed class PartitionWindows<TKey, TValue>
             new DateTimeOffset(b.Key, TimeSpan.Zero), w.Key, clone(w.Value.Value), w.Value.LastOffset)))],
         [.. closed.SelectMany(b => b.Value.Select(w => new ClosedWindowState<TKey, TValue>(
             new DateTimeOffset(b.Key, TimeSpan.Zero), w.Key, clone(w.Value.Value), w.Value.Revision)))],
-        RecordsIn,
+        Additions,
         Corrections,
         TooLate,
         lastOffset,
@@ -233,7 +234,7 @@ public sealed class PartitionWindows<TKey, TValue>
         }
 
         Watermark = snapshot.Watermark;
-        RecordsIn = snapshot.RecordsIn;
+        Additions = snapshot.Additions;
         Corrections = snapshot.Corrections;
         TooLate = snapshot.TooLate;
         lastOffset = snapshot.LastOffset;

@@ -1,16 +1,12 @@
-using Streaming.Windows;
+using Streaming.Topology.Windowing;
 
-namespace Streaming.Topology;
+namespace Streaming.Topology.Processing;
 
 /// <summary>
 /// What a windowing task needs to resume exactly: its windows, the next input offset they reflect, and for every
 /// source partition of a repartitioned stream the highest source offset already counted.
 /// </summary>
-public sealed record TaskCheckpoint<TKey, TValue>(
-    int Format,
+internal sealed record TaskCheckpoint<TKey, TValue>(
     long NextOffset,
     Dictionary<int, long> SourceOffsets,
-    WindowSnapshot<TKey, TValue> Windows)
-{
-    public const int CurrentFormat = 2;
-}
+    WindowSnapshot<TKey, TValue> Windows);

@@ -1,8 +1,9 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using Confluent.Kafka;
+using Streaming.Kafka;
 
-namespace Streaming.Kafka;
+namespace Streaming.Topology.Kafka;
 
 /// <summary>
 /// Task checkpoints in Kafka, in the partition of the checkpoints topic chosen from the task's input partition.
@@ -12,7 +13,7 @@ namespace Streaming.Kafka;
 /// is what a compacted topic keeps the latest of, so on a real cluster a restore reads little; the local mock
 /// cluster does not compact, so it reads the whole partition.
 /// </summary>
-public sealed class CheckpointStore(KafkaClients kafka, RecordProducer producer)
+internal sealed class CheckpointStore(KafkaClients kafka, RecordProducer producer)
 {
     /// <summary>Below the default 1 MB record limit of brokers, with room for headers.</summary>
     public const int ChunkBytes = 512 * 1024;
@@ -20,8 +21,6 @@ public sealed class CheckpointStore(KafkaClients kafka, RecordProducer producer)
     private const string GenerationHeader = "ckpt-generation";
     private readonly string topic = kafka.Options.Name(Topics.Checkpoints);
     private readonly Dictionary<string, long> generations = [];
-
-    public static string TaskId(string group, TopicPartition input) => $"{group}/{input.Topic}/{input.Partition.Value}";
 
     public void Write(string task, TopicPartition input, byte[] state)
     {

@@ -1,0 +1,226 @@
+using Microsoft.Extensions.Logging;
+using Streaming.Topology.Kafka;
+using Streaming.Topology.Status;
+
+namespace Streaming.Topology.Processing;
+
+/// <summary>
+/// The windowing stage of a topology: one task per assigned input partition and their life cycle, single-threaded.
+/// The Kafka runtime and the test driver both run it; they differ only in the ports (output, checkpoint store,
+/// committer) and in who calls it. Life cycle:
+/// <list type="bullet">
+/// <item><see cref="Assign"/> restores a task's latest checkpoint and says where to resume;</item>
+/// <item><see cref="Process"/> counts one record and sends its results (and late or unreadable records) at once;</item>
+/// <item><see cref="Tick"/>, after every poll: every <c>AdvanceInterval</c> close the windows the watermarks passed,
+/// every provisional interval emit changed open windows, every <c>CheckpointInterval</c> <see cref="Checkpoint"/>;</item>
+/// <item><see cref="Checkpoint"/>: results delivered, then the states that reflect them stored, then the offsets
+/// committed, so a crash between any two steps re-emits and never loses;</item>
+/// <item><see cref="Revoke"/> checkpoints and drops tasks.</item>
+/// </list>
+/// Provisional updates follow one rule: the first one interval after the stage started, then one interval after
+/// the previous one (checked at ticks, so at most <c>AdvanceInterval</c> later).
+/// </summary>
+/// <param name="inputTopic">The topic's name as the runtime reads it; part of every task's identity.</param>
+/// <param name="status">Where counters are published at checkpoint time; none in the test driver, which reads the tasks.</param>
+internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
+    WindowedTopology<TEvent, TKey, TValue> topology,
+    string inputTopic,
+    IWindowingOutput<TKey, TValue> output,
+    ITaskCheckpoints checkpoints,
+    IOffsetCommitter committer,
+    TopologyRuntimeOptions options,
+    TimeProvider clock,
+    TaskStatusBoard? status,
+    ILogger logger)
+    where TEvent : class
+    where TKey : notnull
+{
+    private readonly Dictionary<int, TaskState> tasks = [];
+    private readonly List<TopologyResult<TKey, TValue>> results = [];
+    private DateTimeOffset nextAdvance;
+    private DateTimeOffset nextCheckpoint;
+    private DateTimeOffset nextProvisional = clock.GetUtcNow() + (topology.ProvisionalEvery ?? TimeSpan.Zero);
+
+    /// <summary>Names a task in checkpoints and status: topology, input topic, partition.</summary>
+    public string TaskId(int partition) => $"{topology.Name}/{inputTopic}/{partition}";
+
+    public WindowingTask<TEvent, TKey, TValue> TaskOf(int partition) => tasks[partition].Task;
+
+    /// <summary>Creates the partition's task from its latest checkpoint; returns the offset to resume from, or null without one.</summary>
+    public long? Assign(int partition)
+    {
+        var state = new TaskState(TaskId(partition), new WindowingTask<TEvent, TKey, TValue>(topology, partition, clock));
+        tasks[partition] = state;
+        var stored = checkpoints.ReadLatest(state.Id, partition);
+        if (stored is null)
+        {
+            LogStartedFresh(logger, state.Id);
+            return null;
+        }
+
+        state.Task.Restore(topology.Checkpoints.Read(stored, state.Id));
+        state.Checkpointed = state.Task.NextOffset; // Committed again by this owner, in case the last owner's commit failed.
+        LogRestored(logger, state.Id, state.Task.NextOffset, state.Task.Windows.OpenWindowCount);
+        return state.Task.NextOffset;
+    }
+
+    public void Process(in InputRecord record)
+    {
+        if (!tasks.TryGetValue(record.Partition, out var state))
+        {
+            return;
+        }
+
+        state.Dirty = true;
+        switch (state.Task.Process(record.Value, record.Offset, record.Source, results, out var reason))
+        {
+            case RecordOutcome.TooLate:
+                output.Late(record);
+                break;
+            case RecordOutcome.Unreadable:
+                output.DeadLetter(record, reason!);
+                break;
+        }
+
+        if (results.Count > 0)
+        {
+            DeliverResults();
+        }
+    }
+
+    public void Tick()
+    {
+        var now = clock.GetUtcNow();
+        if (now < nextAdvance)
+        {
+            return;
+        }
+
+        nextAdvance = now + options.AdvanceInterval;
+        foreach (var state in tasks.Values)
+        {
+            var before = results.Count;
+            state.Task.Advance(results);
+            state.Dirty |= results.Count > before;
+        }
+
+        if (topology.ProvisionalEvery is { } every && now >= nextProvisional)
+        {
+            foreach (var state in tasks.Values)
+            {
+                state.Task.EmitProvisional(results);
+            }
+
+            nextProvisional = now + every;
+        }
+
+        DeliverResults();
+        if (now >= nextCheckpoint)
+        {
+            Checkpoint();
+            nextCheckpoint = clock.GetUtcNow() + options.CheckpointInterval;
+            PublishStatus();
+        }
+    }
+
+    /// <summary>Results first, then the state that reflects them, then the offset: a crash between any two steps re-emits, never loses.</summary>
+    public void Checkpoint()
+    {
+        DeliverResults();
+        var dirty = tasks.Where(t => t.Value.Dirty).ToList();
+        if (dirty.Count > 0)
+        {
+            output.Flush();
+            foreach (var (partition, state) in dirty)
+            {
+                checkpoints.Write(state.Id, partition, topology.Checkpoints.Write(state.Task.Checkpoint()));
+                state.Checkpointed = state.Task.NextOffset;
+            }
+
+            checkpoints.Flush();
+            foreach (var (_, state) in dirty)
+            {
+                state.Dirty = false;
+            }
+        }
+
+        // Every checkpointed offset not yet committed, including those whose commit failed in a rebalance: the group
+        // offset is what lag monitoring reads, so it must catch up even when no new record arrives.
+        var behind = tasks.Where(t => t.Value.Checkpointed > t.Value.Committed).ToList();
+        if (behind.Count > 0 && committer.TryCommit([.. behind.Select(t => (t.Key, t.Value.Checkpointed))]))
+        {
+            foreach (var (_, state) in behind)
+            {
+                state.Committed = state.Checkpointed;
+            }
+        }
+    }
+
+    /// <summary>Checkpoints every task, then drops those of the revoked partitions.</summary>
+    public void Revoke(IEnumerable<int> partitions)
+    {
+        Checkpoint();
+        foreach (var partition in partitions)
+        {
+            Forget(partition);
+        }
+    }
+
+    /// <summary>Drops a task without a checkpoint, as a crash does: what it counted since its last checkpoint is lost.</summary>
+    public void Forget(int partition)
+    {
+        if (tasks.Remove(partition, out var state))
+        {
+            status?.Remove(state.Id);
+        }
+    }
+
+    private void DeliverResults()
+    {
+        foreach (var result in results)
+        {
+            output.Result(result);
+        }
+
+        results.Clear();
+    }
+
+    private void PublishStatus()
+    {
+        if (status is null)
+        {
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        foreach (var state in tasks.Values)
+        {
+            var task = state.Task;
+            var w = task.Windows;
+            var watermark = w.Watermark == DateTimeOffset.MinValue ? (DateTimeOffset?)null : w.Watermark;
+            status.Publish(new WindowTaskStatus(
+                state.Id, task.RecordsRead, w.Corrections, w.TooLate, task.Duplicates, task.Unreadable, w.OpenWindowCount, watermark, (now - watermark)?.TotalSeconds));
+        }
+    }
+
+    private sealed class TaskState(string id, WindowingTask<TEvent, TKey, TValue> task)
+    {
+        public string Id { get; } = id;
+
+        public WindowingTask<TEvent, TKey, TValue> Task { get; } = task;
+
+        public bool Dirty { get; set; }
+
+        /// <summary>The input offset of the latest checkpoint written.</summary>
+        public long Checkpointed { get; set; }
+
+        /// <summary>The input offset last committed by this stage.</summary>
+        public long Committed { get; set; }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Task {Task} starts without a checkpoint")]
+    private static partial void LogStartedFresh(ILogger logger, string task);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Task {Task} restored at offset {Offset} with {Open} open windows")]
+    private static partial void LogRestored(ILogger logger, string task, long offset, int open);
+}
