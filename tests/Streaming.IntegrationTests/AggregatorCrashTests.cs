@@ -49,120 +49,102 @@ public sealed class AggregatorCrashTests(ITestOutputHelper output)
 
         Directory.CreateDirectory(logs);
         using var kafka = LocalKafkaCluster.Start(1, TopicPartitions);
-        var environment = new Dictionary<string, string>
-        {
-            ["Kafka__BootstrapServers"] = kafka.BootstrapServers,
-            ["Kafka__SessionTimeoutMs"] = "4000",
-            // The stream is disordered by up to 20 s: a grace that covers it keeps re-emits (and topic volume) low.
-            ["Aggregator__Grace"] = "00:00:25",
-            ["Aggregator__IdleTimeout"] = "00:00:15",
-            // Long intervals widen the span of work a kill throws away: more replay, more re-sent records to drop.
-            ["Topology__CheckpointInterval"] = "00:00:02",
-            ["Topology__CommitInterval"] = "00:00:02",
-            ["Aggregator__CorrectionHorizon"] = TimeSpan.FromMinutes(minutes + 60).ToString("c", CultureInfo.InvariantCulture),
-        };
-        var started = 0;
-        ServiceProcess StartInstance() => ServiceProcess.Start(
-            LocalFleet.Aggregator, ServiceLayout.ServiceDll(LocalFleet.Aggregator), LoopbackPorts.Free(),
-            Path.Combine(logs, $"aggregator-{++started}.log"), environment);
-
+        var fleet = new AggregatorInstances(kafka.BootstrapServers, minutes, logs);
         var stream = Generate(events, minutes, random);
-        var instances = new List<ServiceProcess> { StartInstance() };
+        fleet.StartOne();
         try
         {
-            using var producer = new KafkaClients(Options.Create(new KafkaOptions { BootstrapServers = kafka.BootstrapServers })).CreateProducer("crash-test-input");
-            var chunks = stream.Chunk((stream.Count + disruptions) / (disruptions + 1)).ToList();
-            for (var i = 0; i < chunks.Count; i++)
-            {
-                foreach (var e in chunks[i])
-                {
-                    producer.Send(Topics.Events, e.UserId, JsonSerializer.SerializeToUtf8Bytes(e, EventJsonContext.Default.AppEvent));
-                }
-
-                producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(60));
-                if (i == chunks.Count - 1)
-                {
-                    break;
-                }
-
-                // Disrupt the instances while they work through the chunk, so a kill throws work in flight away.
-                await Task.Delay(random.Next(100, 1500));
-                var action = Disrupt(instances, scaling, i, random);
-                output.WriteLine($"chunk {i + 1}/{chunks.Count}: {action}");
-                if (action == "start another instance")
-                {
-                    instances.Add(StartInstance());
-                }
-                else if (action.StartsWith("SIGKILL", StringComparison.Ordinal))
-                {
-                    var victim = random.Next(instances.Count);
-                    instances[victim] = await instances[victim].CrashAndRestartAsync();
-                }
-                else
-                {
-                    var leaving = instances[^1];
-                    instances.RemoveAt(instances.Count - 1);
-                    await leaving.DisposeAsync(); // SIGTERM: a clean leave, with a final checkpoint.
-                }
-
-                // The local Kafka keeps at most 5 MiB per partition: let every stage catch up before the next chunk.
-                foreach (var (group, topic) in Stages)
-                {
-                    await WaitUntilCaughtUpAsync(kafka.BootstrapServers, group, topic);
-                }
-            }
-
+            await FeedWithDisruptionsAsync(stream, fleet, kafka.BootstrapServers, disruptions, scaling, random);
             var truth = GroundTruth.From(stream);
-            output.WriteLine($"{events} events, {truth.Bookings.Count} bookings, {truth.Views.Count} popularity, {truth.Users.Count} concurrent-users results expected, {started} instances started");
-
+            output.WriteLine($"{events} events, {truth.Bookings.Count} bookings, {truth.Views.Count} popularity, {truth.Users.Count} concurrent-users results expected, {fleet.Started} instances started");
             try
             {
-                var verdict = await Eventually.HoldsAsync(
-                    () => Task.FromResult(Compare(truth, kafka.BootstrapServers)),
-                    v => v.All(x => x.Exact),
-                    TimeSpan.FromSeconds(Soak ? 1200 : Knob("STREAMING_CRASH_WAIT", 300)),
-                    v => string.Join("; ", v) + $" (logs in {logs})");
-                output.WriteLine(string.Join(Environment.NewLine, verdict));
-
-                // Re-sent records are what the source-position dedupe exists for: show that the kills produced some.
-                var resent = TopicReader.ReadAll(kafka.BootstrapServers, Topics.ProductEvents, TopicPartitions[Topics.ProductEvents])
-                    .GroupBy(r => SourcePosition.From(r.Message.Headers)).Sum(g => g.Count() - 1);
-                output.WriteLine($"{resent} records re-sent to {Topics.ProductEvents} by restarted repartition stages, all dropped");
-                if (!scaling)
-                {
-                    Assert.True(resent > 0, "no kill landed between a repartition send and its commit; the dedupe was not exercised");
-                }
+                await AssertExactAsync(truth, kafka.BootstrapServers, scaling, logs);
             }
             catch
             {
-                using (var probe = new ConsumerBuilder<string, byte[]>(new ConsumerConfig { BootstrapServers = kafka.BootstrapServers, GroupId = Stages[0].Group }).Build())
-                {
-                    foreach (var topic in new[] { Topics.Events, Topics.ProductEvents, Topics.MetricsBookings, Topics.MetricsPopularity, Topics.MetricsConcurrentUsers, Topics.DeadLetter })
-                    {
-                        var ends = Enumerable.Range(0, Topics.DefaultPartitions[topic])
-                            .Select(p => probe.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(5)).High.Value);
-                        output.WriteLine($"{topic} ends: {string.Join(",", ends)}");
-                    }
-
-                    var committed = probe.Committed(Enumerable.Range(0, 6).Select(p => new TopicPartition(Topics.Events, p)), TimeSpan.FromSeconds(5));
-                    output.WriteLine("repartition committed: " + string.Join(",", committed.Select(c => c.Offset.Value)));
-                }
-
-                using var http = new HttpClient();
-                foreach (var instance in instances)
-                {
-                    output.WriteLine(instance.Url + ": " + await http.GetStringAsync(instance.Url + "/v1/status"));
-                }
-
+                await WriteDiagnosticsAsync(kafka.BootstrapServers, fleet.Running);
                 throw;
             }
         }
         finally
         {
-            foreach (var instance in instances)
+            await fleet.DisposeAsync();
+        }
+    }
+
+    /// <summary>Sends the stream in chunks; between chunks, kills, adds or stops instances while they work.</summary>
+    private async Task FeedWithDisruptionsAsync(List<AppEvent> stream, AggregatorInstances fleet, string bootstrap, int disruptions, bool scaling, Random random)
+    {
+        using var producer = new KafkaClients(Options.Create(new KafkaOptions { BootstrapServers = bootstrap })).CreateProducer("crash-test-input");
+        var chunks = stream.Chunk((stream.Count + disruptions) / (disruptions + 1)).ToList();
+        for (var i = 0; i < chunks.Count; i++)
+        {
+            foreach (var e in chunks[i])
             {
-                await instance.DisposeAsync();
+                producer.Send(Topics.Events, e.UserId, JsonSerializer.SerializeToUtf8Bytes(e, EventJsonContext.Default.AppEvent));
             }
+
+            producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(60));
+            if (i == chunks.Count - 1)
+            {
+                break;
+            }
+
+            // Disrupt the instances while they work through the chunk, so a kill throws work in flight away.
+            await Task.Delay(random.Next(100, 1500));
+            var action = Disrupt(fleet.Running, scaling, i, random);
+            output.WriteLine($"chunk {i + 1}/{chunks.Count}: {action}");
+            await fleet.ApplyAsync(action, random);
+
+            // The local Kafka keeps at most 5 MiB per partition: let every stage catch up before the next chunk.
+            foreach (var (group, topic) in Stages)
+            {
+                await WaitUntilCaughtUpAsync(bootstrap, group, topic);
+            }
+        }
+    }
+
+    /// <summary>Every metric's latest revisions equal the ground truth, and kills made the repartition stage re-send.</summary>
+    private async Task AssertExactAsync(GroundTruth truth, string bootstrap, bool scaling, string logs)
+    {
+        var verdict = await Eventually.HoldsAsync(
+            () => Task.FromResult(Compare(truth, bootstrap)),
+            v => v.All(x => x.Exact),
+            TimeSpan.FromSeconds(Soak ? 1200 : Knob("STREAMING_CRASH_WAIT", 300)),
+            v => string.Join("; ", v) + $" (logs in {logs})");
+        output.WriteLine(string.Join(Environment.NewLine, verdict));
+
+        // Re-sent records are what the source-position dedupe exists for: show that the kills produced some.
+        var resent = TopicReader.ReadAll(bootstrap, Topics.ProductEvents, TopicPartitions[Topics.ProductEvents])
+            .GroupBy(r => SourcePosition.From(r.Message.Headers)).Sum(g => g.Count() - 1);
+        output.WriteLine($"{resent} records re-sent to {Topics.ProductEvents} by restarted repartition stages, all dropped");
+        if (!scaling)
+        {
+            Assert.True(resent > 0, "no kill landed between a repartition send and its commit; the dedupe was not exercised");
+        }
+    }
+
+    /// <summary>Where each topic ends, how far the repartition stage committed, and each instance's task status.</summary>
+    private async Task WriteDiagnosticsAsync(string bootstrap, IReadOnlyList<ServiceProcess> instances)
+    {
+        using (var probe = new ConsumerBuilder<string, byte[]>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = Stages[0].Group }).Build())
+        {
+            foreach (var topic in new[] { Topics.Events, Topics.ProductEvents, Topics.MetricsBookings, Topics.MetricsPopularity, Topics.MetricsConcurrentUsers, Topics.DeadLetter })
+            {
+                var ends = Enumerable.Range(0, Topics.DefaultPartitions[topic])
+                    .Select(p => probe.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(5)).High.Value);
+                output.WriteLine($"{topic} ends: {string.Join(",", ends)}");
+            }
+
+            var committed = probe.Committed(Enumerable.Range(0, 6).Select(p => new TopicPartition(Topics.Events, p)), TimeSpan.FromSeconds(5));
+            output.WriteLine("repartition committed: " + string.Join(",", committed.Select(c => c.Offset.Value)));
+        }
+
+        using var http = new HttpClient();
+        foreach (var instance in instances)
+        {
+            output.WriteLine(instance.Url + ": " + await http.GetStringAsync(instance.Url + "/v1/status"));
         }
     }
 
@@ -216,6 +198,61 @@ public sealed class AggregatorCrashTests(ITestOutputHelper output)
         ("aggregator.bookings", Topics.Events),
         ("aggregator.concurrent-users", Topics.Events),
     ];
+
+    /// <summary>The aggregator processes of one run: started, crashed and stopped as the test says.</summary>
+    private sealed class AggregatorInstances(string bootstrap, int minutes, string logs) : IAsyncDisposable
+    {
+        private readonly List<ServiceProcess> running = [];
+        private readonly Dictionary<string, string> environment = new()
+        {
+            ["Kafka__BootstrapServers"] = bootstrap,
+            ["Kafka__SessionTimeoutMs"] = "4000",
+            // The stream is disordered by up to 20 s: a grace that covers it keeps re-emits (and topic volume) low.
+            ["Aggregator__Grace"] = "00:00:25",
+            ["Aggregator__IdleTimeout"] = "00:00:15",
+            // Long intervals widen the span of work a kill throws away: more replay, more re-sent records to drop.
+            ["Topology__CheckpointInterval"] = "00:00:02",
+            ["Topology__CommitInterval"] = "00:00:02",
+            ["Aggregator__CorrectionHorizon"] = TimeSpan.FromMinutes(minutes + 60).ToString("c", CultureInfo.InvariantCulture),
+        };
+
+        public int Started { get; private set; }
+
+        public List<ServiceProcess> Running => running;
+
+        public void StartOne() => running.Add(Start());
+
+        public async Task ApplyAsync(string action, Random random)
+        {
+            if (action == "start another instance")
+            {
+                StartOne();
+            }
+            else if (action.StartsWith("SIGKILL", StringComparison.Ordinal))
+            {
+                var victim = random.Next(running.Count);
+                running[victim] = await running[victim].CrashAndRestartAsync();
+            }
+            else
+            {
+                var leaving = running[^1];
+                running.RemoveAt(running.Count - 1);
+                await leaving.DisposeAsync(); // SIGTERM: a clean leave, with a final checkpoint.
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var instance in running)
+            {
+                await instance.DisposeAsync();
+            }
+        }
+
+        private ServiceProcess Start() => ServiceProcess.Start(
+            LocalFleet.Aggregator, ServiceLayout.ServiceDll(LocalFleet.Aggregator), LoopbackPorts.Free(),
+            Path.Combine(logs, $"aggregator-{++Started}.log"), environment);
+    }
 
     private sealed record Verdict(string Metric, int Results, int Missing, int Wrong, int Conflicting, int Unexpected)
     {
