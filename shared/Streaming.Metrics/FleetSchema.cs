@@ -6,8 +6,9 @@ namespace Streaming.Metrics;
 
 /// <summary>
 /// The fleet's ClickHouse schema, gathered from the metric folders. SQL there runs on Debian's ClickHouse 18.16 and on
-/// current releases: DateTime (no DateTime64), String (no LowCardinality), and aliases that never shadow a column name
-/// (18.16 resolves such an alias inside aggregates and then fails or miscounts).
+/// current releases (tests/Streaming.ClickHouse.Tests runs it on both, 26.7 through chDB): DateTime (no DateTime64),
+/// String (no LowCardinality), and aliases that never shadow a column name (18.16 resolves such an alias inside
+/// aggregates and then fails or miscounts).
 /// </summary>
 public static class FleetSchema
 {

@@ -1,65 +1,51 @@
-using Microsoft.Extensions.Options;
+using System.Diagnostics;
+using System.Globalization;
 using Streaming.LocalServers;
-using Streaming.Metrics;
 
 namespace Streaming.ClickHouse.Tests;
 
-/// <summary>One real ClickHouse server for the tests of this project; a database of its own per test class or test.</summary>
-public sealed class ClickHouseServerFixture : IAsyncLifetime
+/// <summary>
+/// A real ClickHouse server for the tests of this project: Debian's clickhouse-server (18.16) started for the run, or
+/// the one CLICKHOUSE_URL names. A database of its own per test class or test.
+/// </summary>
+public sealed class ClickHouseServerFixture : ClickHouseEngineFixture
 {
-    // ClickHouseClient configures its HttpClient (base address, timeout), so each client gets its own.
-    private readonly List<HttpClient> https = [];
-    private readonly List<string> databases = [];
     private LocalClickHouseServer? server;
-
-    public ClickHouseClient Client { get; private set; } = null!;
 
     /// <summary>The native port for clickhouse-client (null when CLICKHOUSE_URL points at another server).</summary>
     public int? TcpPort => server?.TcpPort;
 
-    public async Task InitializeAsync()
+    protected override string Url => server!.Url;
+
+    protected override async Task StartAsync() => server = await LocalClickHouseServer.StartAsync();
+
+    protected override HttpClient NewHttpClient() => new();
+
+    protected override string Describe(string version) => $"ClickHouse {version} server";
+
+    /// <summary>Through clickhouse-client, as the README tells BI users to run its examples.</summary>
+    public override async Task<List<string>> RunAsWrittenAsync(ClickHouseClient client, string sql)
     {
-        server = await LocalClickHouseServer.StartAsync();
-        Client = await CreateDatabaseAsync();
+        var port = TcpPort ?? throw new InvalidOperationException(
+            "These tests run clickhouse-client against the server the fixture starts; unset CLICKHOUSE_URL to run them.");
+        var start = new ProcessStartInfo("clickhouse-client")
+        {
+            ArgumentList = { "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--database", client.Database, "--query", sql },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("clickhouse-client did not start.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, $"clickhouse-client failed ({process.ExitCode}) on: {sql}\n{await stderr}");
+        return [.. (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries)];
     }
 
-    /// <summary>A client for a new, empty database, dropped when the fixture is disposed.</summary>
-    public async Task<ClickHouseClient> CreateDatabaseAsync()
+    protected override async Task StopAsync()
     {
-        var database = "t_" + Guid.NewGuid().ToString("N")[..10];
-        var http = new HttpClient();
-        lock (databases)
-        {
-            https.Add(http);
-            databases.Add(database);
-        }
-
-        var client = new ClickHouseClient(http, Options.Create(new ClickHouseOptions { Url = server!.Url, Database = database }));
-        await client.ExecuteAsync("CREATE DATABASE " + Sql.Identifier(database), useDatabase: false);
-
-        return client;
-    }
-
-    /// <summary>A new database with the fleet's schema.</summary>
-    public async Task<ClickHouseClient> CreateFleetDatabaseAsync()
-    {
-        var client = await CreateDatabaseAsync();
-        await new SchemaMigrator(client).ApplyAsync(FleetSchema.Migrations);
-        return client;
-    }
-
-    public async Task DisposeAsync()
-    {
-        foreach (var database in databases)
-        {
-            await Client.ExecuteAsync("DROP DATABASE IF EXISTS " + Sql.Identifier(database), useDatabase: false);
-        }
-
-        foreach (var http in https)
-        {
-            http.Dispose();
-        }
-
         if (server is not null)
         {
             await server.DisposeAsync();

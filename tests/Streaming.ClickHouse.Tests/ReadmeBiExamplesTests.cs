@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Streaming.ClickHouse.Tests.Chdb;
 using Streaming.Events;
 using Streaming.Metrics;
 using Streaming.Metrics.Bookings;
@@ -10,24 +10,20 @@ using Streaming.Metrics.Popularity;
 namespace Streaming.ClickHouse.Tests;
 
 /// <summary>
-/// The SQL examples of the README's "For BI users" section, read from README.md and run exactly as written through
-/// clickhouse-client against known rows, so that the documentation cannot drift from the schema.
+/// The SQL examples of the README's "For BI users" section, read from README.md and run exactly as written against known
+/// rows on each ClickHouse (through clickhouse-client on the 18.16 server, through chDB on 26.x), so that the
+/// documentation can drift neither from the schema nor from what current ClickHouse accepts.
 /// </summary>
-[Collection(ClickHouseCollection.Name)]
-public sealed partial class ReadmeBiExamplesTests(ClickHouseServerFixture fixture)
+public abstract class ReadmeBiExamplesTests(ClickHouseEngineFixture engine)
 {
     // Rows sit minutes away from every boundary the queries draw relative to now(), so the few seconds between
     // this clock and the server's when the query runs cannot move a row in or out.
     private readonly DateTimeOffset now = DateTimeOffset.UtcNow;
 
     [Fact]
-    public void The_readme_has_exactly_the_examples_this_test_checks() =>
-        Assert.Equal(["bookings-by-city-per-hour", "concurrent-users-by-platform", "top-products-last-hour"], ReadExamples().Keys.Order());
-
-    [Fact]
     public async Task Concurrent_users_by_platform_over_the_last_24_hours()
     {
-        var client = await fixture.CreateFleetDatabaseAsync();
+        var client = await engine.CreateFleetDatabaseAsync();
         ConcurrentUsersPerMinute Users(TimeSpan ago, string dimension, string value, int partition, long revision, long users) =>
             new(MinuteAgo(ago), dimension, value, partition, revision, false, users);
         await client.InsertRowBinaryAsync(ConcurrentUsersTable.Table, new[]
@@ -55,7 +51,7 @@ public sealed partial class ReadmeBiExamplesTests(ClickHouseServerFixture fixtur
     [Fact]
     public async Task Top_20_products_of_the_last_hour()
     {
-        var client = await fixture.CreateFleetDatabaseAsync();
+        var client = await engine.CreateFleetDatabaseAsync();
         var recent = MinuteAgo(TimeSpan.FromMinutes(10));
         var rows = new List<ProductPopularityPerMinute>
         {
@@ -78,7 +74,7 @@ public sealed partial class ReadmeBiExamplesTests(ClickHouseServerFixture fixtur
     [Fact]
     public async Task Bookings_by_city_per_hour()
     {
-        var client = await fixture.CreateFleetDatabaseAsync();
+        var client = await engine.CreateFleetDatabaseAsync();
         BookingsPerMinute City(TimeSpan ago, string city, string currency, int partition, long bookings, long cancellations, long revenue) =>
             new(MinuteAgo(ago), ResultDimensions.City, city, currency, partition, 7, false, bookings, cancellations, revenue, 0);
         var recent = TimeSpan.FromMinutes(10);
@@ -117,42 +113,32 @@ public sealed partial class ReadmeBiExamplesTests(ClickHouseServerFixture fixtur
 
     private static string Format(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
-    /// <summary>Runs the README's example as written through clickhouse-client; returns its TabSeparated lines.</summary>
-    private async Task<List<string>> RunExampleAsync(ClickHouseClient client, string name)
-    {
-        var sql = ReadExamples()[name];
-        var port = fixture.TcpPort ?? throw new InvalidOperationException(
-            "These tests run clickhouse-client against the server the fixture starts; unset CLICKHOUSE_URL to run them.");
-        var start = new ProcessStartInfo("clickhouse-client")
-        {
-            ArgumentList = { "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--database", client.Database, "--query", sql },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("clickhouse-client did not start.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, $"clickhouse-client failed on the README example '{name}' ({process.ExitCode}): {await stderr}");
-        return [.. (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries)];
-    }
+    private Task<List<string>> RunExampleAsync(ClickHouseClient client, string name) =>
+        engine.RunAsWrittenAsync(client, ReadmeBiExamples.Read()[name]);
+}
 
-    /// <summary>Each ```sql block that directly follows a <c>&lt;!-- bi-example: name --&gt;</c> marker in README.md.</summary>
-    private static Dictionary<string, string> ReadExamples()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Streaming.sln")))
-        {
-            folder = folder.Parent;
-        }
+[Collection(ClickHouseCollection.Name)]
+public sealed class ReadmeBiExamplesOnServerTests(ClickHouseServerFixture engine) : ReadmeBiExamplesTests(engine);
 
-        Assert.NotNull(folder);
-        var readme = File.ReadAllText(Path.Combine(folder.FullName, "README.md"));
+[Collection(ChdbCollection.Name)]
+public sealed class ReadmeBiExamplesOnChdbTests(ChdbFixture engine) : ReadmeBiExamplesTests(engine);
+
+/// <summary>The README's examples: each ```sql block that directly follows a <c>&lt;!-- bi-example: name --&gt;</c> marker.</summary>
+public static partial class ReadmeBiExamples
+{
+    public static Dictionary<string, string> Read()
+    {
+        var readme = File.ReadAllText(RepositoryFolder.Path("README.md"));
         return ExampleBlock().Matches(readme).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["sql"].Value.Trim());
     }
 
     [GeneratedRegex(@"<!-- bi-example: (?<name>[a-z0-9-]+) -->\s*```sql\n(?<sql>.*?)```", RegexOptions.Singleline)]
     private static partial Regex ExampleBlock();
+}
+
+public sealed class ReadmeBiExampleListTests
+{
+    [Fact]
+    public void The_readme_has_exactly_the_examples_the_tests_check() =>
+        Assert.Equal(["bookings-by-city-per-hour", "concurrent-users-by-platform", "top-products-last-hour"], ReadmeBiExamples.Read().Keys.Order());
 }
