@@ -3,8 +3,11 @@ using Confluent.Kafka;
 
 namespace Streaming.Kafka;
 
-/// <summary>Loads the system librdkafka once per process, with a message that says what to do when it is missing.</summary>
-public static class KafkaNative
+/// <summary>
+/// Loads the system librdkafka once per process, with a message that says what to do when it is missing.
+/// <see cref="KafkaClients"/> calls it before building a client; it is machinery, not API.
+/// </summary>
+internal static class KafkaNative
 {
     public const string LibraryName = "librdkafka.so.1";
     private static readonly Lock Gate = new();
