@@ -1,0 +1,81 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Streaming.Kafka.Tests;
+
+public sealed class KafkaOptionsTests
+{
+    private static List<ValidationResult> Validate(KafkaOptions options)
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+        return results;
+    }
+
+    private static (string Member, string? Message) Single(KafkaOptions options)
+    {
+        var result = Assert.Single(Validate(options));
+        return (Assert.Single(result.MemberNames), result.ErrorMessage);
+    }
+
+    [Fact]
+    public void Defaults_with_a_bootstrap_address_are_valid() =>
+        Assert.Empty(Validate(new KafkaOptions { BootstrapServers = "localhost:9092" }));
+
+    [Fact]
+    public void A_missing_bootstrap_address_says_what_to_set()
+    {
+        var (member, message) = Single(new KafkaOptions());
+        Assert.Equal(nameof(KafkaOptions.BootstrapServers), member);
+        Assert.Equal("Kafka:BootstrapServers is required (e.g. localhost:9092; ./run demo sets it)", message);
+    }
+
+    public static TheoryData<KafkaOptions, string, string> OutOfRange() => new()
+    {
+        { new KafkaOptions { BootstrapServers = "b:9092", SessionTimeoutMs = 2999 }, "SessionTimeoutMs", "The field SessionTimeoutMs must be between 3000 and 300000." },
+        { new KafkaOptions { BootstrapServers = "b:9092", SessionTimeoutMs = 300001 }, "SessionTimeoutMs", "The field SessionTimeoutMs must be between 3000 and 300000." },
+        { new KafkaOptions { BootstrapServers = "b:9092", CheckpointPartitions = 0 }, "CheckpointPartitions", "The field CheckpointPartitions must be between 1 and 10000." },
+        { new KafkaOptions { BootstrapServers = "b:9092", TopicPrefix = "team a." }, "TopicPrefix", "The field TopicPrefix must match the regular expression '^[a-zA-Z0-9._-]*$'." },
+        { new KafkaOptions { BootstrapServers = "b:9092", TopicPrefix = "team/a" }, "TopicPrefix", "The field TopicPrefix must match the regular expression '^[a-zA-Z0-9._-]*$'." },
+    };
+
+    [Theory]
+    [MemberData(nameof(OutOfRange))]
+    public void Values_out_of_range_are_refused_naming_the_field(KafkaOptions options, string field, string expected)
+    {
+        var (member, message) = Single(options);
+        Assert.Equal(field, member);
+        Assert.Equal(expected, message);
+    }
+
+    [Fact]
+    public void The_section_binds_from_configuration_and_a_bad_value_fails_naming_the_field()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kafka:BootstrapServers"] = "broker-1:9092,broker-2:9092",
+            ["Kafka:TopicPrefix"] = "fleet-b.",
+            ["Kafka:SessionTimeoutMs"] = "45000",
+            ["Kafka:CheckpointPartitions"] = "0",
+        }).Build();
+        using var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section).ValidateDataAnnotations().Services
+            .BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<KafkaOptions>>().Value);
+        Assert.Equal(
+            "DataAnnotation validation failed for 'KafkaOptions' members: 'CheckpointPartitions' with the error: 'The field CheckpointPartitions must be between 1 and 10000.'.",
+            Assert.Single(error.Failures));
+
+        configuration["Kafka:CheckpointPartitions"] = "12";
+        using var fixedServices = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section).ValidateDataAnnotations().Services
+            .BuildServiceProvider();
+        var bound = fixedServices.GetRequiredService<IOptions<KafkaOptions>>().Value;
+        Assert.Equal(("broker-1:9092,broker-2:9092", "fleet-b.", 45000, 12), (bound.BootstrapServers, bound.TopicPrefix, bound.SessionTimeoutMs, bound.CheckpointPartitions));
+    }
+}
