@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Streaming.LocalServers;
@@ -44,7 +45,7 @@ public sealed class RecordProducerTests(LocalKafka kafka)
         {
             for (var i = 0; i < 20; i++)
             {
-                producer.Send(topic, "u" + (i % 4), Encoding.UTF8.GetBytes(i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                producer.Send(topic, "u" + (i % 4), Encoding.UTF8.GetBytes(i.ToString(CultureInfo.InvariantCulture)));
             }
 
             producer.FlushAndThrowIfFailed(Timeout);
@@ -55,7 +56,7 @@ public sealed class RecordProducerTests(LocalKafka kafka)
         foreach (var (key, records) in byKey)
         {
             Assert.Single(records.Select(r => r.Partition.Value).Distinct());
-            var expected = Enumerable.Range(0, 20).Where(i => "u" + (i % 4) == key).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var expected = Enumerable.Range(0, 20).Where(i => "u" + (i % 4) == key).Select(i => i.ToString(CultureInfo.InvariantCulture));
             Assert.Equal(expected, records.OrderBy(r => r.Offset.Value).Select(r => Encoding.UTF8.GetString(r.Message.Value)));
         }
     }

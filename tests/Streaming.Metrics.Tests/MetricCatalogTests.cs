@@ -1,0 +1,54 @@
+using Streaming.Kafka;
+using Streaming.Metrics.RawEvents;
+
+namespace Streaming.Metrics.Tests;
+
+public sealed class MetricCatalogTests
+{
+    [Fact]
+    public void The_fleet_runs_these_metrics_with_these_topics_and_tables()
+    {
+        Assert.Equal(
+            [
+                ("concurrent-users", "metrics.concurrent-users", "concurrent_users_minute"),
+                ("bookings", "metrics.bookings", "bookings_minute"),
+                ("popularity", "metrics.popularity", "popularity_minute"),
+            ],
+            MetricCatalog.Metrics.Select(m => (m.Name, m.ResultTopic, m.SinkTable.Table)));
+    }
+
+    [Fact]
+    public void Names_topics_and_tables_are_unique()
+    {
+        var metrics = MetricCatalog.Metrics;
+        Assert.Equal(metrics.Count, metrics.Select(m => m.Name).Distinct().Count());
+        Assert.Equal(metrics.Count, metrics.Select(m => m.ResultTopic).Distinct().Count());
+        var tables = MetricCatalog.SinkTables;
+        Assert.Equal(tables.Count, tables.Select(t => t.Name).Distinct().Count());
+        Assert.Equal(tables.Count, tables.Select(t => t.Topic).Distinct().Count());
+        Assert.Equal(tables.Count, tables.Select(t => t.Table).Distinct().Count());
+        Assert.Equal(
+            metrics.Count + metrics.Sum(m => m.Views.Count) + 1,
+            FleetSchema.Tables.Concat(FleetSchema.Views).Distinct().Count());
+    }
+
+    [Fact]
+    public void Each_metric_sinks_its_own_result_topic_which_the_fleet_creates()
+    {
+        Assert.All(MetricCatalog.Metrics, m =>
+        {
+            Assert.Equal(m.ResultTopic, m.SinkTable.Topic);
+            Assert.Equal(m.Name, m.SinkTable.Name);
+            Assert.True(Topics.DefaultPartitions.ContainsKey(m.ResultTopic), $"{m.ResultTopic} is not among the fleet's topics");
+        });
+    }
+
+    [Fact]
+    public void The_sink_writes_every_metric_and_the_raw_events()
+    {
+        Assert.Equal(
+            [.. MetricCatalog.Metrics.Select(m => m.SinkTable), RawEventsTable.Sink],
+            MetricCatalog.SinkTables);
+        Assert.Equal((Topics.Events, RawEventsTable.Table), (RawEventsTable.Sink.Topic, RawEventsTable.Sink.Table));
+    }
+}
