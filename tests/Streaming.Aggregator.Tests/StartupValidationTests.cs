@@ -14,7 +14,7 @@ public sealed class StartupValidationTests
         { "Aggregator:WindowSize", "00:07:00", "WindowSize must divide a minute (00:00:05, 00:00:30, 00:01:00) or be whole minutes dividing an hour." },
         { "Aggregator:GroupPrefix", "Aggregator_A", "The field GroupPrefix must match the regular expression '^[a-z0-9][a-z0-9.-]{0,40}$'." },
         { "Aggregator:ProvisionalInterval", "00:00:00.050", "ProvisionalInterval must be zero (off) or at least 100 ms." },
-        { "Aggregator:CheckpointInterval", "00:00:00.010", "The field CheckpointInterval must be between 00:00:00.1000000 and 00:10:00." },
+        { "Topology:CheckpointInterval", "00:00:00.010", "The field CheckpointInterval must be between 00:00:00.1000000 and 00:10:00." },
         { "Kafka:SessionTimeoutMs", "100", "The field SessionTimeoutMs must be between 3000 and 300000." },
     };
 

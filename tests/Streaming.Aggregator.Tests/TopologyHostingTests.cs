@@ -25,7 +25,7 @@ public sealed class TopologyHostingTests
             ["Kafka:BootstrapServers"] = kafka.BootstrapServers,
             ["Aggregator:GroupPrefix"] = GroupPrefix,
             // Status is published at each checkpoint.
-            ["Aggregator:CheckpointInterval"] = "00:00:00.200",
+            ["Topology:CheckpointInterval"] = "00:00:00.200",
         });
         using var http = factory.CreateClient();
 
@@ -37,7 +37,7 @@ public sealed class TopologyHostingTests
             .ToList();
         Assert.Equal(18, expected.Count);
         var tasks = await WaitForStatusAsync(http, t => t.Keys.Order(StringComparer.Ordinal).SequenceEqual(expected));
-        Assert.All(tasks.Values, recordsIn => Assert.Equal(0, recordsIn));
+        Assert.All(tasks.Values, recordsRead => Assert.Equal(0, recordsRead));
 
         var clients = new KafkaClients(Options.Create(new KafkaOptions { BootstrapServers = kafka.BootstrapServers }));
         using (var producer = clients.CreateProducer("aggregator-test"))
@@ -50,14 +50,14 @@ public sealed class TopologyHostingTests
 
         // Each topology reads the one event once: bookings and concurrent users from events, popularity after the
         // repartition by product.
-        var read = await WaitForStatusAsync(http, t => MetricCatalog.Metrics.All(m => RecordsIn(t, m) >= 1));
-        Assert.All(MetricCatalog.Metrics, m => Assert.Equal(1, RecordsIn(read, m)));
+        var read = await WaitForStatusAsync(http, t => MetricCatalog.Metrics.All(m => RecordsRead(t, m) >= 1));
+        Assert.All(MetricCatalog.Metrics, m => Assert.Equal(1, RecordsRead(read, m)));
     }
 
-    private static long RecordsIn(Dictionary<string, long> tasks, IMetric metric) =>
+    private static long RecordsRead(Dictionary<string, long> tasks, IMetric metric) =>
         tasks.Where(t => t.Key.StartsWith($"{GroupPrefix}.{metric.Name}/", StringComparison.Ordinal)).Sum(t => t.Value);
 
-    /// <summary>Task id to records in, from GET /v1/status, once <paramref name="condition"/> holds.</summary>
+    /// <summary>Task id to records read, from GET /v1/status, once <paramref name="condition"/> holds.</summary>
     private static async Task<Dictionary<string, long>> WaitForStatusAsync(HttpClient http, Func<Dictionary<string, long>, bool> condition)
     {
         var clock = Stopwatch.StartNew();
@@ -67,7 +67,7 @@ public sealed class TopologyHostingTests
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             using var status = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             var tasks = status.RootElement.GetProperty("tasks").EnumerateArray()
-                .ToDictionary(t => t.GetProperty("task").GetString()!, t => t.GetProperty("records_in").GetInt64());
+                .ToDictionary(t => t.GetProperty("task").GetString()!, t => t.GetProperty("records_read").GetInt64());
             if (condition(tasks))
             {
                 return tasks;
