@@ -1,4 +1,8 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Streaming.ServiceDefaults;
 
 namespace Streaming.Aggregator.Tests;
 
@@ -18,13 +22,28 @@ public sealed class StartupValidationTests
         { "Kafka:SessionTimeoutMs", "100", "The field SessionTimeoutMs must be between 3000 and 300000." },
     };
 
+    /// <summary>
+    /// Starts the aggregator as Program.cs does, on a test server. Not through WebApplicationFactory: when start-up
+    /// fails, its deferred host may find the service provider already disposed and report that instead.
+    /// </summary>
+    private static async Task<OptionsValidationException> StartAndFailAsync(Dictionary<string, string?> settings)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.WebHost.UseTestServer();
+        builder.AddServiceDefaults();
+        builder.AddAggregator();
+        await using var app = builder.Build();
+        app.MapServiceDefaults();
+        app.MapAggregatorEndpoints();
+        return await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+    }
+
     [Theory]
     [MemberData(nameof(BadSettings))]
-    public void A_bad_setting_stops_start_up_naming_the_field(string key, string value, string message)
+    public async Task A_bad_setting_stops_start_up_naming_the_field(string key, string value, string message)
     {
-        using var factory = new AggregatorFactory(new Dictionary<string, string> { ["Kafka:BootstrapServers"] = NoBroker, [key] = value });
-
-        var error = Assert.Throws<OptionsValidationException>(() => factory.Server);
+        var error = await StartAndFailAsync(new() { ["Kafka:BootstrapServers"] = NoBroker, [key] = value });
         var field = key[(key.IndexOf(':', StringComparison.Ordinal) + 1)..];
         var failure = Assert.Single(error.Failures);
         Assert.Contains(field, failure, StringComparison.Ordinal);
@@ -32,11 +51,9 @@ public sealed class StartupValidationTests
     }
 
     [Fact]
-    public void A_missing_bootstrap_address_stops_start_up_saying_what_to_set()
+    public async Task A_missing_bootstrap_address_stops_start_up_saying_what_to_set()
     {
-        using var factory = new AggregatorFactory(new Dictionary<string, string>());
-
-        var error = Assert.Throws<OptionsValidationException>(() => factory.Server);
+        var error = await StartAndFailAsync([]);
         Assert.Contains("Kafka:BootstrapServers is required", Assert.Single(error.Failures), StringComparison.Ordinal);
     }
 }
