@@ -6,7 +6,7 @@ using Streaming.Topology;
 namespace Streaming.Metrics;
 
 /// <summary>Events as the topologies read them: the hand-written reader, since every topology reads every event.</summary>
-public sealed class AppEventFormat : RecordFormat<AppEvent>
+internal sealed class AppEventFormat : RecordFormat<AppEvent>
 {
     public static readonly AppEventFormat Instance = new();
 

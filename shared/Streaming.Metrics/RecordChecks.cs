@@ -4,7 +4,7 @@ namespace Streaming.Metrics;
 /// What a readable record must also satisfy to become a row: unsigned columns must not receive negative numbers and
 /// DateTime holds 1970..2106. A record that fails goes to the dead-letter topic instead of blocking its table.
 /// </summary>
-public static class RecordChecks
+internal static class RecordChecks
 {
     private static readonly DateTimeOffset MaxDateTime = DateTimeOffset.FromUnixTimeSeconds(uint.MaxValue);
 

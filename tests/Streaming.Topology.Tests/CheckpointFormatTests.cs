@@ -10,7 +10,7 @@ public sealed class CheckpointFormatTests
     private const string Previous =
         """{"format":2,"next_offset":4,"source_offsets":{"0":3},"windows":{"watermark":"2026-11-22T10:01:05+00:00","open":[{"start":"2026-11-22T10:01:00+00:00","key":"p1","value":{"views":1,"wishlists":0,"bookings":0},"last_offset":2}],"closed":[{"start":"2026-11-22T10:00:00+00:00","key":"p1","value":{"views":1,"wishlists":0,"bookings":0},"revision":1},{"start":"2026-11-22T10:00:00+00:00","key":"p2","value":{"views":1,"wishlists":1,"bookings":0},"revision":4}],"records_in":4,"corrections":1,"too_late":0,"last_offset":3,"zeros_from":"2026-11-22T10:00:00+00:00"}}""";
 
-    private static readonly CheckpointFormat<string, PopularityCounts> Format = new(PopularityJson.Default.String, PopularityJson.Default.PopularityCounts);
+    private static readonly CheckpointFormat<string, PopularityCounts> Format = new(PopularityCheckpointJson.Default.String, PopularityCheckpointJson.Default.PopularityCounts);
 
     [Fact]
     public void A_checkpoint_of_the_previous_runtime_reads_and_is_written_back_in_the_same_layout()

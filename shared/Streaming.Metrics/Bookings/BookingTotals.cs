@@ -1,7 +1,7 @@
 namespace Streaming.Metrics.Bookings;
 
 /// <summary>Running totals of one bookings series in one window; money in minor units.</summary>
-public sealed class BookingTotals
+internal sealed class BookingTotals
 {
     public long Bookings { get; set; }
 

@@ -6,7 +6,7 @@ using Streaming.Topology.Kafka;
 namespace Streaming.Metrics.Bookings;
 
 /// <summary>Confirmed and cancelled bookings per minute, by product, category and city, per currency.</summary>
-public sealed class BookingsMetric : IMetric
+internal sealed class BookingsMetric : IMetric
 {
     public static readonly BookingsMetric Instance = new();
 

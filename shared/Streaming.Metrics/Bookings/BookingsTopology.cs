@@ -7,13 +7,13 @@ using Streaming.Topology;
 namespace Streaming.Metrics.Bookings;
 
 /// <summary>A series of the bookings metric: one product, category or city, in one currency.</summary>
-public readonly record struct BookingSeries(string Dimension, string Value, string Currency);
+internal readonly record struct BookingSeries(string Dimension, string Value, string Currency);
 
 /// <summary>
 /// events (keyed by user) → confirmed and cancelled bookings and their amounts per minute, by product, category and
 /// city, per currency. Each task's totals are partials over its users; their sum over partitions is exact.
 /// </summary>
-public static class BookingsTopology
+internal static class BookingsTopology
 {
     public const string Metric = "bookings";
 
@@ -45,7 +45,7 @@ public static class BookingsTopology
                     }
                 },
                 static totals => totals.Copy());
-        return aggregated.WithProvisionalUpdates(options.ProvisionalInterval).To(Topics.MetricsBookings, Write, new CheckpointFormat<BookingSeries, BookingTotals>(BookingsJson.Default.BookingSeries, BookingsJson.Default.BookingTotals));
+        return aggregated.WithProvisionalUpdates(options.ProvisionalInterval).To(Topics.MetricsBookings, Write, new CheckpointFormat<BookingSeries, BookingTotals>(BookingsCheckpointJson.Default.BookingSeries, BookingsCheckpointJson.Default.BookingTotals));
     }
 
     private static OutputRecord Write(TopologyResult<BookingSeries, BookingTotals> r) => new(

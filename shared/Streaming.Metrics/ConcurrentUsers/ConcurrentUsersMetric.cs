@@ -6,7 +6,7 @@ using Streaming.Topology.Kafka;
 namespace Streaming.Metrics.ConcurrentUsers;
 
 /// <summary>Distinct active users per minute: overall, by platform and by country.</summary>
-public sealed class ConcurrentUsersMetric : IMetric
+internal sealed class ConcurrentUsersMetric : IMetric
 {
     public static readonly ConcurrentUsersMetric Instance = new();
 

@@ -7,14 +7,14 @@ using Streaming.Topology;
 namespace Streaming.Metrics.ConcurrentUsers;
 
 /// <summary>A series of the concurrent-users metric: overall, or one platform or country.</summary>
-public readonly record struct UserSeries(string Dimension, string Value);
+internal readonly record struct UserSeries(string Dimension, string Value);
 
 /// <summary>
 /// events (keyed by user) → distinct users with any event per minute, overall, by platform and by country.
 /// Partitions hold disjoint users, so each task's distinct count is a partial that adds up to the exact total.
 /// The overall and per-platform series are zero-filled, so an empty minute is an explicit 0.
 /// </summary>
-public static class ConcurrentUsersTopology
+internal static class ConcurrentUsersTopology
 {
     public const string Metric = "concurrent-users";
 
@@ -33,7 +33,7 @@ public static class ConcurrentUsersTopology
                 static (users, e) => users.Add(e.UserId),
                 static users => new HashSet<string>(users, StringComparer.Ordinal))
             .WithZeros([new UserSeries(ResultDimensions.All, ""), .. Platforms.All.Order(StringComparer.Ordinal).Select(p => new UserSeries(ResultDimensions.Platform, p))]);
-        return aggregated.WithProvisionalUpdates(options.ProvisionalInterval).To(Topics.MetricsConcurrentUsers, Write, new CheckpointFormat<UserSeries, HashSet<string>>(ConcurrentUsersJson.Default.UserSeries, ConcurrentUsersJson.Default.HashSetString));
+        return aggregated.WithProvisionalUpdates(options.ProvisionalInterval).To(Topics.MetricsConcurrentUsers, Write, new CheckpointFormat<UserSeries, HashSet<string>>(ConcurrentUsersCheckpointJson.Default.UserSeries, ConcurrentUsersCheckpointJson.Default.HashSetString));
     }
 
     private static OutputRecord Write(TopologyResult<UserSeries, HashSet<string>> r) => new(

@@ -1,7 +1,7 @@
 namespace Streaming.Metrics.Popularity;
 
 /// <summary>What one product collected in one window.</summary>
-public sealed class PopularityCounts
+internal sealed class PopularityCounts
 {
     public long Views { get; set; }
 

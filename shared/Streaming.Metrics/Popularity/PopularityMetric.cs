@@ -6,7 +6,7 @@ using Streaming.Topology.Kafka;
 namespace Streaming.Metrics.Popularity;
 
 /// <summary>Views, wishlists, bookings and a weighted score per product per minute, through the product-events repartition.</summary>
-public sealed class PopularityMetric : IMetric
+internal sealed class PopularityMetric : IMetric
 {
     public static readonly PopularityMetric Instance = new();
 

@@ -11,7 +11,7 @@ namespace Streaming.Metrics.Popularity;
 /// weighted score. After the repartition each product has a single task, so its row is the whole count; the top N
 /// of a minute is the N highest scores among those rows.
 /// </summary>
-public static class PopularityTopology
+internal static class PopularityTopology
 {
     public const string Metric = "popularity";
 
@@ -55,6 +55,6 @@ public static class PopularityTopology
                     r.Value.Views, r.Value.Wishlists, r.Value.Bookings,
                     (r.Value.Views * viewWeight) + (r.Value.Wishlists * wishlistWeight) + (r.Value.Bookings * bookingWeight)),
                 PopularityJson.Default.ProductPopularityPerMinute)),
-            new CheckpointFormat<string, PopularityCounts>(PopularityJson.Default.String, PopularityJson.Default.PopularityCounts));
+            new CheckpointFormat<string, PopularityCounts>(PopularityCheckpointJson.Default.String, PopularityCheckpointJson.Default.PopularityCounts));
     }
 }
