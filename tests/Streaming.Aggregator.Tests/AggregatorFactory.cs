@@ -8,6 +8,8 @@ public sealed class AggregatorFactory(IReadOnlyDictionary<string, string> settin
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        // Each task logs its start; the test output needs only warnings.
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
