@@ -1,8 +1,12 @@
+using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using Scalar.AspNetCore;
 using Streaming.ClickHouse;
+using Streaming.Gateway.ApiDocs;
 using Streaming.Gateway.Dashboard;
 using Streaming.Gateway.Metrics;
+using Streaming.Metrics;
 using Streaming.ServiceDefaults;
 
 namespace Streaming.Gateway;
@@ -11,13 +15,23 @@ public static class GatewayExtensions
 {
     public const string PublicPolicy = "public";
 
+    private const string TooManyRequestsDescription =
+        "More than Gateway__RequestsPerMinute requests from this address in the current minute; Retry-After says when to try again.";
+
     public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddValidatedOptions<ClickHouseOptions>(ClickHouseOptions.Section);
         services.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section);
         services.AddProblemDetails();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default));
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
+            // A context's settings apply only to its own options; OpenAPI reads these, so they must name and number alike.
+            o.SerializerOptions.PropertyNamingPolicy = GatewayJsonContext.Default.Options.PropertyNamingPolicy;
+            o.SerializerOptions.NumberHandling = GatewayJsonContext.Default.Options.NumberHandling;
+        });
+        services.AddOpenApi(GatewayApiDocument.Configure);
         services.AddHttpClient<ClickHouseClient>();
         services.AddSingleton<ConcurrentUsersQueryValidator>();
         services.AddSingleton<BookingsQueryValidator>();
@@ -32,18 +46,80 @@ public static class GatewayExtensions
                     http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
             });
+            limiter.OnRejected = (context, _) => new ValueTask(TooManyRequests(context.HttpContext, context.Lease));
         });
         return builder;
     }
 
     public static WebApplication MapGatewayEndpoints(this WebApplication app)
     {
-        var metrics = app.MapGroup("/v1/metrics").RequireRateLimiting(PublicPolicy);
-        metrics.MapGet("/concurrent-users", ConcurrentUsersEndpoint.HandleAsync);
-        metrics.MapGet("/bookings", BookingsEndpoint.HandleAsync);
-        metrics.MapGet("/bookings/per-minute", BookingsEndpoint.PerMinuteAsync);
-        metrics.MapGet("/popularity/top", PopularityTopEndpoint.HandleAsync);
-        app.MapGet("/", DashboardPage.Serve).RequireRateLimiting(PublicPolicy);
+        var metrics = app.MapGroup("/v1/metrics")
+            .RequireRateLimiting(PublicPolicy)
+            .WithTags("Metrics")
+            .ProducesValidationProblem()
+            .DescribeResponse(StatusCodes.Status400BadRequest, "A parameter is missing or invalid; errors name each one (\"from\", \"n\").")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .DescribeResponse(StatusCodes.Status429TooManyRequests, TooManyRequestsDescription);
+        metrics.MapGet("/concurrent-users", ConcurrentUsersEndpoint.HandleAsync)
+            .WithName("GetConcurrentUsers")
+            .WithSummary("Active users per minute")
+            .WithDescription(
+                "Distinct active users per minute: for the whole app (dimension all, with explicit zeros for quiet minutes), or per "
+                + "platform or country. At most Gateway__MaxRows rows; truncated says there were more.")
+            .WithMetadata(new DimensionChoices(ConcurrentUsersQuery.Dimensions, ResultDimensions.All))
+            .Produces<ConcurrentUsersResponse>()
+            .DescribeResponse(StatusCodes.Status200OK, "One row per minute and dimension value, ordered by minute and value.");
+        metrics.MapGet("/bookings", BookingsEndpoint.HandleAsync)
+            .WithName("GetBookings")
+            .WithSummary("Bookings per minute")
+            .WithDescription(
+                "Bookings, cancellations and revenue per minute and currency, per product, category or city. Money is in minor units "
+                + "and never summed across currencies. At most Gateway__MaxRows rows; truncated says there were more.")
+            .WithMetadata(new DimensionChoices(BookingsQuery.Dimensions, ResultDimensions.Product))
+            .Produces<BookingsResponse>()
+            .DescribeResponse(StatusCodes.Status200OK, "One row per minute, dimension value and currency, ordered by minute, value and currency.");
+        metrics.MapGet("/bookings/per-minute", BookingsEndpoint.PerMinuteAsync)
+            .WithName("GetBookingsPerMinute")
+            .WithSummary("All bookings per minute")
+            .WithDescription("All products' bookings summed per minute, and how many distinct products had a booking or cancellation.")
+            .Produces<BookingsPerMinuteResponse>()
+            .DescribeResponse(StatusCodes.Status200OK, "One row per minute that had bookings, ordered by minute.");
+        metrics.MapGet("/popularity/top", PopularityTopEndpoint.HandleAsync)
+            .WithName("GetPopularityTop")
+            .WithSummary("Most popular products")
+            .WithDescription(
+                "Products by weighted score (views, wishlists and bookings), highest first, ties by product id: summed over the whole "
+                + "range, or the top n of every minute with per_minute=true.")
+            .Produces<PopularityTopResponse>()
+            .DescribeResponse(StatusCodes.Status200OK, "Ranked products; with per_minute=true each row also has its minute.");
+
+        app.MapGet("/", DashboardPage.Serve)
+            .RequireRateLimiting(PublicPolicy)
+            .WithName("GetDashboard")
+            .WithTags("Dashboard")
+            .WithSummary("Live dashboard")
+            .WithDescription("A self-contained HTML page that polls the metrics endpoints.")
+            .Produces<string>(StatusCodes.Status200OK, "text/html")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .DescribeResponse(StatusCodes.Status429TooManyRequests, TooManyRequestsDescription);
+
+        // The document and its page are public like the dashboard, and share its budget.
+        app.MapOpenApi().RequireRateLimiting(PublicPolicy);
+        app.MapScalarApiReference("/docs", GatewayApiDocument.ConfigurePage).RequireRateLimiting(PublicPolicy);
         return app;
+    }
+
+    /// <summary>The 429 as problem+json like every other refusal, with Retry-After when the limiter knows it.</summary>
+    private static Task TooManyRequests(HttpContext http, RateLimitLease lease)
+    {
+        if (lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+        {
+            http.Response.Headers.RetryAfter = ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+
+        return Results.Problem(
+            statusCode: StatusCodes.Status429TooManyRequests,
+            title: "Too many requests",
+            detail: "This address has used its requests for the current minute.").ExecuteAsync(http);
     }
 }

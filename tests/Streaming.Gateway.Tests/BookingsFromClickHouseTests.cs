@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Streaming.Gateway.Metrics;
 
 namespace Streaming.Gateway.Tests;
@@ -56,5 +57,15 @@ public sealed class BookingsFromClickHouseTests(BookingsInClickHouseFixture fixt
 
         Assert.True(answer.Truncated);
         Assert.Equal(["p1", "p2"], answer.Rows.Select(r => r.Value));
+    }
+
+    [Fact]
+    public async Task The_answer_has_exactly_the_fields_the_api_document_gives_it()
+    {
+        using var http = fixture.Gateway.CreateClient();
+        var document = JsonNode.Parse(await http.GetStringAsync("/openapi/v1.json"))!.AsObject();
+        var answer = JsonNode.Parse(await http.GetStringAsync("/v1/metrics/bookings?" + Range + "&value=p2"))!.AsObject();
+
+        OpenApiDocumentTests.AssertSameFields(document, document["components"]!["schemas"]!["BookingsResponse"]!.AsObject(), answer);
     }
 }

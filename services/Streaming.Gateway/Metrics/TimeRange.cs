@@ -36,6 +36,7 @@ public sealed class TimeRangeValidator : AbstractValidator<ITimeRangeQuery>
     public static (DateTimeOffset Start, DateTimeOffset End) Parse(ITimeRangeQuery query) =>
         (EventTime.Parse(query.From!), EventTime.Parse(query.To!));
 
-    private static string Describe(TimeSpan range) =>
+    /// <summary>A range as the 400 and the API document state it: "168 hours".</summary>
+    public static string Describe(TimeSpan range) =>
         range.TotalHours >= 1 ? $"{range.TotalHours:0.##} hours" : $"{range.TotalMinutes:0.##} minutes";
 }

@@ -31,3 +31,20 @@ public sealed class ApiKeyFilter(IOptions<IngestOptions> options) : IEndpointFil
         return await next(context);
     }
 }
+
+/// <summary>Endpoint metadata saying that <see cref="ApiKeyFilter"/> guards the endpoint, for its OpenAPI operation.</summary>
+public sealed class ApiKeyRequired
+{
+    public static readonly ApiKeyRequired Instance = new();
+
+    private ApiKeyRequired()
+    {
+    }
+}
+
+public static class ApiKeyEndpointExtensions
+{
+    /// <summary>Puts the endpoint behind the API key and says so in its metadata (a filter alone is invisible to OpenAPI).</summary>
+    public static RouteHandlerBuilder RequireApiKey(this RouteHandlerBuilder endpoint) =>
+        endpoint.AddEndpointFilter<ApiKeyFilter>().WithMetadata(ApiKeyRequired.Instance);
+}

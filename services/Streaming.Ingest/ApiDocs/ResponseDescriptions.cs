@@ -1,0 +1,20 @@
+using System.Globalization;
+using Microsoft.OpenApi;
+
+namespace Streaming.Ingest.ApiDocs;
+
+public static class ResponseDescriptions
+{
+    /// <summary>Says what a documented response means; without it OpenAPI shows the status's reason phrase.</summary>
+    public static TBuilder DescribeResponse<TBuilder>(this TBuilder builder, int statusCode, string description)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            if (operation.Responses?.GetValueOrDefault(statusCode.ToString(CultureInfo.InvariantCulture)) is OpenApiResponse response)
+            {
+                response.Description = description;
+            }
+
+            return Task.CompletedTask;
+        });
+}
