@@ -1,8 +1,10 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.OpenApi;
 
-namespace Streaming.Gateway.ApiDocs;
+namespace Streaming.ServiceDefaults;
 
+/// <summary>OpenAPI helpers shared by the services that publish a document.</summary>
 public static class ResponseDescriptions
 {
     /// <summary>Says what a documented response means; without it OpenAPI shows the status's reason phrase.</summary>
