@@ -26,7 +26,17 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
         return new RecordProducer(new ProducerBuilder<string, byte[]>(config).Build());
     }
 
-    public ConsumerBuilder<string, byte[]> CreateConsumerBuilder(string groupId, string clientId)
+    /// <summary>
+    /// A consumer in group <paramref name="groupId"/>: from the earliest offset, offsets committed by the caller.
+    /// Rebalances are incremental (cooperative-sticky, or KIP-848's): a rebalance hands the assigned and revoked
+    /// handlers only the partitions that move, and the others keep being consumed meanwhile. Handlers must be
+    /// actions (a revoked handler may not return a new assignment), and a lost handler must not commit.
+    /// </summary>
+    public ConsumerBuilder<string, byte[]> CreateConsumerBuilder(string groupId, string clientId) =>
+        new(CreateConsumerConfig(groupId, clientId));
+
+    /// <summary>The settings behind <see cref="CreateConsumerBuilder"/>; the rebalance benchmark varies the assignor.</summary>
+    internal ConsumerConfig CreateConsumerConfig(string groupId, string clientId)
     {
         KafkaNative.EnsureLoaded();
         var config = new ConsumerConfig
@@ -37,11 +47,16 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
             AutoOffsetReset = AutoOffsetReset.Earliest,
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
-            SessionTimeoutMs = Options.SessionTimeoutMs,
-            HeartbeatIntervalMs = Math.Max(1000, Options.SessionTimeoutMs / 5),
-            // Eager assignment: the local mock cluster handles it reliably; cooperative-sticky misbehaved there.
-            PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range,
+            GroupProtocol = Options.GroupProtocol,
         };
-        return new ConsumerBuilder<string, byte[]>(config);
+        if (Options.GroupProtocol == GroupProtocol.Classic)
+        {
+            // Under KIP-848 these are the broker's group settings; librdkafka refuses them client-side.
+            config.SessionTimeoutMs = Options.SessionTimeoutMs;
+            config.HeartbeatIntervalMs = Math.Max(1000, Options.SessionTimeoutMs / 5);
+            config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
+        }
+
+        return config;
     }
 }
