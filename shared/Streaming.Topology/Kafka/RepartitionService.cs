@@ -37,8 +37,12 @@ internal sealed partial class RepartitionService<TEvent>(
         producer = kafka.CreateProducer(name);
         var deadLetters = new KafkaDeadLetters(new DeadLetterWriter(producer, kafka.Options, name, clock), inputTopic, logger);
         stage = new RepartitionStage<TEvent>(source, new KafkaRepartitionOutput(kafka.Options.Name(step.Topic), producer, deadLetters));
+        // Incremental rebalances: committing every stored offset on a revoke is right, since the partitions kept are
+        // still owned. Lost partitions (this member was fenced) are not committed: another member may own them; what
+        // was sent for them since the last commit is sent again by that member and dropped downstream.
         return kafka.CreateConsumerBuilder(name, name)
             .SetPartitionsRevokedHandler((consumer, _) => FlushAndCommit(consumer))
+            .SetPartitionsLostHandler((_, lost) => LogLost(logger, lost.Count))
             .Build();
     }
 
@@ -84,6 +88,9 @@ internal sealed partial class RepartitionService<TEvent>(
         producer?.Dispose();
         base.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} partitions lost (fenced from the group); their offsets are left to the next owner")]
+    private static partial void LogLost(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Committing offsets failed: {Reason}")]
     private static partial void LogCommitFailed(ILogger logger, string reason);
