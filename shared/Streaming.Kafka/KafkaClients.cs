@@ -27,10 +27,14 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
     }
 
     /// <summary>
-    /// A consumer in group <paramref name="groupId"/>: from the earliest offset, offsets committed by the caller.
+    /// A consumer in group <paramref name="groupId"/>, from the earliest offset. The caller stores an offset
+    /// (<c>StoreOffset</c>) once the records before it are processed; the client commits stored offsets in the
+    /// background every second, and those of revoked partitions before they move. Never <c>Commit()</c> on the poll
+    /// thread: a commit waits behind the group's JoinGroup on the coordinator connection, so in a rebalance it would
+    /// stop the loop until the whole group has rejoined, which is what cooperative rebalancing avoids.
     /// Rebalances are incremental (cooperative-sticky, or KIP-848's): a rebalance hands the assigned and revoked
     /// handlers only the partitions that move, and the others keep being consumed meanwhile. Handlers must be
-    /// actions (a revoked handler may not return a new assignment), and a lost handler must not commit.
+    /// actions (a revoked handler may not return a new assignment), and a lost handler must not store offsets.
     /// </summary>
     public ConsumerBuilder<string, byte[]> CreateConsumerBuilder(string groupId, string clientId) =>
         new(CreateConsumerConfig(groupId, clientId));
@@ -45,7 +49,9 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
             GroupId = groupId,
             ClientId = clientId,
             AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = false,
+            // Stored offsets only (no offset is stored before the caller processed its record), committed in the background.
+            EnableAutoCommit = true,
+            AutoCommitIntervalMs = 1000,
             EnableAutoOffsetStore = false,
             GroupProtocol = Options.GroupProtocol,
         };

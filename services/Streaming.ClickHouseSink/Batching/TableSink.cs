@@ -133,7 +133,11 @@ public sealed partial class TableSink<T>(
 
         try
         {
-            consumer.Commit(offsets);
+            // Stored, then committed by the client in the background (and before a revoked partition moves).
+            foreach (var offset in offsets)
+            {
+                consumer.StoreOffset(offset);
+            }
         }
         catch (KafkaException ex)
         {
