@@ -26,7 +26,21 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
         return new RecordProducer(new ProducerBuilder<string, byte[]>(config).Build());
     }
 
-    public ConsumerBuilder<string, byte[]> CreateConsumerBuilder(string groupId, string clientId)
+    /// <summary>
+    /// A consumer in group <paramref name="groupId"/>, from the earliest offset. The caller stores an offset
+    /// (<c>StoreOffset</c>) once the records before it are processed; the client commits stored offsets in the
+    /// background every second, and those of revoked partitions before they move. Never <c>Commit()</c> on the poll
+    /// thread: a commit waits behind the group's JoinGroup on the coordinator connection, so in a rebalance it would
+    /// stop the loop until the whole group has rejoined, which is what cooperative rebalancing avoids.
+    /// Rebalances are incremental (cooperative-sticky, or KIP-848's): a rebalance hands the assigned and revoked
+    /// handlers only the partitions that move, and the others keep being consumed meanwhile. Handlers must be
+    /// actions (a revoked handler may not return a new assignment), and a lost handler must not store offsets.
+    /// </summary>
+    public ConsumerBuilder<string, byte[]> CreateConsumerBuilder(string groupId, string clientId) =>
+        new(CreateConsumerConfig(groupId, clientId));
+
+    /// <summary>The settings behind <see cref="CreateConsumerBuilder"/>; the rebalance benchmark varies the assignor.</summary>
+    internal ConsumerConfig CreateConsumerConfig(string groupId, string clientId)
     {
         KafkaNative.EnsureLoaded();
         var config = new ConsumerConfig
@@ -35,13 +49,20 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
             GroupId = groupId,
             ClientId = clientId,
             AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = false,
+            // Stored offsets only (no offset is stored before the caller processed its record), committed in the background.
+            EnableAutoCommit = true,
+            AutoCommitIntervalMs = 1000,
             EnableAutoOffsetStore = false,
-            SessionTimeoutMs = Options.SessionTimeoutMs,
-            HeartbeatIntervalMs = Math.Max(1000, Options.SessionTimeoutMs / 5),
-            // Eager assignment: the local mock cluster handles it reliably; cooperative-sticky misbehaved there.
-            PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range,
+            GroupProtocol = Options.GroupProtocol,
         };
-        return new ConsumerBuilder<string, byte[]>(config);
+        if (Options.GroupProtocol == GroupProtocol.Classic)
+        {
+            // Under KIP-848 these are the broker's group settings; librdkafka refuses them client-side.
+            config.SessionTimeoutMs = Options.SessionTimeoutMs;
+            config.HeartbeatIntervalMs = Math.Max(1000, Options.SessionTimeoutMs / 5);
+            config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
+        }
+
+        return config;
     }
 }

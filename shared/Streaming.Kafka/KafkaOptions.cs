@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Confluent.Kafka;
 
 namespace Streaming.Kafka;
 
@@ -10,7 +11,14 @@ public sealed class KafkaOptions
     [Required(ErrorMessage = "Kafka:BootstrapServers is required (e.g. localhost:9092; ./run demo sets it)")]
     public string BootstrapServers { get; set; } = "";
 
-    /// <summary>Short sessions make failover and test rebalances quick; production may raise it.</summary>
+    /// <summary>
+    /// <c>classic</c>: the group rebalances in the clients, cooperative-sticky. <c>consumer</c>: KIP-848, the broker
+    /// assigns (Kafka 4.0+ or a cluster that enables it); session timeout and assignor are then the broker's settings.
+    /// </summary>
+    [EnumDataType(typeof(GroupProtocol))]
+    public GroupProtocol GroupProtocol { get; set; } = GroupProtocol.Classic;
+
+    /// <summary>Short sessions make failover and test rebalances quick; production may raise it. Classic protocol only.</summary>
     [Range(3000, 300000)]
     public int SessionTimeoutMs { get; set; } = 10000;
 

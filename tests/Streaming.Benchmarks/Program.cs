@@ -1,12 +1,13 @@
 using BenchmarkDotNet.Running;
 using Streaming.Benchmarks;
 
-// `kafka-cpu` (and its `kafka-broker` child) and `freshness` are plain programs; everything else goes to BenchmarkDotNet.
+// `kafka-cpu` (and its `kafka-broker` child), `freshness` and `rebalance` are plain programs; everything else goes to BenchmarkDotNet.
 return args.FirstOrDefault() switch
 {
     "kafka-cpu" => await KafkaCpuBenchmark.RunAsync(args),
     "kafka-broker" => KafkaCpuBenchmark.RunBroker(),
     "freshness" => await FreshnessBenchmark.RunAsync(args),
+    "rebalance" => RebalanceBenchmark.Run(args),
     _ => Run(args),
 };
 

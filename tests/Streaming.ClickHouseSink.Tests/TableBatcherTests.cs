@@ -126,21 +126,22 @@ public sealed class TableBatcherTests
     }
 
     [Fact]
-    public void An_abandoned_batch_is_neither_written_nor_committed()
+    public void Released_partitions_are_no_longer_committed_while_their_rows_and_the_others_are_still_written()
     {
         var batcher = New();
-        batcher.Add(1, At(0, 0));
+        batcher.Add(1, At(0, 10));
+        batcher.Add(2, At(1, 20));
+        batcher.Skip(At(2, 30));
         table.FailuresLeft = 1;
         Assert.IsType<FlushOutcome.Failed>(batcher.Flush());
-        batcher.Abandon();
 
-        Assert.False(batcher.IsWaitingToRetry);
-        Assert.Equal(0, batcher.Count);
-        clock.Advance(TimeSpan.FromMinutes(1));
-        Assert.IsType<FlushOutcome.NotDue>(batcher.FlushIfDue());
-        var written = Assert.IsType<FlushOutcome.Written>(batcher.Flush());
-        Assert.Empty(written.Commit);
-        Assert.Empty(table.Inserts);
+        batcher.Release([Partition(1), Partition(2)]);
+
+        Assert.True(batcher.IsWaitingToRetry);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var written = Assert.IsType<FlushOutcome.Written>(batcher.FlushIfDue());
+        Assert.Equal([1, 2], Assert.Single(table.Inserts));
+        Assert.Equal(new TopicPartitionOffset(Partition(0), new Offset(11)), Assert.Single(written.Commit));
     }
 
     [Fact]

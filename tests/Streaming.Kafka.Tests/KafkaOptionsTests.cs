@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Confluent.Kafka;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -77,5 +78,40 @@ public sealed class KafkaOptionsTests
             .BuildServiceProvider();
         var bound = fixedServices.GetRequiredService<IOptions<KafkaOptions>>().Value;
         Assert.Equal(("broker-1:9092,broker-2:9092", "fleet-b.", 45000, 12), (bound.BootstrapServers, bound.TopicPrefix, bound.SessionTimeoutMs, bound.CheckpointPartitions));
+    }
+
+    [Fact]
+    public void The_group_protocol_binds_by_its_name_and_defaults_to_classic()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kafka:BootstrapServers"] = "b:9092",
+            ["Kafka:GroupProtocol"] = "consumer",
+        }).Build();
+        using var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section).ValidateDataAnnotations().Services
+            .BuildServiceProvider();
+
+        Assert.Equal(GroupProtocol.Consumer, services.GetRequiredService<IOptions<KafkaOptions>>().Value.GroupProtocol);
+        Assert.Equal(GroupProtocol.Classic, new KafkaOptions().GroupProtocol);
+    }
+
+    [Fact]
+    public void Classic_groups_are_cooperative_sticky_and_KIP_848_groups_leave_session_and_assignor_to_the_broker()
+    {
+        var classic = new KafkaClients(Options.Create(new KafkaOptions { BootstrapServers = "b:9092", SessionTimeoutMs = 15000 }))
+            .CreateConsumerConfig("g", "c");
+        Assert.Equal(PartitionAssignmentStrategy.CooperativeSticky, classic.PartitionAssignmentStrategy);
+        Assert.Equal((15000, 3000), (classic.SessionTimeoutMs, classic.HeartbeatIntervalMs));
+        // Offsets are stored by the caller and committed by the client, never on the poll thread.
+        Assert.Equal((true, false), (classic.EnableAutoCommit, classic.EnableAutoOffsetStore));
+
+        var consumer = new KafkaClients(Options.Create(new KafkaOptions { BootstrapServers = "b:9092", GroupProtocol = GroupProtocol.Consumer }))
+            .CreateConsumerConfig("g", "c");
+        Assert.Equal(GroupProtocol.Consumer, consumer.GroupProtocol);
+        Assert.Null(consumer.PartitionAssignmentStrategy);
+        Assert.Null(consumer.SessionTimeoutMs);
+        Assert.Null(consumer.HeartbeatIntervalMs);
     }
 }

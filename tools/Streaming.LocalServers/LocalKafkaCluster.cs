@@ -27,7 +27,8 @@ public sealed partial class LocalKafkaCluster : IDisposable
     public static LocalKafkaCluster Start(int brokers, IReadOnlyDictionary<string, int> topics)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(brokers, 1);
-        KafkaNative.EnsureLoaded();
+        // The mock API is exported by the same librdkafka the clients use: bind these imports to that one library.
+        KafkaNative.BindImports(typeof(LocalKafkaCluster).Assembly);
         var errors = new byte[512];
         var conf = Native.ConfNew();
         Native.ConfSet(conf, "log_level", "3", errors, (nuint)errors.Length);

@@ -105,8 +105,18 @@ public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Ta
         return written;
     }
 
-    /// <summary>Drops the batch uncommitted (partitions revoked): the next owner reads these records again.</summary>
-    public void Abandon() => Reset();
+    /// <summary>
+    /// The partitions left this consumer before their rows could be written: their offsets are no longer committed
+    /// (the next owner reads those records again), while their rows stay in the batch, because with incremental
+    /// rebalancing the other partitions' rows must still be written, and a row written twice collapses.
+    /// </summary>
+    public void Release(IEnumerable<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            nextOffsets.Remove(partition);
+        }
+    }
 
     /// <summary>ClickHouse down, slow or refusing for now: worth trying again. Anything else is a bug and ends the loop.</summary>
     public static bool IsTransient(Exception ex) =>

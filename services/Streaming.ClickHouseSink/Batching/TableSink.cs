@@ -41,14 +41,17 @@ public sealed partial class TableSink<T>(
         producer = kafka.CreateProducer(clientId);
         deadLetters = new DeadLetterWriter(producer, kafka.Options, clientId, clock);
         return kafka.CreateConsumerBuilder(options.Value.GroupPrefix + "." + route.Name, clientId)
-            .SetPartitionsRevokedHandler((consumer, _) =>
+            // Incremental rebalances: only the partitions that move are revoked; the others keep their batch rows and
+            // their pause. Best effort: what cannot be written now is left uncommitted for the partitions' next owner.
+            .SetPartitionsRevokedHandler((consumer, revoked) =>
             {
-                // Best effort: what cannot be written now is left uncommitted for the partitions' next owner.
                 if (Apply(consumer, batcher.Flush()) is not FlushOutcome.Written)
                 {
-                    batcher.Abandon();
+                    batcher.Release(revoked.Select(p => p.TopicPartition));
                 }
             })
+            // Lost (this member was fenced): another member may own them already, so nothing of theirs is committed.
+            .SetPartitionsLostHandler((_, lost) => batcher.Release(lost.Select(p => p.TopicPartition)))
             .Build();
     }
 
@@ -65,7 +68,12 @@ public sealed partial class TableSink<T>(
         }
 
         batcher.Add(result, record.TopicPartitionOffset);
-        if (batcher.IsFull && !batcher.IsWaitingToRetry)
+        if (batcher.IsWaitingToRetry)
+        {
+            // A partition assigned while input was paused: pause it too until the retry succeeds.
+            consumer.Pause([record.TopicPartition]);
+        }
+        else if (batcher.IsFull)
         {
             Apply(consumer, batcher.Flush());
         }
@@ -125,7 +133,11 @@ public sealed partial class TableSink<T>(
 
         try
         {
-            consumer.Commit(offsets);
+            // Stored, then committed by the client in the background (and before a revoked partition moves).
+            foreach (var offset in offsets)
+            {
+                consumer.StoreOffset(offset);
+            }
         }
         catch (KafkaException ex)
         {

@@ -5,13 +5,11 @@ using Streaming.Kafka;
 
 namespace Streaming.Profiles.ProductEvents;
 
-/// <summary>Reads product-events (keyed by product) in its own group and counts product views; commits every second.</summary>
+/// <summary>Reads product-events (keyed by product) in its own group and counts product views; the client commits every second.</summary>
 public sealed class ProductEventsConsumer(
-    KafkaClients kafka, ProductViewCounter counter, TimeProvider clock, ILogger<ProductEventsConsumer> logger, IHostApplicationLifetime lifetime)
+    KafkaClients kafka, ProductViewCounter counter, ILogger<ProductEventsConsumer> logger, IHostApplicationLifetime lifetime)
     : ConsumeLoopService(logger, lifetime)
 {
-    private DateTimeOffset nextCommit;
-
     protected override IReadOnlyCollection<string> InputTopics => [kafka.Options.Name(Topics.ProductEvents)];
 
     protected override IConsumer<string, byte[]> CreateConsumer() => kafka.CreateConsumerBuilder("profiles", "profiles").Build();
@@ -29,24 +27,6 @@ public sealed class ProductEventsConsumer(
         catch (JsonException)
         {
             // The aggregator dead-letters unreadable events; profiles only skips them.
-        }
-    }
-
-    protected override void Tick(IConsumer<string, byte[]> consumer)
-    {
-        if (clock.GetUtcNow() < nextCommit)
-        {
-            return;
-        }
-
-        nextCommit = clock.GetUtcNow().AddSeconds(1);
-        try
-        {
-            consumer.Commit();
-        }
-        catch (KafkaException)
-        {
-            // Nothing stored yet, or a rebalance is under way; the next tick commits.
         }
     }
 }

@@ -18,7 +18,7 @@ public sealed partial class ProfileChangesConsumer(
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {
         LogChange(logger, record.Message.Key);
-        consumer.Commit(record);
+        consumer.StoreOffset(record); // committed by the client in the background
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Profile change for {Product}")]

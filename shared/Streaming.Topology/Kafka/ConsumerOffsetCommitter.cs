@@ -4,14 +4,21 @@ using Streaming.Topology.Processing;
 
 namespace Streaming.Topology.Kafka;
 
-/// <summary>Commits a stage's input offsets to its consumer group.</summary>
+/// <summary>
+/// Commits a stage's input offsets to its consumer group: stores them, and the client commits them in the background
+/// (every second, and for revoked partitions before they move), so the poll loop never waits on a rebalance.
+/// </summary>
 internal sealed partial class ConsumerOffsetCommitter(IConsumer<string, byte[]> consumer, string inputTopic, ILogger logger) : IOffsetCommitter
 {
     public bool TryCommit(IReadOnlyList<(int Partition, long NextOffset)> offsets)
     {
         try
         {
-            consumer.Commit(offsets.Select(o => new TopicPartitionOffset(inputTopic, o.Partition, o.NextOffset)));
+            foreach (var (partition, next) in offsets)
+            {
+                consumer.StoreOffset(new TopicPartitionOffset(inputTopic, partition, next));
+            }
+
             return true;
         }
         catch (KafkaException ex)

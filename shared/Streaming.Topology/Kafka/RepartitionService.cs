@@ -8,9 +8,9 @@ namespace Streaming.Topology.Kafka;
 
 /// <summary>
 /// Runs the repartition stage of a topology on Kafka: source topic → <see cref="RepartitionStage{TEvent}"/> →
-/// repartition topic. Input offsets are committed only after the producer delivered everything before them; after a
-/// crash the records since the last commit are sent again, and the windowing stage recognises them by their source
-/// position and drops them.
+/// repartition topic. Input offsets are stored for commit only after the producer delivered everything before them;
+/// after a crash the records since the last commit are sent again, and the windowing stage recognises them by their
+/// source position and drops them.
 /// </summary>
 internal sealed partial class RepartitionService<TEvent>(
     SourceStream<TEvent> source,
@@ -27,8 +27,9 @@ internal sealed partial class RepartitionService<TEvent>(
     private readonly string inputTopic = kafka.Options.Name(source.Topic);
     private RecordProducer? producer;
     private RepartitionStage<TEvent>? stage;
+    /// <summary>Per partition, the offset after the last record routed: stored once the producer delivered it.</summary>
+    private readonly Dictionary<TopicPartition, long> routed = [];
     private DateTimeOffset nextCommit;
-    private bool uncommitted;
 
     protected override IReadOnlyCollection<string> InputTopics => [inputTopic];
 
@@ -37,16 +38,28 @@ internal sealed partial class RepartitionService<TEvent>(
         producer = kafka.CreateProducer(name);
         var deadLetters = new KafkaDeadLetters(new DeadLetterWriter(producer, kafka.Options, name, clock), inputTopic, logger);
         stage = new RepartitionStage<TEvent>(source, new KafkaRepartitionOutput(kafka.Options.Name(step.Topic), producer, deadLetters));
+        // Incremental rebalances: on a revoke, everything routed is flushed and stored (the kept partitions are still
+        // owned too), and the client commits the revoked ones before they move. Lost partitions (this member was
+        // fenced) are not stored: another member may own them; what was sent for them since the last commit is sent
+        // again by that member and dropped downstream.
         return kafka.CreateConsumerBuilder(name, name)
-            .SetPartitionsRevokedHandler((consumer, _) => FlushAndCommit(consumer))
+            .SetPartitionsRevokedHandler((consumer, revoked) =>
+            {
+                FlushAndCommit(consumer);
+                Forget(revoked);
+            })
+            .SetPartitionsLostHandler((_, lost) =>
+            {
+                Forget(lost);
+                LogLost(logger, lost.Count);
+            })
             .Build();
     }
 
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {
         stage!.Route(new InputRecord(record.Partition.Value, record.Offset.Value, record.Message.Key, record.Message.Value));
-        consumer.StoreOffset(record);
-        uncommitted = true;
+        routed[record.TopicPartition] = record.Offset.Value + 1;
     }
 
     protected override void Tick(IConsumer<string, byte[]> consumer)
@@ -60,9 +73,10 @@ internal sealed partial class RepartitionService<TEvent>(
 
     protected override void Stopping(IConsumer<string, byte[]> consumer) => FlushAndCommit(consumer);
 
+    /// <summary>Once the producer delivered everything sent so far, the offsets after it are stored for the client to commit.</summary>
     private void FlushAndCommit(IConsumer<string, byte[]> consumer)
     {
-        if (!uncommitted)
+        if (routed.Count == 0)
         {
             return;
         }
@@ -70,12 +84,24 @@ internal sealed partial class RepartitionService<TEvent>(
         producer!.FlushAndThrowIfFailed(TimeSpan.FromSeconds(60));
         try
         {
-            consumer.Commit();
-            uncommitted = false;
+            foreach (var (partition, next) in routed)
+            {
+                consumer.StoreOffset(new TopicPartitionOffset(partition, next));
+            }
+
+            routed.Clear();
         }
         catch (KafkaException ex)
         {
             LogCommitFailed(logger, ex.Error.Reason);
+        }
+    }
+
+    private void Forget(List<TopicPartitionOffset> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            routed.Remove(partition.TopicPartition);
         }
     }
 
@@ -84,6 +110,9 @@ internal sealed partial class RepartitionService<TEvent>(
         producer?.Dispose();
         base.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} partitions lost (fenced from the group); their offsets are left to the next owner")]
+    private static partial void LogLost(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Committing offsets failed: {Reason}")]
     private static partial void LogCommitFailed(ILogger logger, string reason);

@@ -35,11 +35,17 @@ internal sealed class WindowedTopologyService<TEvent, TKey, TValue>(
     {
         producer = kafka.CreateProducer(topology.Name);
         var deadLetters = new KafkaDeadLetters(new DeadLetterWriter(producer, kafka.Options, topology.Name, clock), inputTopic, logger);
+        // Rebalances are incremental: the handlers get only the partitions that move, and the tasks of the others
+        // carry on. A partition's next owner is assigned it only after this member's revoked handler returned, so the
+        // checkpoint it restores is the one written here.
         var consumer = kafka.CreateConsumerBuilder(topology.Name, topology.Name)
             .SetPartitionsAssignedHandler((_, assigned) => assigned
                 .Select(input => new TopicPartitionOffset(input, Stage.Assign(input.Partition.Value) is { } next ? new Offset(next) : Offset.Unset))
                 .ToList())
             .SetPartitionsRevokedHandler((_, revoked) => Stage.Revoke(revoked.Select(p => p.Partition.Value)))
+            // Lost (this member was fenced): another member may already own and checkpoint them, so drop the tasks as
+            // a crash would, without a checkpoint or commit; the new owner restores and re-emits.
+            .SetPartitionsLostHandler((_, lost) => Stage.Lose(lost.Select(p => p.Partition.Value)))
             .Build();
         stage = new WindowingStage<TEvent, TKey, TValue>(
             topology,

@@ -15,7 +15,7 @@ namespace Streaming.Topology.Processing;
 /// every provisional interval emit changed open windows, every <c>CheckpointInterval</c> <see cref="Checkpoint"/>;</item>
 /// <item><see cref="Checkpoint"/>: results delivered, then the states that reflect them stored, then the offsets
 /// committed, so a crash between any two steps re-emits and never loses;</item>
-/// <item><see cref="Revoke"/> checkpoints and drops tasks.</item>
+/// <item><see cref="Revoke"/> checkpoints and drops tasks; <see cref="Lose"/> drops them without (another member owns them).</item>
 /// </list>
 /// Provisional updates follow one rule: the first one interval after the stage started, then one interval after
 /// the previous one (checked at ticks, so at most <c>AdvanceInterval</c> later).
@@ -166,6 +166,16 @@ internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
         }
     }
 
+    /// <summary>Drops the tasks of partitions this stage no longer owns, without a checkpoint or a commit.</summary>
+    public void Lose(IEnumerable<int> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            LogLost(logger, TaskId(partition));
+            Forget(partition);
+        }
+    }
+
     /// <summary>Drops a task without a checkpoint, as a crash does: what it counted since its last checkpoint is lost.</summary>
     public void Forget(int partition)
     {
@@ -217,6 +227,9 @@ internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
         /// <summary>The input offset last committed by this stage.</summary>
         public long Committed { get; set; }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {Task} lost its partition (fenced from the group); dropped without a checkpoint")]
+    private static partial void LogLost(ILogger logger, string task);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Task {Task} starts without a checkpoint")]
     private static partial void LogStartedFresh(ILogger logger, string task);
