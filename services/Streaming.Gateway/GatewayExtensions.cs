@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Streaming.ClickHouse;
 using Streaming.Gateway.Dashboard;
 using Streaming.Gateway.Metrics;
+using Streaming.Gateway.Status;
 using Streaming.ServiceDefaults;
 
 namespace Streaming.Gateway;
@@ -22,6 +23,7 @@ public static class GatewayExtensions
         services.AddSingleton<ConcurrentUsersQueryValidator>();
         services.AddSingleton<BookingsQueryValidator>();
         services.AddSingleton<PopularityTopQueryValidator>();
+        services.AddFleetStatus();
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -43,6 +45,7 @@ public static class GatewayExtensions
         metrics.MapGet("/bookings", BookingsEndpoint.HandleAsync);
         metrics.MapGet("/bookings/per-minute", BookingsEndpoint.PerMinuteAsync);
         metrics.MapGet("/popularity/top", PopularityTopEndpoint.HandleAsync);
+        app.MapGet("/v1/status", FleetStatusEndpoint.Handle).RequireRateLimiting(PublicPolicy);
         app.MapGet("/", DashboardPage.Serve).RequireRateLimiting(PublicPolicy);
         return app;
     }

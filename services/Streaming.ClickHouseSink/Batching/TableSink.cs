@@ -32,6 +32,7 @@ public sealed partial class TableSink<T>(
     private static readonly TimeSpan DeadLetterFlushTimeout = TimeSpan.FromSeconds(60);
     private readonly string group = options.Value.GroupPrefix + "." + route.Name;
     private readonly KeyValuePair<string, object?> tableTag = new(SinkTelemetry.TableTag, route.Table);
+    private readonly SinkTelemetry.TableCounters counters = SinkTelemetry.For(route.Table);
     private TableBatcher<T>? batcher;
     private ConsumerBatchSpan? span;
     private StageCounters.Counter? rowsOut;
@@ -102,14 +103,13 @@ public sealed partial class TableSink<T>(
                 if (written.Recovered)
                 {
                     ResumeInput(consumer);
-                    SinkTelemetry.Retries.Add(1, tableTag);
+                    counters.Retried();
                     LogRecovered(logger, route.Table);
                 }
 
                 if (written.Rows > 0)
                 {
-                    SinkTelemetry.Batches.Add(1, tableTag);
-                    SinkTelemetry.Rows.Add(written.Rows, tableTag);
+                    counters.Written(written.Rows);
                     rowsOut!.Add(written.Rows);
                     LogInserted(logger, route.Table, written.Rows);
                 }
@@ -125,10 +125,10 @@ public sealed partial class TableSink<T>(
                 }
                 else
                 {
-                    SinkTelemetry.Retries.Add(1, tableTag);
+                    counters.Retried();
                 }
 
-                SinkTelemetry.Failures.Add(1, tableTag);
+                counters.Failed();
                 span!.Recording?.AddEvent(new ActivityEvent("insert failed", tags: new ActivityTagsCollection { ["exception.message"] = failed.Error.Message }));
 
                 LogInsertFailed(logger, route.Table, failed.Rows, failed.RetryIn.TotalSeconds, failed.Error.Message);
