@@ -7,7 +7,7 @@ namespace Streaming.Kafka;
 /// <summary>
 /// The one way the fleet writes records (key, value, headers), shared by every service: a header that every record
 /// must carry is added here once: the W3C trace context of the current activity (<c>traceparent</c>, <c>tracestate</c>),
-/// when there is one, so that consumers can link their spans to the producer's. It also counts the records sent per
+/// when there is a sampled one, so that consumers can link their spans to the producer's. It also counts the records sent per
 /// topic for its stage (<see cref="StageCounters"/>). Sends wait while the client's local queue is full instead of failing, so a stage
 /// that reads faster than the brokers acknowledge slows down to their pace. Deliveries are tracked: call
 /// <see cref="FlushAndThrowIfFailed"/> before committing input whose output must be complete.
@@ -94,7 +94,8 @@ public sealed class RecordProducer : IDisposable
 
     private Message<string, byte[]> Message(string? key, byte[] value, Headers? headers, DateTimeOffset? timestamp)
     {
-        if (Activity.Current is { } activity)
+        // Only a sampled (recorded) span is worth linking to; ASP.NET Core starts activities even without a tracer.
+        if (Activity.Current is { Recorded: true } activity)
         {
             headers ??= [];
             foreach (var (name, field) in TraceFieldsOf(activity))

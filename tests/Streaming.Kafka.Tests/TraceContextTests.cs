@@ -12,7 +12,7 @@ public sealed class TraceContextTests(LocalKafka kafka)
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public void Records_sent_under_an_activity_carry_its_context_and_others_carry_none()
+    public void Records_sent_under_a_sampled_activity_carry_its_context_and_others_carry_none()
     {
         var clients = kafka.CreateClients(Topics.Events);
         var topic = clients.Options.Name(Topics.Events);
@@ -21,17 +21,23 @@ public sealed class TraceContextTests(LocalKafka kafka)
         {
             using (var request = new Activity("request").SetIdFormat(ActivityIdFormat.W3C).Start())
             {
+                request.ActivityTraceFlags = ActivityTraceFlags.Recorded;
                 request.TraceStateString = "vendor=1";
                 traceParent = request.Id!;
                 producer.Send(topic, "traced", "1"u8.ToArray(), new Headers { { "late-for", "x"u8.ToArray() } });
             }
 
             producer.Send(topic, "untraced", "2"u8.ToArray());
+            using (new Activity("not sampled").SetIdFormat(ActivityIdFormat.W3C).Start())
+            {
+                producer.Send(topic, "unsampled", "3"u8.ToArray());
+            }
+
             producer.FlushAndThrowIfFailed(Timeout);
-            Assert.Equal(2, producer.Counters!.Output(topic).Value);
+            Assert.Equal(3, producer.Counters!.Output(topic).Value);
         }
 
-        var records = LocalKafka.Read(clients, Topics.Events, 2, Timeout);
+        var records = LocalKafka.Read(clients, Topics.Events, 3, Timeout);
         var traced = Assert.Single(records, r => r.Message.Key == "traced");
         Assert.Equal(traceParent, Encoding.UTF8.GetString(traced.Message.Headers.GetLastBytes(TraceHeaders.TraceParent)));
         Assert.Equal("x", Encoding.UTF8.GetString(traced.Message.Headers.GetLastBytes("late-for")));
@@ -39,7 +45,8 @@ public sealed class TraceContextTests(LocalKafka kafka)
         Assert.Equal(traceParent, TraceParent(context));
         Assert.Equal("vendor=1", context.TraceState);
         Assert.True(context.IsRemote);
-        Assert.False(TraceHeaders.TryExtract(Assert.Single(records, r => r.Message.Key == "untraced").Message.Headers, out _));
+        Assert.Empty(Assert.Single(records, r => r.Message.Key == "untraced").Message.Headers);
+        Assert.Empty(Assert.Single(records, r => r.Message.Key == "unsampled").Message.Headers);
     }
 
     [Fact]
