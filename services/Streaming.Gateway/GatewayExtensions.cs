@@ -6,6 +6,7 @@ using Streaming.ClickHouse;
 using Streaming.Gateway.ApiDocs;
 using Streaming.Gateway.Dashboard;
 using Streaming.Gateway.Metrics;
+using Streaming.Gateway.Status;
 using Streaming.Metrics;
 using Streaming.ServiceDefaults;
 
@@ -36,6 +37,7 @@ public static class GatewayExtensions
         services.AddSingleton<ConcurrentUsersQueryValidator>();
         services.AddSingleton<BookingsQueryValidator>();
         services.AddSingleton<PopularityTopQueryValidator>();
+        services.AddFleetStatus();
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -92,6 +94,19 @@ public static class GatewayExtensions
                 + "range, or the top n of every minute with per_minute=true.")
             .Produces<PopularityTopResponse>()
             .DescribeResponse(StatusCodes.Status200OK, "Ranked products; with per_minute=true each row also has its minute.");
+
+        app.MapGet("/v1/status", FleetStatusEndpoint.Handle)
+            .RequireRateLimiting(PublicPolicy)
+            .WithName("GetFleetStatus")
+            .WithTags("Operations")
+            .WithSummary("Freshness and consumer lag")
+            .WithDescription(
+                "How fresh the metrics are (seconds since the start of the newest final minute in ClickHouse) and each consumer "
+                + "group's lag, scraped from the services listed in Gateway__LagSources; the dashboard page and the demo read it.")
+            .Produces<FleetStatusBody>()
+            .DescribeResponse(StatusCodes.Status200OK, "Freshness and lag per consumer group, topic and partition.")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .DescribeResponse(StatusCodes.Status429TooManyRequests, TooManyRequestsDescription);
 
         app.MapGet("/", DashboardPage.Serve)
             .RequireRateLimiting(PublicPolicy)

@@ -27,6 +27,12 @@ public sealed class GatewayOptions : IValidatableObject
     [Range(1, 100_000)]
     public int MaxTopN { get; set; } = 1_000;
 
+    /// <summary>
+    /// The /metrics pages of the consuming services, whose <c>streaming_consumer_lag</c> the status endpoint sums per
+    /// group (the dev host sets them; none: the status has no lag, which Prometheus has anyway).
+    /// </summary>
+    public string[] LagSources { get; set; } = [];
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         // A default the validator would refuse would turn every request without n into a 400.

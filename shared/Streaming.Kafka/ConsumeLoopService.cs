@@ -1,12 +1,15 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Streaming.Kafka.Telemetry;
 
 namespace Streaming.Kafka;
 
 /// <summary>
 /// A Kafka consumer as a hosted service: a blocking Consume loop on its own thread, a tick for time-driven work
-/// (closing windows, flushing batches), fatal errors end the loop and the process, Close() on shutdown.
+/// (closing windows, flushing batches), fatal errors end the loop and the process, Close() on shutdown. It counts the
+/// records it reads (<see cref="StageCounters"/>, the stage named by its consumer group) and samples its lag
+/// (<c>streaming.consumer.lag</c>) every few seconds on the same thread.
 /// </summary>
 public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicationLifetime lifetime) : BackgroundService
 {
@@ -15,6 +18,12 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
     protected abstract IConsumer<string, byte[]> CreateConsumer();
 
     protected abstract IReadOnlyCollection<string> InputTopics { get; }
+
+    /// <summary>The consumer group: it names the stage in metrics and traces.</summary>
+    protected abstract string ConsumerGroup { get; }
+
+    /// <summary>True between <see cref="PauseInput"/> and <see cref="ResumeInput"/>.</summary>
+    protected bool InputPaused { get; private set; }
 
     /// <summary>Handles one record. The implementation decides when offsets are committed.</summary>
     protected abstract void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record);
@@ -28,12 +37,28 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
     /// <summary>Called once before Close() so the last work can be flushed and committed.</summary>
     protected virtual void Stopping(IConsumer<string, byte[]> consumer) { }
 
+    /// <summary>Stops fetching every assigned partition (the lag sampler then asks the broker for the partitions' ends).</summary>
+    protected void PauseInput(IConsumer<string, byte[]> consumer)
+    {
+        consumer.Pause(consumer.Assignment);
+        InputPaused = true;
+    }
+
+    protected void ResumeInput(IConsumer<string, byte[]> consumer)
+    {
+        consumer.Resume(consumer.Assignment);
+        InputPaused = false;
+    }
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.Factory.StartNew(() => Run(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private void Run(CancellationToken stoppingToken)
     {
         using var consumer = CreateConsumer();
+        using var lag = new ConsumerLag(ConsumerGroup);
+        var counters = StageCounters.For(ConsumerGroup);
+        var nextLagSample = Environment.TickCount64 + 1000;
         consumer.Subscribe(InputTopics);
         LogStarted(logger, string.Join(",", InputTopics));
         try
@@ -52,6 +77,7 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
 
                 if (record is not null && !record.IsPartitionEOF)
                 {
+                    counters.RecordIn(record.Topic);
                     Handle(consumer, record);
                 }
                 else
@@ -60,6 +86,11 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
                 }
 
                 Tick(consumer);
+                if (Environment.TickCount64 >= nextLagSample)
+                {
+                    lag.Sample(consumer, InputPaused);
+                    nextLagSample = Environment.TickCount64 + (long)ConsumerLag.Interval.TotalMilliseconds;
+                }
             }
 
             Stopping(consumer);

@@ -28,6 +28,7 @@ public sealed class DeadLetterWriter(RecordProducer producer, KafkaOptions optio
             record.Topic, record.Partition.Value, record.Offset.Value, clock.GetUtcNow());
         producer.Send(topic, record.Message.Key, JsonSerializer.SerializeToUtf8Bytes(letter, DeadLetterJsonContext.Default.DeadLetter));
         Written++;
+        producer.Counters?.RecordDeadLettered();
     }
 }
 

@@ -23,7 +23,7 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
             CompressionType = CompressionType.None,
             MessageTimeoutMs = 30000,
         };
-        return new RecordProducer(new ProducerBuilder<string, byte[]>(config).Build());
+        return new RecordProducer(new ProducerBuilder<string, byte[]>(config).Build(), clientId);
     }
 
     /// <summary>

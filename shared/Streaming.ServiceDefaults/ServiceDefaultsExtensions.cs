@@ -7,7 +7,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Streaming.ServiceDefaults;
 
-/// <summary>What every service has: compact logs, health endpoints, validated options, and an exit when its parent dies.</summary>
+/// <summary>
+/// What every service has: compact logs, health endpoints, metrics and traces (<see cref="TelemetryExtensions"/>),
+/// validated options, and an exit when its parent dies.
+/// </summary>
 public static class ServiceDefaultsExtensions
 {
     public const string ParentPidVariable = "STREAMING_PARENT_PID";
@@ -24,6 +27,7 @@ public static class ServiceDefaultsExtensions
         // Per-request framework logs would bury the service's own.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        builder.AddFleetTelemetry();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<ParentProcessWatcher>();
@@ -39,11 +43,12 @@ public static class ServiceDefaultsExtensions
         return services;
     }
 
-    /// <summary>/healthz answers while the process runs; /readyz also runs the readiness checks.</summary>
+    /// <summary>/healthz answers while the process runs; /readyz also runs the readiness checks; /metrics for Prometheus.</summary>
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
         app.MapHealthChecks("/readyz");
+        app.MapFleetTelemetry();
         return app;
     }
 }

@@ -1,10 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Streaming.Events;
 using Streaming.Kafka;
@@ -24,6 +21,10 @@ namespace Streaming.Benchmarks;
 /// charged to the contenders. Each contender gets topics of its own (a topic prefix), is started and warmed up on a
 /// first batch, then charged the CPU time this process used while it consumed the main batch and committed it
 /// (checkpoints and result production included; start-up and checkpoint restore are not).
+/// `./run bench kafka-cpu [events] tracing` runs each topology three times instead: without a listener, traced (an
+/// OpenTelemetry tracer provider sampling every span of the fleet's sources, with a processor that only counts them),
+/// and without again; it prints traced ÷ the mean of the untraced runs, the CPU tracing adds per event. Input events carry a traceparent either way, as ingest's do
+/// (one context per 100 events, like a request).
 /// </summary>
 public static class KafkaCpuBenchmark
 {
@@ -32,7 +33,8 @@ public static class KafkaCpuBenchmark
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var count = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
+        var count = args.Skip(1).FirstOrDefault(a => a.All(char.IsAsciiDigit)) is { } n ? int.Parse(n, CultureInfo.InvariantCulture) : 1_000_000;
+        var tracing = args.Contains("tracing");
         var warmUp = Math.Max(1_000, count / 20);
         using var broker = StartBroker();
         var bootstrap = await broker.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("The broker process printed nothing.");
@@ -46,15 +48,26 @@ public static class KafkaCpuBenchmark
         }
 
         var options = new MetricOptions { GroupPrefix = "bench" };
-        var contenders = new List<(string Name, Func<KafkaOptions, Contender> Start)>
+        var topologies = new List<(string Name, Func<KafkaOptions, bool, Contender> Start)>
         {
-            ("plain consume loop", k => PlainLoop.Start(k)),
-            ("concurrent-users topology", k => TopologyHost.Start(k, s => s.AddWindowedTopology(_ => ConcurrentUsersTopology.Define(options)), [(options.TopologyName(ConcurrentUsersTopology.Metric), Topics.Events)])),
-            ("bookings topology", k => TopologyHost.Start(k, s => s.AddWindowedTopology(_ => BookingsTopology.Define(options)), [(options.TopologyName(BookingsTopology.Metric), Topics.Events)])),
-            ("popularity topology (repartition + windows)", k => TopologyHost.Start(k, s => s.AddWindowedTopology(_ => PopularityTopology.Define(options)),
-                [(options.TopologyName(PopularityTopology.Metric) + "-repartition", Topics.Events), (options.TopologyName(PopularityTopology.Metric), Topics.ProductEvents)])),
-            ("plain consume loop (again)", k => PlainLoop.Start(k)),
+            ("concurrent-users topology", (k, traced) => TopologyHost.Start(k, s => s.AddWindowedTopology(_ => ConcurrentUsersTopology.Define(options)), [(options.TopologyName(ConcurrentUsersTopology.Metric), Topics.Events)], traced)),
+            ("bookings topology", (k, traced) => TopologyHost.Start(k, s => s.AddWindowedTopology(_ => BookingsTopology.Define(options)), [(options.TopologyName(BookingsTopology.Metric), Topics.Events)], traced)),
+            ("popularity topology (repartition + windows)", (k, traced) => TopologyHost.Start(k, s => s.AddWindowedTopology(_ => PopularityTopology.Define(options)),
+                [(options.TopologyName(PopularityTopology.Metric) + "-repartition", Topics.Events), (options.TopologyName(PopularityTopology.Metric), Topics.ProductEvents)], traced)),
         };
+        var contenders = new List<(string Name, Func<KafkaOptions, Contender> Start)> { ("plain consume loop", k => PlainLoop.Start(k)) };
+        foreach (var (name, start) in topologies)
+        {
+            contenders.Add((name, k => start(k, false)));
+            if (tracing)
+            {
+                // Untraced before and after, as the plain loop: the later of two runs tends to be cheaper (a warmer process).
+                contenders.Add((name + ", traced", k => start(k, true)));
+                contenders.Add((name + " (again)", k => start(k, false)));
+            }
+        }
+
+        contenders.Add(("plain consume loop (again)", k => PlainLoop.Start(k)));
 
         var results = new List<(string Name, double CpuSeconds, double WallSeconds)>();
         for (var i = 0; i < contenders.Count; i++)
@@ -89,6 +102,21 @@ public static class KafkaCpuBenchmark
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {name} | {cpu:0.00} | {wall:0.00} | {cpu / count * 1e6:0.00} | {cpu / baseline:0.00} |"));
+        }
+
+        if (tracing)
+        {
+            Console.WriteLine();
+            Console.WriteLine("| topology | CPU s per 1M events, untraced (mean of both runs) | traced | traced ÷ untraced |");
+            Console.WriteLine("|---|---:|---:|---:|");
+            foreach (var (name, _) in topologies)
+            {
+                var off = (results.Single(r => r.Name == name).CpuSeconds + results.Single(r => r.Name == name + " (again)").CpuSeconds) / 2;
+                var on = results.Single(r => r.Name == name + ", traced").CpuSeconds;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {off / count * 1e6:0.00} | {on / count * 1e6:0.00} | {on / off:0.000} |"));
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"spans recorded by the traced contenders: {TopologyHost.SpansRecorded:N0}"));
         }
 
         broker.StandardInput.Close(); // The child stops when its input closes.
@@ -151,8 +179,17 @@ public static class KafkaCpuBenchmark
         var start = DateTimeOffset.UtcNow;
         var stopwatch = Stopwatch.StartNew();
         string[] types = [EventTypes.ProductView, EventTypes.ProductView, EventTypes.ProductView, EventTypes.Search, EventTypes.AppOpen, EventTypes.WishlistAdd, EventTypes.BookingConfirmed];
+        Activity? request = null;
         for (var i = from; i < from + count; i++)
         {
+            if ((i - from) % 100 == 0)
+            {
+                // Each 100 events share a producer context, as the events of one ingest request do.
+                request?.Stop();
+                request = new Activity("post events").SetIdFormat(ActivityIdFormat.W3C).Start();
+                request.ActivityTraceFlags = ActivityTraceFlags.Recorded;
+            }
+
             var at = start + stopwatch.Elapsed - TimeSpan.FromMilliseconds(random.Next(2000));
             var type = types[random.Next(types.Length)];
             var user = "u" + random.Next(20_000).ToString(CultureInfo.InvariantCulture);
@@ -163,6 +200,7 @@ public static class KafkaCpuBenchmark
             producer.Send(topic, user, JsonSerializer.SerializeToUtf8Bytes(e, EventJsonContext.Default.AppEvent));
         }
 
+        request?.Stop();
         producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(120));
     }
 }

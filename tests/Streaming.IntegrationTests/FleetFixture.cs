@@ -11,6 +11,7 @@ namespace Streaming.IntegrationTests;
 /// <summary>
 /// The real fleet for a test class: local Kafka in this process, a real ClickHouse, every service as its own process,
 /// with a database of its own. Timings are shortened so that windows of past minutes close within a second or two.
+/// Tracing is on, exported to <see cref="Otlp"/>, so the tests run the traced paths as production does with a collector.
 /// </summary>
 public sealed class FleetFixture : IAsyncLifetime
 {
@@ -24,6 +25,8 @@ public sealed class FleetFixture : IAsyncLifetime
 
     public ClickHouseClient ClickHouse { get; private set; } = null!;
 
+    public OtlpReceiver Otlp { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         // Kept under artifacts/ (replaced by the next run) so that a failure's service logs can be read.
@@ -33,6 +36,7 @@ public sealed class FleetFixture : IAsyncLifetime
             Directory.Delete(state, recursive: true);
         }
 
+        Otlp = await OtlpReceiver.StartAsync();
         var settings = new FleetSettings
         {
             StateFolder = state,
@@ -49,6 +53,10 @@ public sealed class FleetFixture : IAsyncLifetime
                 ["Kafka__SessionTimeoutMs"] = "6000",
                 ["Ingest__MaxBodyBytes"] = "262144",
                 ["Ingest__MaxEventsPerRequest"] = "500",
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Otlp.Url,
+                ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+                ["OTEL_BSP_SCHEDULE_DELAY"] = "1000",
+                ["OTEL_METRIC_EXPORT_INTERVAL"] = "5000",
             },
         };
         Fleet = await LocalFleet.StartAsync(settings, _ => { }, CancellationToken.None);
@@ -71,6 +79,11 @@ public sealed class FleetFixture : IAsyncLifetime
         if (Fleet is not null)
         {
             await Fleet.DisposeAsync();
+        }
+
+        if (Otlp is not null)
+        {
+            await Otlp.DisposeAsync();
         }
     }
 }

@@ -112,12 +112,14 @@ public static class DevHostCommands
         Console.WriteLine($"""
 
             The fleet is up; {traffic}. Try:
-              dashboard      {fleet.GatewayUrl}/
+              dashboard      {fleet.GatewayUrl}/   (freshness and lag: {fleet.GatewayUrl}/v1/status)
               bookings API   curl '{fleet.GatewayUrl}/v1/metrics/bookings?from={hourAgo}&to={inAMinute}'
               per minute     curl '{fleet.GatewayUrl}/v1/metrics/bookings/per-minute?from={hourAgo}&to={inAMinute}'
               ClickHouse     clickhouse-client --port {fleet.ClickHouse.TcpPort} --database {settings.ClickHouseDatabase} --query 'SELECT * FROM {BookingsTable.PerMinute} ORDER BY minute DESC LIMIT 10'
               ingest         curl -X POST {fleet.IngestUrl}/v1/events -H 'X-Api-Key: {settings.ApiKey}' -H 'Content-Type: application/json' -d '[...]'
               Kafka          {fleet.KafkaBootstrap}
+              metrics        {string.Join("\n                 ", fleet.Services.Select(s => $"{s.Url}/metrics  ({s.Name.Replace("Streaming.", "", StringComparison.Ordinal)})"))}
+                             Prometheus text; a Grafana dashboard over them is in k8s/monitoring/streaming-dashboard.json
             Windows close about 5 s after each minute ends (grace), so the first bookings appear a minute in.
             Ctrl-C stops everything.
 

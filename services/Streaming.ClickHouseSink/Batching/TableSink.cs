@@ -1,8 +1,11 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using Streaming.ClickHouse;
 using Streaming.ClickHouseSink.Schema;
+using Streaming.ClickHouseSink.Telemetry;
 using Streaming.Kafka;
+using Streaming.Kafka.Telemetry;
 using Streaming.Metrics;
 
 namespace Streaming.ClickHouseSink.Batching;
@@ -12,6 +15,8 @@ namespace Streaming.ClickHouseSink.Batching;
 /// Offsets are committed only after ClickHouse acknowledged the rows (and the dead letters among them were
 /// delivered). While ClickHouse fails, input stays paused and the same batch is retried: lag grows, nothing is lost.
 /// Re-deliveries are harmless: every row has an identity and the table keeps one row per identity.
+/// Each batch is one "process {topic}" span, from its first record to its acknowledged insert, linked to the producer
+/// contexts of its records (the aggregator batches that sent them); the insert's HTTP call is its child.
 /// </summary>
 public sealed partial class TableSink<T>(
     SinkTable<T> route,
@@ -25,65 +30,78 @@ public sealed partial class TableSink<T>(
     where T : class
 {
     private static readonly TimeSpan DeadLetterFlushTimeout = TimeSpan.FromSeconds(60);
-    private readonly TableBatcher<T> batcher = new(
-        (rows, cancellationToken) => clickHouse.InsertRowBinaryAsync(route.Table, rows, route.Layout, cancellationToken), options.Value, clock);
-
+    private readonly string group = options.Value.GroupPrefix + "." + route.Name;
+    private readonly KeyValuePair<string, object?> tableTag = new(SinkTelemetry.TableTag, route.Table);
+    private readonly SinkTelemetry.TableCounters counters = SinkTelemetry.For(route.Table);
+    private TableBatcher<T>? batcher;
+    private ConsumerBatchSpan? span;
+    private StageCounters.Counter? rowsOut;
     private RecordProducer? producer;
     private DeadLetterWriter? deadLetters;
     private bool deadLettersPending;
 
     protected override IReadOnlyCollection<string> InputTopics => [kafka.Options.Name(route.Topic)];
 
+    protected override string ConsumerGroup => group;
+
+    private TableBatcher<T> Batcher => batcher ?? throw new InvalidOperationException("The consumer was not created.");
+
     protected override IConsumer<string, byte[]> CreateConsumer()
     {
         schema.Migrated.Wait();
         var clientId = "clickhouse-sink-" + route.Name;
-        producer = kafka.CreateProducer(clientId);
+        batcher = new TableBatcher<T>(InsertAsync, options.Value, clock);
+        span = new ConsumerBatchSpan(SinkTelemetry.Source, kafka.Options.Name(route.Topic), group);
+        // Named by the group, so that its counters are the stage's: dead letters out, rows out to the table.
+        producer = kafka.CreateProducer(group);
+        rowsOut = producer.Counters!.Output(route.Table);
         deadLetters = new DeadLetterWriter(producer, kafka.Options, clientId, clock);
-        return kafka.CreateConsumerBuilder(options.Value.GroupPrefix + "." + route.Name, clientId)
+        return kafka.CreateConsumerBuilder(group, clientId)
             // Incremental rebalances: only the partitions that move are revoked; the others keep their batch rows and
             // their pause. Best effort: what cannot be written now is left uncommitted for the partitions' next owner.
             .SetPartitionsRevokedHandler((consumer, revoked) =>
             {
-                if (Apply(consumer, batcher.Flush()) is not FlushOutcome.Written)
+                if (Apply(consumer, Batcher.Flush()) is not FlushOutcome.Written)
                 {
-                    batcher.Release(revoked.Select(p => p.TopicPartition));
+                    Batcher.Release(revoked.Select(p => p.TopicPartition));
+                    span.Stop();
                 }
             })
             // Lost (this member was fenced): another member may own them already, so nothing of theirs is committed.
-            .SetPartitionsLostHandler((_, lost) => batcher.Release(lost.Select(p => p.TopicPartition)))
+            .SetPartitionsLostHandler((_, lost) => Batcher.Release(lost.Select(p => p.TopicPartition)))
             .Build();
     }
 
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {
+        span!.Add(record.Message.Headers);
         if (!RecordJson.TryRead(record.Message.Value, route.Json, out var result, out var reason)
             || (reason = route.Problem(result)) is not null)
         {
             deadLetters!.Write(record, reason);
             deadLettersPending = true;
-            batcher.Skip(record.TopicPartitionOffset);
+            Batcher.Skip(record.TopicPartitionOffset);
             LogDeadLettered(logger, route.Name, record.Partition.Value, record.Offset.Value, reason);
             return;
         }
 
-        batcher.Add(result, record.TopicPartitionOffset);
-        if (batcher.IsWaitingToRetry)
+        Batcher.Add(result, record.TopicPartitionOffset);
+        if (Batcher.IsWaitingToRetry)
         {
             // A partition assigned while input was paused: pause it too until the retry succeeds.
             consumer.Pause([record.TopicPartition]);
         }
-        else if (batcher.IsFull)
+        else if (Batcher.IsFull)
         {
-            Apply(consumer, batcher.Flush());
+            Apply(consumer, Batcher.Flush());
         }
     }
 
-    protected override void Idle(IConsumer<string, byte[]> consumer) => Apply(consumer, batcher.FlushIfQuiet());
+    protected override void Idle(IConsumer<string, byte[]> consumer) => Apply(consumer, Batcher.FlushIfQuiet());
 
-    protected override void Tick(IConsumer<string, byte[]> consumer) => Apply(consumer, batcher.FlushIfDue());
+    protected override void Tick(IConsumer<string, byte[]> consumer) => Apply(consumer, Batcher.FlushIfDue());
 
-    protected override void Stopping(IConsumer<string, byte[]> consumer) => Apply(consumer, batcher.Flush());
+    protected override void Stopping(IConsumer<string, byte[]> consumer) => Apply(consumer, Batcher.Flush());
 
     private FlushOutcome Apply(IConsumer<string, byte[]> consumer, FlushOutcome outcome)
     {
@@ -92,23 +110,34 @@ public sealed partial class TableSink<T>(
             case FlushOutcome.Written written:
                 if (written.Recovered)
                 {
-                    consumer.Resume(consumer.Assignment);
+                    ResumeInput(consumer);
+                    counters.Retried();
                     LogRecovered(logger, route.Table);
                 }
 
                 if (written.Rows > 0)
                 {
+                    counters.Written(written.Rows);
+                    rowsOut!.Add(written.Rows);
                     LogInserted(logger, route.Table, written.Rows);
                 }
 
-                Commit(consumer, written.Commit);
+                StoreOffsets(consumer, written.Commit);
+                span!.Stop();
                 break;
             case FlushOutcome.Failed failed:
                 if (failed.First)
                 {
                     // Pause all input until the retry succeeds: the batch stays as it is, lag grows instead.
-                    consumer.Pause(consumer.Assignment);
+                    PauseInput(consumer);
                 }
+                else
+                {
+                    counters.Retried();
+                }
+
+                counters.Failed();
+                span!.Recording?.AddEvent(new ActivityEvent("insert failed", tags: new ActivityTagsCollection { ["exception.message"] = failed.Error.Message }));
 
                 LogInsertFailed(logger, route.Table, failed.Rows, failed.RetryIn.TotalSeconds, failed.Error.Message);
                 break;
@@ -117,7 +146,31 @@ public sealed partial class TableSink<T>(
         return outcome;
     }
 
-    private void Commit(IConsumer<string, byte[]> consumer, IReadOnlyList<TopicPartitionOffset> offsets)
+    /// <summary>One insert, timed; under the batch's span (opened here if no record opened it), so the HTTP call is its child.</summary>
+    private async Task InsertAsync(IReadOnlyList<T> rows, CancellationToken cancellationToken)
+    {
+        if (span!.Start() is { IsAllDataRequested: true } activity)
+        {
+            activity.SetTag("db.system.name", "clickhouse");
+            activity.SetTag("db.collection.name", route.Table);
+            activity.SetTag("db.operation.name", "INSERT");
+            activity.SetTag("db.operation.batch.size", rows.Count);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var outcome = "error";
+        try
+        {
+            await clickHouse.InsertRowBinaryAsync(route.Table, rows, route.Layout, cancellationToken);
+            outcome = "ok";
+        }
+        finally
+        {
+            SinkTelemetry.InsertDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tableTag, new(SinkTelemetry.OutcomeTag, outcome));
+        }
+    }
+
+    private void StoreOffsets(IConsumer<string, byte[]> consumer, IReadOnlyList<TopicPartitionOffset> offsets)
     {
         if (offsets.Count == 0)
         {

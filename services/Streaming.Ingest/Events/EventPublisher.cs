@@ -2,10 +2,14 @@ using System.Text.Json;
 using Confluent.Kafka;
 using Streaming.Events;
 using Streaming.Kafka;
+using Streaming.Kafka.Telemetry;
 
 namespace Streaming.Ingest.Events;
 
-/// <summary>Writes validated events to the events topic, keyed by user id so that one user's events stay in order.</summary>
+/// <summary>
+/// Writes validated events to the events topic, keyed by user id so that one user's events stay in order. A request's
+/// events are one "send events" span (a child of the request's), whose context every record carries.
+/// </summary>
 public sealed partial class EventPublisher(KafkaClients kafka, ILogger<EventPublisher> logger) : IDisposable
 {
     private readonly RecordProducer producer = kafka.CreateProducer("ingest");
@@ -14,6 +18,7 @@ public sealed partial class EventPublisher(KafkaClients kafka, ILogger<EventPubl
     /// <summary>True when Kafka acknowledged every event.</summary>
     public async Task<bool> PublishAsync(IReadOnlyList<AppEvent> events, CancellationToken cancellationToken)
     {
+        using var send = KafkaTelemetry.StartSend(topic, events.Count);
         var deliveries = new Task[events.Count];
         for (var i = 0; i < events.Count; i++)
         {
@@ -28,6 +33,7 @@ public sealed partial class EventPublisher(KafkaClients kafka, ILogger<EventPubl
         }
         catch (ProduceException<string, byte[]> ex)
         {
+            send?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Error.Reason);
             LogProduceFailed(logger, ex.Error.Reason);
             return false;
         }

@@ -22,18 +22,21 @@ public static class IngestEndpoint
         var body = http.Request.ContentLength > limits.MaxBodyBytes ? null : await ReadBodyAsync(http.Request.Body, limits.MaxBodyBytes, cancellationToken);
         if (body is null)
         {
+            IngestTelemetry.RequestRejected(IngestTelemetry.TooLarge);
             return TooLarge(limits.MaxBodyBytes);
         }
 
         var (incoming, refusal) = Parse(body, limits);
         if (refusal is not null)
         {
+            IngestTelemetry.RequestRejected(IngestTelemetry.Invalid);
             return refusal;
         }
 
         var errors = Validate(incoming!, validator);
         if (errors.Count > 0)
         {
+            IngestTelemetry.RequestRejected(IngestTelemetry.Invalid);
             return Results.ValidationProblem(errors, title: "Some events are invalid; none of this request was accepted.");
         }
 
@@ -41,12 +44,14 @@ public static class IngestEndpoint
         var events = incoming!.Select(e => e.ToAppEvent(receivedAt)).ToList();
         if (!await publisher.PublishAsync(events, cancellationToken))
         {
+            IngestTelemetry.RequestRejected(IngestTelemetry.KafkaUnavailable);
             return Results.Problem(
                 statusCode: StatusCodes.Status503ServiceUnavailable,
                 title: "Kafka is unavailable",
                 detail: "The events were not all stored. Retry the request; event_id lets consumers drop duplicates.");
         }
 
+        IngestTelemetry.EventsAccepted(events.Count);
         return Results.Json(new IngestAccepted(events.Count), IngestJsonContext.Default.IngestAccepted, statusCode: StatusCodes.Status202Accepted);
     }
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
+using Streaming.Ingest.Events;
 
 namespace Streaming.Ingest.Security;
 
@@ -22,6 +23,7 @@ public sealed class ApiKeyFilter(IOptions<IngestOptions> options) : IEndpointFil
 
         if (!match)
         {
+            IngestTelemetry.RequestRejected(IngestTelemetry.Unauthorized);
             return Results.Problem(
                 statusCode: StatusCodes.Status401Unauthorized,
                 title: "Missing or unknown API key",

@@ -12,7 +12,9 @@ public sealed class ProductEventsConsumer(
 {
     protected override IReadOnlyCollection<string> InputTopics => [kafka.Options.Name(Topics.ProductEvents)];
 
-    protected override IConsumer<string, byte[]> CreateConsumer() => kafka.CreateConsumerBuilder("profiles", "profiles").Build();
+    protected override string ConsumerGroup => "profiles";
+
+    protected override IConsumer<string, byte[]> CreateConsumer() => kafka.CreateConsumerBuilder(ConsumerGroup, "profiles").Build();
 
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {

@@ -13,7 +13,9 @@ public sealed partial class ProfileChangesConsumer(
 {
     protected override IReadOnlyCollection<string> InputTopics => [kafka.Options.Name(Topics.ProfileChanges)];
 
-    protected override IConsumer<string, byte[]> CreateConsumer() => kafka.CreateConsumerBuilder("push-trigger", "push-trigger").Build();
+    protected override string ConsumerGroup => "push-trigger";
+
+    protected override IConsumer<string, byte[]> CreateConsumer() => kafka.CreateConsumerBuilder(ConsumerGroup, "push-trigger").Build();
 
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {

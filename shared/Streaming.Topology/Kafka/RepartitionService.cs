@@ -2,7 +2,9 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Streaming.Kafka;
+using Streaming.Kafka.Telemetry;
 using Streaming.Topology.Processing;
+using Streaming.Topology.Telemetry;
 
 namespace Streaming.Topology.Kafka;
 
@@ -10,7 +12,8 @@ namespace Streaming.Topology.Kafka;
 /// Runs the repartition stage of a topology on Kafka: source topic → <see cref="RepartitionStage{TEvent}"/> →
 /// repartition topic. Input offsets are stored for commit only after the producer delivered everything before them;
 /// after a crash the records since the last commit are sent again, and the windowing stage recognises them by their
-/// source position and drops them.
+/// source position and drops them. One "process" span per commit interval links the records' producers; the records
+/// sent meanwhile carry its context.
 /// </summary>
 internal sealed partial class RepartitionService<TEvent>(
     SourceStream<TEvent> source,
@@ -25,6 +28,7 @@ internal sealed partial class RepartitionService<TEvent>(
         ?? throw new ArgumentException($"Topology '{source.Name}' has no repartition step.", nameof(source));
     private readonly string name = source.Name + "-repartition";
     private readonly string inputTopic = kafka.Options.Name(source.Topic);
+    private readonly ConsumerBatchSpan span = new(TopologyTelemetry.Source, kafka.Options.Name(source.Topic), source.Name + "-repartition");
     private RecordProducer? producer;
     private RepartitionStage<TEvent>? stage;
     /// <summary>Per partition, the offset after the last record routed: stored once the producer delivered it.</summary>
@@ -32,6 +36,8 @@ internal sealed partial class RepartitionService<TEvent>(
     private DateTimeOffset nextCommit;
 
     protected override IReadOnlyCollection<string> InputTopics => [inputTopic];
+
+    protected override string ConsumerGroup => name;
 
     protected override IConsumer<string, byte[]> CreateConsumer()
     {
@@ -58,6 +64,7 @@ internal sealed partial class RepartitionService<TEvent>(
 
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {
+        span.Add(record.Message.Headers);
         stage!.Route(new InputRecord(record.Partition.Value, record.Offset.Value, record.Message.Key, record.Message.Value));
         routed[record.TopicPartition] = record.Offset.Value + 1;
     }
@@ -95,6 +102,8 @@ internal sealed partial class RepartitionService<TEvent>(
         {
             LogCommitFailed(logger, ex.Error.Reason);
         }
+
+        span.Stop();
     }
 
     private void Forget(List<TopicPartitionOffset> partitions)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Streaming.Kafka;
 using Streaming.Topology.Processing;
 using Streaming.Topology.Status;
+using Streaming.Topology.Telemetry;
 
 namespace Streaming.Topology.Kafka;
 
@@ -25,9 +26,12 @@ internal sealed class WindowedTopologyService<TEvent, TKey, TValue>(
 {
     private readonly string inputTopic = kafka.Options.Name(topology.WindowInputTopic);
     private RecordProducer? producer;
+    private readonly WindowBatchTrace trace = new(kafka.Options.Name(topology.WindowInputTopic), topology.Name);
     private WindowingStage<TEvent, TKey, TValue>? stage;
 
     protected override IReadOnlyCollection<string> InputTopics => [inputTopic];
+
+    protected override string ConsumerGroup => topology.Name;
 
     private WindowingStage<TEvent, TKey, TValue> Stage => stage ?? throw new InvalidOperationException("The consumer was not created.");
 
@@ -57,12 +61,16 @@ internal sealed class WindowedTopologyService<TEvent, TKey, TValue>(
             options,
             clock,
             status,
-            logger);
+            logger,
+            trace);
         return consumer;
     }
 
-    protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record) =>
+    protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
+    {
+        trace.Add(record.Message.Headers);
         Stage.Process(new InputRecord(record.Partition.Value, record.Offset.Value, record.Message.Key, record.Message.Value, SourcePosition.From(record.Message.Headers)));
+    }
 
     protected override void Tick(IConsumer<string, byte[]> consumer) => Stage.Tick();
 

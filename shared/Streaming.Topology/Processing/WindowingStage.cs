@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Streaming.Topology.Kafka;
 using Streaming.Topology.Status;
+using Streaming.Topology.Telemetry;
 
 namespace Streaming.Topology.Processing;
 
@@ -22,6 +23,7 @@ namespace Streaming.Topology.Processing;
 /// </summary>
 /// <param name="inputTopic">The topic's name as the runtime reads it; part of every task's identity.</param>
 /// <param name="status">Where counters are published at checkpoint time; none in the test driver, which reads the tasks.</param>
+/// <param name="trace">The batch spans (see <see cref="WindowBatchTrace"/>); none in the test driver.</param>
 internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
     WindowedTopology<TEvent, TKey, TValue> topology,
     string inputTopic,
@@ -31,12 +33,16 @@ internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
     TopologyRuntimeOptions options,
     TimeProvider clock,
     TaskStatusBoard? status,
-    ILogger logger)
+    ILogger logger,
+    WindowBatchTrace? trace = null)
     where TEvent : class
     where TKey : notnull
 {
     private readonly Dictionary<int, TaskState> tasks = [];
     private readonly List<TopologyResult<TKey, TValue>> results = [];
+    private readonly HashSet<long> closedNow = [];
+    private readonly KeyValuePair<string, object?> topologyTag = new(TopologyTelemetry.TopologyTag, topology.Name);
+    private readonly TimeSpan earliestClose = topology.Window.Size + topology.Window.Grace;
     private DateTimeOffset nextAdvance;
     private DateTimeOffset nextCheckpoint;
     private DateTimeOffset nextProvisional = clock.GetUtcNow() + (topology.ProvisionalEvery ?? TimeSpan.Zero);
@@ -72,7 +78,13 @@ internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
         }
 
         state.Dirty = true;
-        switch (state.Task.Process(record.Value, record.Offset, record.Source, results, out var reason))
+        var outcome = state.Task.Process(record.Value, record.Offset, record.Source, results, out var reason);
+        if (trace is { IsRecording: true } && outcome is RecordOutcome.Counted or RecordOutcome.Corrected)
+        {
+            trace.Counted(state.Task.Windows.LastAddedWindowStart);
+        }
+
+        switch (outcome)
         {
             case RecordOutcome.TooLate:
                 output.Late(record);
@@ -102,6 +114,7 @@ internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
             var before = results.Count;
             state.Task.Advance(results);
             state.Dirty |= results.Count > before;
+            CountClosed(before, now);
         }
 
         if (topology.ProvisionalEvery is { } every && now >= nextProvisional)
@@ -112,6 +125,11 @@ internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
             }
 
             nextProvisional = now + every;
+        }
+
+        if (results.Count > 0)
+        {
+            trace?.EnsureStarted(); // The results carry the batch's context.
         }
 
         DeliverResults();
@@ -154,6 +172,8 @@ internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
                 state.Committed = state.Checkpointed;
             }
         }
+
+        trace?.Stop();
     }
 
     /// <summary>Checkpoints every task, then drops those of the revoked partitions.</summary>
@@ -182,6 +202,28 @@ internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
         if (tasks.Remove(partition, out var state))
         {
             status?.Remove(state.Id);
+        }
+    }
+
+    /// <summary>
+    /// The windows one task's Advance closed: the distinct window starts among its new results (the results of a window
+    /// are appended together). Counted, with how long after their earliest close they go out, and linked in the trace.
+    /// </summary>
+    private void CountClosed(int from, DateTimeOffset now)
+    {
+        var last = long.MinValue;
+        closedNow.Clear();
+        for (var i = from; i < results.Count; i++)
+        {
+            var start = results[i].WindowStart;
+            if (start.UtcTicks == last || !closedNow.Add(last = start.UtcTicks))
+            {
+                continue;
+            }
+
+            TopologyTelemetry.WindowsClosed.Add(1, topologyTag);
+            TopologyTelemetry.EmitDelay.Record(Math.Max(0, (now - (start + earliestClose)).TotalSeconds), topologyTag);
+            trace?.Closing(start.UtcTicks);
         }
     }
 

@@ -21,7 +21,8 @@ internal sealed record TopologyStatus(IReadOnlyList<WindowTaskStatus> Tasks);
 
 /// <summary>
 /// Counters of every task on this instance: written by the consumer thread, read by the status endpoint and by the
-/// "Streaming.Topology" meter (records read, corrections, sent to the late topic, duplicates dropped, watermark lag).
+/// "Streaming.Topology" meter (records read, corrections, sent to the late topic, duplicates dropped, open windows,
+/// watermark lag), published at each checkpoint.
 /// </summary>
 internal sealed class TaskStatusBoard : IDisposable
 {
@@ -31,13 +32,21 @@ internal sealed class TaskStatusBoard : IDisposable
 
     public TaskStatusBoard()
     {
-        meter.CreateObservableCounter("windows.records_read", () => Measure(t => t.RecordsRead));
-        meter.CreateObservableCounter("windows.corrections", () => Measure(t => t.Corrections));
-        meter.CreateObservableCounter("windows.late_to_topic", () => Measure(t => t.TooLate));
-        meter.CreateObservableCounter("windows.duplicates_dropped", () => Measure(t => t.Duplicates));
-        meter.CreateObservableGauge("windows.watermark_lag", () => tasks.Values
+        meter.CreateObservableCounter("streaming.windows.records.read", () => Measure(t => t.RecordsRead), "{record}",
+            "Records a windowing task read (duplicates and unreadable ones included), by task.");
+        meter.CreateObservableCounter("streaming.windows.corrections", () => Measure(t => t.Corrections), "{record}",
+            "Records counted into an already closed window, whose corrected result was sent at once, by task.");
+        meter.CreateObservableCounter("streaming.windows.records.late", () => Measure(t => t.TooLate), "{record}",
+            "Records beyond the correction horizon, sent to the late-events topic, by task.");
+        meter.CreateObservableCounter("streaming.windows.records.duplicate", () => Measure(t => t.Duplicates), "{record}",
+            "Re-sent records recognised by their source position and dropped, by task.");
+        meter.CreateObservableGauge("streaming.windows.open", () => tasks.Values
+            .Select(t => new Measurement<int>(t.OpenWindows, new KeyValuePair<string, object?>("task", t.Task))), "{window}",
+            "Windows open in a task.");
+        meter.CreateObservableGauge("streaming.windows.watermark.lag", () => tasks.Values
             .Where(t => t.WatermarkLagSeconds is not null)
-            .Select(t => new Measurement<double>(t.WatermarkLagSeconds!.Value, new KeyValuePair<string, object?>("task", t.Task))), unit: "s");
+            .Select(t => new Measurement<double>(t.WatermarkLagSeconds!.Value, new KeyValuePair<string, object?>("task", t.Task))), "s",
+            "Wall clock minus a task's watermark (the latest event time seen minus the grace).");
     }
 
     public void Publish(WindowTaskStatus status) => tasks[status.Task] = status;

@@ -60,6 +60,9 @@ internal sealed class PartitionWindows<TKey, TValue>
 
     public long TooLate { get; private set; }
 
+    /// <summary>The start (UTC ticks) of the window the latest <see cref="Add"/> was for: traces note which windows a batch fed.</summary>
+    public long LastAddedWindowStart { get; private set; }
+
     public int OpenWindowCount => open.Values.Sum(bucket => bucket.Count);
 
     public DateTimeOffset WindowStartOf(DateTimeOffset eventTime) => new(StartTicks(eventTime.UtcTicks), TimeSpan.Zero);
@@ -81,6 +84,7 @@ internal sealed class PartitionWindows<TKey, TValue>
         lastOffset = offset;
         var eventTicks = eventTime.UtcTicks;
         var start = StartTicks(eventTicks);
+        LastAddedWindowStart = start;
         var watermark = Watermark.UtcTicks;
         // A window the watermark has passed but Advance has not emitted yet is still open: it takes the record.
         if (start + sizeTicks > watermark || (start == cachedStart ? cachedBucket is not null : open.ContainsKey(start)))

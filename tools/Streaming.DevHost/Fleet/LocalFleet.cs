@@ -97,6 +97,13 @@ public sealed class LocalFleet : IAsyncDisposable
             ["ClickHouse__Database"] = Settings.ClickHouseDatabase,
             ["Ingest__ApiKeys__0"] = Settings.ApiKey,
         };
+        // The gateway's status page sums the lag the consumers publish on their /metrics.
+        var consumers = ports.Where(p => p.Key is not (Gateway or Ingest)).Select(p => p.Value).ToList();
+        for (var i = 0; i < consumers.Count; i++)
+        {
+            environment[$"Gateway__LagSources__{i}"] = $"http://127.0.0.1:{consumers[i]}/metrics";
+        }
+
         foreach (var (key, value) in Settings.ServiceConfiguration)
         {
             environment[key] = value;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Streaming.ClickHouse;
 using Streaming.DevHost.Fleet;
@@ -13,7 +14,7 @@ namespace Streaming.DevHost.Summary;
 
 /// <summary>
 /// One line every few seconds: traffic in; for the last closed minute, active users, bookings and the most popular
-/// product; rows stored in ClickHouse (deduplicated); service health.
+/// product; rows stored in ClickHouse (deduplicated); consumer lag and freshness (the gateway's /v1/status); service health.
 /// </summary>
 public sealed class LiveSummary(LocalFleet fleet, TrafficSimulator simulator, TextWriter output)
 {
@@ -73,10 +74,30 @@ public sealed class LiveSummary(LocalFleet fleet, TrafficSimulator simulator, Te
                 rows = "?";
             }
 
+            var pipeline = await PipelineAsync(http, cancellationToken);
             var down = fleet.Services.Where(s => s.HasExited).Select(s => s.Name.Replace("Streaming.", "", StringComparison.Ordinal)).ToList();
             var health = down.Count == 0 ? "all services up" : "DOWN: " + string.Join(",", down) + " (see logs)";
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"[{now:HH:mm:ss}] in {rate,6:0} ev/s (accepted {accepted:N0}, rejected {simulator.Rejected:N0}) | last closed minute {minute} | ClickHouse rows {rows} | {health}"));
+                $"[{now:HH:mm:ss}] in {rate,6:0} ev/s (accepted {accepted:N0}, rejected {simulator.Rejected:N0}) | last closed minute {minute} | ClickHouse rows {rows} | {pipeline} | {health}"));
+        }
+    }
+
+    /// <summary>"lag N, freshness S s" from the gateway's status (lag summed over every consumer group).</summary>
+    private async Task<string> PipelineAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var status = JsonDocument.Parse(await http.GetStringAsync(fleet.GatewayUrl + "/v1/status", cancellationToken));
+            var root = status.RootElement;
+            var lag = root.GetProperty("lag_total") is { ValueKind: JsonValueKind.Number } total ? total.GetInt64().ToString("N0", CultureInfo.InvariantCulture) : "?";
+            var freshness = root.GetProperty("freshness_seconds") is { ValueKind: JsonValueKind.Number } seconds
+                ? seconds.GetDouble().ToString("0", CultureInfo.InvariantCulture) + " s"
+                : "none yet";
+            return $"lag {lag}, freshness {freshness}";
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or KeyNotFoundException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return "lag ?, freshness ?";
         }
     }
 }
