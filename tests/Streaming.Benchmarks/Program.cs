@@ -1,12 +1,16 @@
 using BenchmarkDotNet.Running;
 using Streaming.Benchmarks;
+using Streaming.Benchmarks.Load;
 
-// `kafka-cpu` (and its `kafka-broker` child) and `freshness` are plain programs; everything else goes to BenchmarkDotNet.
+// `kafka-cpu` (and its `kafka-broker` child), `freshness` and `load` (and its `load-fleet` child) are plain programs;
+// everything else goes to BenchmarkDotNet.
 return args.FirstOrDefault() switch
 {
     "kafka-cpu" => await KafkaCpuBenchmark.RunAsync(args),
     "kafka-broker" => KafkaCpuBenchmark.RunBroker(),
     "freshness" => await FreshnessBenchmark.RunAsync(args),
+    "load" => await LoadBenchmark.RunAsync(args),
+    "load-fleet" => await FleetHost.RunAsync(),
     _ => Run(args),
 };
 
