@@ -44,6 +44,7 @@ public static class LoadBenchmark
         using var host = FleetHost.Start();
         var steps = new List<LoadStep>();
         var ending = "";
+        var failures = "";
         try
         {
             var endpoints = await FleetHost.ReadEndpointsAsync(host);
@@ -83,6 +84,7 @@ public static class LoadBenchmark
             }
 
             load.SetRate(0);
+            failures = string.Join(", ", load.Failures.OrderBy(f => f.Key).Select(f => $"{f.Key} ×{f.Value:N0}"));
         }
         finally
         {
@@ -91,6 +93,11 @@ public static class LoadBenchmark
         }
 
         Report(steps, ending, runStart);
+        if (failures.Length > 0)
+        {
+            Console.WriteLine($"failed requests over the run: {failures}");
+        }
+
         return 0;
     }
 
