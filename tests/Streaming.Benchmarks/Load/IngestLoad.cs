@@ -14,14 +14,13 @@ internal readonly record struct IngestCounters(long Sent, long Accepted, long Fa
 
 /// <summary>
 /// Posts the demo's simulated traffic (sessions, skewed product popularity, bookings; events stamped with the wall
-/// clock) to ingest at an asked rate, in batches of up to 1,000 events, over up to 32 keep-alive connections: ingest
+/// clock) to ingest at an asked rate, in batches of up to 1,000 events, over several keep-alive connections (32 by default): ingest
 /// answers once Kafka acknowledged a batch, so a few connections would cap the rate at a few batches per round trip.
 /// Batches are due on a schedule; a worker that finds its batch overdue sends at once, so a slow ingest shows as a
 /// lower achieved rate rather than as a queue in this process (more than 1 s of arrears is forgiven).
 /// </summary>
 internal sealed class IngestLoad : IAsyncDisposable
 {
-    public const int Connections = 32;
     public const int MaxBatch = 1_000;
     private static readonly MediaTypeHeaderValue Json = new("application/json");
     private readonly HttpClient http;
@@ -36,16 +35,16 @@ internal sealed class IngestLoad : IAsyncDisposable
     private long accepted;
     private long failed;
 
-    public IngestLoad(string ingestUrl, string apiKey)
+    public IngestLoad(string ingestUrl, string apiKey, int connections)
     {
-        http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+        http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
         {
             BaseAddress = new Uri(ingestUrl),
             Timeout = TimeSpan.FromSeconds(10),
         };
         http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
         var catalog = new Catalog(seed: 1);
-        workers = [.. Enumerable.Range(0, Connections).Select(i => Task.Run(() => WorkAsync(new TrafficGenerator(catalog, seed: 100 + i))))];
+        workers = [.. Enumerable.Range(0, connections).Select(i => Task.Run(() => WorkAsync(new TrafficGenerator(catalog, seed: 100 + i))))];
     }
 
     /// <summary>Failed requests by what happened: the status code, "timeout" or "no connection".</summary>

@@ -8,9 +8,9 @@ using Streaming.Kafka;
 namespace Streaming.Benchmarks.Load;
 
 /// <summary>
-/// `./run bench load [--rates 2000,5000,...] [--step-seconds 30] [--max-seconds 360]`: the whole fleet through ingest
-/// at rising rates, until a rate is not sustained: ingest takes less than 95 % of it, more than 0.1 % of events are
-/// refused, freshness p99 (window close → final in ClickHouse) passes 3 s, or a consumer group's lag keeps growing.
+/// `./run bench load [--rates 2000,5000,...] [--step-seconds 30] [--max-seconds 360] [--connections 32]`: the whole
+/// fleet through ingest at rising rates, until a rate is not sustained: ingest takes less than 95 % of it, more than
+/// 0.1 % of events are refused, freshness p99 (window close → final in ClickHouse) passes 3 s, or a consumer group's lag keeps growing.
 /// Reports the highest sustained rate, each process's CPU at it, and what saturated first. The fleet runs in a child
 /// process (<see cref="FleetHost"/>) with 5-s windows; this process generates the load and measures.
 /// </summary>
@@ -32,14 +32,14 @@ public static class LoadBenchmark
     {
         if (LoadOptions.Parse(args.Skip(1).ToArray()) is not { } options)
         {
-            Console.Error.WriteLine("usage: load [MAX_SECONDS] [--rates 2000,5000,...] [--step-seconds N (multiple of 5, at least 20)] [--max-seconds N]");
+            Console.Error.WriteLine("usage: load [MAX_SECONDS] [--rates 2000,5000,...] [--step-seconds N (multiple of 5, at least 20)] [--max-seconds N] [--connections N]");
             return 64;
         }
 
         // The report's numbers read the same on every machine.
         CultureInfo.CurrentCulture = CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
         var runStart = LoadClock.Now();
-        Console.WriteLine($"load average {LoadAverage():0.00} on {Environment.ProcessorCount} cores; rates {string.Join(", ", options.Rates.Select(r => $"{r:N0}"))} events/s, {options.StepSeconds} s each, at most {options.MaxSeconds} s in all");
+        Console.WriteLine($"load average {LoadAverage():0.00} on {Environment.ProcessorCount} cores; rates {string.Join(", ", options.Rates.Select(r => $"{r:N0}"))} events/s, {options.StepSeconds} s each over {options.Connections} connections, at most {options.MaxSeconds} s in all");
         Console.WriteLine("starting the fleet in a child process (local Kafka there, ClickHouse and every service as its children)...");
         using var host = FleetHost.Start();
         var steps = new List<LoadStep>();
@@ -54,7 +54,7 @@ public static class LoadBenchmark
             await using var watcher = new FinalWindowWatcher(clickHouse, runStart);
             watcher.Start();
             using var lagProbe = new ConsumerLagProbe(endpoints.KafkaBootstrap);
-            await using var load = new IngestLoad(endpoints.IngestUrl, endpoints.ApiKey);
+            await using var load = new IngestLoad(endpoints.IngestUrl, endpoints.ApiKey, options.Connections);
             Console.WriteLine($"fleet up; service logs in {endpoints.LogFolder}");
 
             var t0 = await WarmUpAsync(load, watcher, Math.Min(1_000, options.Rates[0]));
@@ -300,11 +300,11 @@ public static class LoadBenchmark
     private sealed record CpuSnapshot(double At, IngestCounters Counters, Dictionary<int, TimeSpan> Cpu, TimeSpan Machine);
 
     /// <summary>The run's options: the rates to step through, each step's length, and the run's time budget.</summary>
-    private sealed record LoadOptions(int[] Rates, int StepSeconds, int MaxSeconds)
+    private sealed record LoadOptions(int[] Rates, int StepSeconds, int MaxSeconds, int Connections)
     {
         public static LoadOptions? Parse(string[] args)
         {
-            var options = new LoadOptions([2_000, 5_000, 10_000, 15_000, 20_000, 25_000, 30_000, 40_000], 30, 360);
+            var options = new LoadOptions([2_000, 5_000, 10_000, 15_000, 20_000, 25_000, 30_000, 40_000], 30, 360, 32);
             for (var i = 0; i < args.Length; i++)
             {
                 var value = i + 1 < args.Length ? args[i + 1] : null;
@@ -316,6 +316,10 @@ public static class LoadBenchmark
                         break;
                     case "--step-seconds" when value is not null:
                         options = options with { StepSeconds = int.Parse(value, CultureInfo.InvariantCulture) };
+                        i++;
+                        break;
+                    case "--connections" when value is not null:
+                        options = options with { Connections = int.Parse(value, CultureInfo.InvariantCulture) };
                         i++;
                         break;
                     case "--max-seconds" when value is not null:
@@ -332,7 +336,7 @@ public static class LoadBenchmark
 
             // Whole windows per step, and room after settling for windows that close 3 s before the step ends.
             var window = (int)FleetHost.Window.TotalSeconds;
-            return options.Rates.Length > 0 && options.Rates.All(r => r > 0) && options.StepSeconds >= 20 && options.StepSeconds % window == 0 ? options : null;
+            return options.Rates.Length > 0 && options.Rates.All(r => r > 0) && options.StepSeconds >= 20 && options.StepSeconds % window == 0 && options.Connections > 0 ? options : null;
         }
     }
 }
