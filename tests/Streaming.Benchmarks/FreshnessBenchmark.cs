@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using Streaming.ClickHouse;
@@ -40,7 +39,7 @@ public static class FreshnessBenchmark
         await using var fleet = await LocalFleet.StartAsync(settings, line => Console.WriteLine("  " + line), CancellationToken.None);
         using var http = new HttpClient();
         var clickHouse = new ClickHouseClient(http, Options.Create(fleet.ClickHouseOptions));
-        var partitions = Topics.DefaultPartitions[Topics.Events];
+        var partitions = FinalWindows.SourcePartitions;
 
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(minutes));
         var traffic = Task.Run(() => Produce(fleet.KafkaBootstrap, stop.Token));
@@ -49,14 +48,11 @@ public static class FreshnessBenchmark
         Console.WriteLine($"measuring windows from {firstMeasured:HH:mm:ss} for {minutes} minutes; each dot is a window made visible");
         while (!stop.IsCancellationRequested || visible.Count == 0)
         {
-            var rows = await clickHouse.QueryAsync(
-                $"SELECT toUInt32(window_start) AS window_unix, uniqExact(source_partition) AS partitions_final FROM {Sql.Identifier(ConcurrentUsersTable.Table)} " +
-                $"WHERE dimension = 'all' AND provisional = 0 AND window_start >= {Sql.DateTime(firstMeasured)} GROUP BY window_start",
-                FreshnessJson.Default.PartitionsRow);
+            var final = await FinalWindows.QueryAsync(clickHouse, firstMeasured);
             var now = DateTimeOffset.UtcNow;
-            foreach (var row in rows.Where(r => r.PartitionsFinal == (ulong)partitions && !visible.ContainsKey(r.WindowUnix)))
+            foreach (var window in final.Where(w => !visible.ContainsKey(w)))
             {
-                visible[row.WindowUnix] = now;
+                visible[window] = now;
                 Console.Write('.');
             }
 
@@ -106,9 +102,3 @@ public static class FreshnessBenchmark
         producer.Flush(TimeSpan.FromSeconds(10));
     }
 }
-
-internal sealed record PartitionsRow(long WindowUnix, ulong PartitionsFinal);
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
-[JsonSerializable(typeof(PartitionsRow))]
-internal sealed partial class FreshnessJson : JsonSerializerContext;

@@ -1,13 +1,17 @@
 using BenchmarkDotNet.Running;
 using Streaming.Benchmarks;
+using Streaming.Benchmarks.Load;
 
-// `kafka-cpu` (and its `kafka-broker` child), `freshness` and `rebalance` are plain programs; everything else goes to BenchmarkDotNet.
+// `kafka-cpu` (and its `kafka-broker` child), `freshness`, `rebalance` and `load` (and its `load-fleet` child) are
+// plain programs; everything else goes to BenchmarkDotNet.
 return args.FirstOrDefault() switch
 {
     "kafka-cpu" => await KafkaCpuBenchmark.RunAsync(args),
     "kafka-broker" => KafkaCpuBenchmark.RunBroker(),
     "freshness" => await FreshnessBenchmark.RunAsync(args),
     "rebalance" => RebalanceBenchmark.Run(args),
+    "load" => await LoadBenchmark.RunAsync(args),
+    "load-fleet" => await FleetHost.RunAsync(),
     _ => Run(args),
 };
 

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Streaming.DevHost.Fleet;
+
+namespace Streaming.Benchmarks.Load;
+
+/// <summary>Where the fleet of a load run listens, as its host process reports it.</summary>
+internal sealed record FleetEndpoints(string IngestUrl, string ApiKey, string KafkaBootstrap, string ClickHouseUrl, string ClickHouseDatabase, string LogFolder);
+
+/// <summary>
+/// The fleet of a load run in a child process (`load-fleet`): the local Kafka lives in that process, so its CPU is
+/// the child's own, apart from the load generator's; ClickHouse and every service are the child's children. The child
+/// prints one line of <see cref="FleetEndpoints"/> JSON on stdout once every service is healthy (progress goes to
+/// stderr), and stops the fleet when its input closes.
+/// </summary>
+internal static class FleetHost
+{
+    public static readonly TimeSpan Window = TimeSpan.FromSeconds(5);
+
+    // The generator stamps events up to 1.5 s in the past and batches of concurrent requests overtake each other a
+    // little: 2 s of grace keeps them on time, and each window closes soon enough to be measured within its step.
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
+
+    public static async Task<int> RunAsync()
+    {
+        var state = Path.Combine(ServiceLayout.RepositoryRoot(), ".local", "bench-load");
+        if (Directory.Exists(state))
+        {
+            Directory.Delete(state, recursive: true); // a fresh Kafka and ClickHouse each run; the logs stay until the next
+        }
+
+        var settings = new FleetSettings
+        {
+            StateFolder = state,
+            KafkaBrokers = 1,
+            ServiceConfiguration = new Dictionary<string, string>
+            {
+                ["Aggregator__WindowSize"] = Window.ToString("c", CultureInfo.InvariantCulture),
+                ["Aggregator__Grace"] = Grace.ToString("c", CultureInfo.InvariantCulture),
+            },
+        };
+        await using var fleet = await LocalFleet.StartAsync(settings, line => Console.Error.WriteLine("  " + line), CancellationToken.None);
+        var endpoints = new FleetEndpoints(fleet.IngestUrl, settings.ApiKey, fleet.KafkaBootstrap, fleet.ClickHouseOptions.Url, settings.ClickHouseDatabase, fleet.LogFolder);
+        Console.WriteLine(JsonSerializer.Serialize(endpoints, LoadJson.Default.FleetEndpoints));
+        Console.Out.Flush();
+        while (await Console.In.ReadLineAsync() is not null)
+        {
+            // Only the end of input matters.
+        }
+
+        Console.Error.WriteLine("  stopping the fleet");
+        return 0;
+    }
+
+    /// <summary>Starts this program as the fleet's host; the caller closes its input to stop it.</summary>
+    public static Process Start()
+    {
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("Unknown process path.");
+        var start = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(FleetHost).Assembly.Location);
+        }
+
+        start.ArgumentList.Add("load-fleet");
+        return Process.Start(start) ?? throw new InvalidOperationException("Could not start the fleet's host process.");
+    }
+
+    public static async Task<FleetEndpoints> ReadEndpointsAsync(Process host)
+    {
+        var line = await host.StandardOutput.ReadLineAsync()
+            ?? throw new InvalidOperationException($"The fleet's host exited ({(host.HasExited ? host.ExitCode : -1)}) before the fleet was up; see its messages above.");
+        return JsonSerializer.Deserialize(line, LoadJson.Default.FleetEndpoints) ?? throw new InvalidOperationException("The fleet's host printed no endpoints.");
+    }
+}
+
+[JsonSerializable(typeof(FleetEndpoints))]
+internal sealed partial class LoadJson : JsonSerializerContext;
