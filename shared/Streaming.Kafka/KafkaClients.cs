@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace Streaming.Kafka;
 
-/// <summary>Builds Kafka clients with the fleet's settings: one producer per process, consumers that commit by hand.</summary>
+/// <summary>Builds Kafka clients with the fleet's settings: one producer per process, consumers whose stored offsets the client commits.</summary>
 public sealed class KafkaClients(IOptions<KafkaOptions> options)
 {
     public KafkaOptions Options => options.Value;

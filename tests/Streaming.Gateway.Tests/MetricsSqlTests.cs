@@ -2,7 +2,7 @@ using Streaming.Gateway.Metrics;
 
 namespace Streaming.Gateway.Tests;
 
-/// <summary>Input reaches SQL only as escaped literals; the checks against a real ClickHouse are in the integration tests.</summary>
+/// <summary>Input reaches SQL only as escaped literals; the checks against a real ClickHouse (18.16 and 26.7) are in tests/Streaming.ClickHouse.Tests/GatewayQueriesTests.cs.</summary>
 public sealed class MetricsSqlTests
 {
     private const string From = "2026-01-01T00:00:00Z";

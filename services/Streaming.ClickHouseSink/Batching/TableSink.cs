@@ -184,19 +184,9 @@ public sealed partial class TableSink<T>(
             deadLettersPending = false;
         }
 
-        try
-        {
-            // Stored, then committed by the client in the background (and before a revoked partition moves).
-            foreach (var offset in offsets)
-            {
-                consumer.StoreOffset(offset);
-            }
-        }
-        catch (KafkaException ex)
-        {
-            // The rows are in ClickHouse; re-reading them after a failed commit only makes duplicates, which collapse.
-            LogCommitFailed(logger, route.Name, ex.Error.Reason);
-        }
+        // Stored, then committed by the client. The rows are in ClickHouse: a partition whose offset cannot be stored
+        // (revoked meanwhile) is re-read by its next owner, and the duplicates collapse.
+        consumer.StoreEach(offsets, (offset, reason) => LogStoreFailed(logger, route.Name, offset.Partition.Value, reason));
     }
 
     public override void Dispose()
@@ -214,8 +204,8 @@ public sealed partial class TableSink<T>(
     [LoggerMessage(Level = LogLevel.Information, Message = "{Table}: ClickHouse accepted the batch again; input resumed")]
     private static partial void LogRecovered(ILogger logger, string table);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Route}: committing offsets failed: {Reason}")]
-    private static partial void LogCommitFailed(ILogger logger, string route, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Route}: storing the offset of partition {Partition} failed: {Reason}")]
+    private static partial void LogStoreFailed(ILogger logger, string route, int partition, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Route}: dead-lettered record at partition {Partition} offset {Offset}: {Reason}")]
     private static partial void LogDeadLettered(ILogger logger, string route, int partition, long offset, string reason);

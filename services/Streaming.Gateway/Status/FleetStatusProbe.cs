@@ -48,9 +48,17 @@ public sealed partial class FleetStatusProbe(
             // The probe's own queries would otherwise be a trace every few seconds.
             using (SuppressInstrumentationScope.Begin())
             {
-                var minute = await NewestFinalMinuteAsync(stoppingToken);
-                var (lag, total) = await LagAsync(stoppingToken);
-                status.Update(minute, lag, total);
+                try
+                {
+                    var minute = await NewestFinalMinuteAsync(stoppingToken);
+                    var (lag, total) = await LagAsync(stoppingToken);
+                    status.Update(minute, lag, total);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // A status probe must never stop the gateway: the next tick tries again.
+                    LogProbeFailed(logger, "status", ex.Message);
+                }
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));

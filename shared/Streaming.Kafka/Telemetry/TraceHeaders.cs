@@ -8,7 +8,7 @@ namespace Streaming.Kafka.Telemetry;
 /// W3C trace context (<c>traceparent</c>, <c>tracestate</c>) in record headers, written and read through the process's
 /// <see cref="DistributedContextPropagator"/> (the one ASP.NET Core and HttpClient use).
 /// </summary>
-public static class TraceHeaders
+internal static class TraceHeaders
 {
     public const string TraceParent = "traceparent";
     public const string TraceState = "tracestate";

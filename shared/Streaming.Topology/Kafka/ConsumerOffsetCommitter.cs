@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
+using Streaming.Kafka;
 using Streaming.Topology.Processing;
 
 namespace Streaming.Topology.Kafka;
@@ -12,23 +13,13 @@ internal sealed partial class ConsumerOffsetCommitter(IConsumer<string, byte[]> 
 {
     public bool TryCommit(IReadOnlyList<(int Partition, long NextOffset)> offsets)
     {
-        try
-        {
-            foreach (var (partition, next) in offsets)
-            {
-                consumer.StoreOffset(new TopicPartitionOffset(inputTopic, partition, next));
-            }
-
-            return true;
-        }
-        catch (KafkaException ex)
-        {
-            // The checkpoint is what a restore reads; the commit is retried at the next checkpoint time.
-            LogCommitFailed(logger, ex.Error.Reason);
-            return false;
-        }
+        // The checkpoint is what a restore reads; an offset not stored is stored again at the next checkpoint time
+        // while the partition stays assigned.
+        return consumer.StoreEach(
+            offsets.Select(o => new TopicPartitionOffset(inputTopic, o.Partition, o.NextOffset)),
+            (offset, reason) => LogStoreFailed(logger, offset.Partition.Value, reason)) == 0;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Committing offsets failed: {Reason}")]
-    private static partial void LogCommitFailed(ILogger logger, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storing the offset of partition {Partition} failed: {Reason}")]
+    private static partial void LogStoreFailed(ILogger logger, int partition, string reason);
 }

@@ -89,19 +89,10 @@ internal sealed partial class RepartitionService<TEvent>(
         }
 
         producer!.FlushAndThrowIfFailed(TimeSpan.FromSeconds(60));
-        try
-        {
-            foreach (var (partition, next) in routed)
-            {
-                consumer.StoreOffset(new TopicPartitionOffset(partition, next));
-            }
-
-            routed.Clear();
-        }
-        catch (KafkaException ex)
-        {
-            LogCommitFailed(logger, ex.Error.Reason);
-        }
+        // A partition revoked meanwhile cannot be stored: its next owner re-sends from the last commit, and the
+        // windowing stage drops the re-sends by source position.
+        consumer.StoreEach(routed.Select(r => new TopicPartitionOffset(r.Key, r.Value)), (offset, reason) => LogStoreFailed(logger, offset.Partition.Value, reason));
+        routed.Clear();
 
         span.Stop();
     }
@@ -123,6 +114,6 @@ internal sealed partial class RepartitionService<TEvent>(
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} partitions lost (fenced from the group); their offsets are left to the next owner")]
     private static partial void LogLost(ILogger logger, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Committing offsets failed: {Reason}")]
-    private static partial void LogCommitFailed(ILogger logger, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storing the offset of partition {Partition} failed: {Reason}")]
+    private static partial void LogStoreFailed(ILogger logger, int partition, string reason);
 }

@@ -162,8 +162,9 @@ internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
             }
         }
 
-        // Every checkpointed offset not yet committed, including those whose commit failed in a rebalance: the group
-        // offset is what lag monitoring reads, so it must catch up even when no new record arrives.
+        // Every checkpointed offset not yet handed to the committer (stored for the client to commit), including those
+        // that could not be stored: the group offset is what lag monitoring reads, so it must catch up even when no new
+        // record arrives.
         var behind = tasks.Where(t => t.Value.Checkpointed > t.Value.Committed).ToList();
         if (behind.Count > 0 && committer.TryCommit([.. behind.Select(t => (t.Key, t.Value.Checkpointed))]))
         {
