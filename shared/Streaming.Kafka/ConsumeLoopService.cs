@@ -14,6 +14,7 @@ namespace Streaming.Kafka;
 public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicationLifetime lifetime) : BackgroundService
 {
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+    private readonly List<IDisposable> ownedResources = [];
 
     protected abstract IConsumer<string, byte[]> CreateConsumer();
 
@@ -21,6 +22,24 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
 
     /// <summary>The consumer group: it names the stage in metrics and traces.</summary>
     protected abstract string ConsumerGroup { get; }
+
+    /// <summary>Disposes <paramref name="resource"/> (e.g. the stage's producer, which flushes) with the service.</summary>
+    protected T DisposeWithService<T>(T resource)
+        where T : IDisposable
+    {
+        ownedResources.Add(resource);
+        return resource;
+    }
+
+    public override void Dispose()
+    {
+        foreach (var resource in ownedResources)
+        {
+            resource.Dispose();
+        }
+
+        base.Dispose();
+    }
 
     /// <summary>True between <see cref="PauseInput"/> and <see cref="ResumeInput"/>.</summary>
     protected bool InputPaused { get; private set; }

@@ -53,7 +53,7 @@ public sealed partial class TableSink<T>(
         batcher = new TableBatcher<T>(InsertAsync, options.Value, clock);
         span = new ConsumerBatchSpan(SinkTelemetry.Source, kafka.Options.Name(route.Topic), group);
         // Named by the group, so that its counters are the stage's: dead letters out, rows out to the table.
-        producer = kafka.CreateProducer(group);
+        producer = DisposeWithService(kafka.CreateProducer(group));
         rowsOut = producer.Counters!.Output(route.Table);
         deadLetters = new DeadLetterWriter(producer, kafka.Options, clientId, clock);
         return kafka.CreateConsumerBuilder(group, clientId)
@@ -187,12 +187,6 @@ public sealed partial class TableSink<T>(
         // Stored, then committed by the client. The rows are in ClickHouse: a partition whose offset cannot be stored
         // (revoked meanwhile) is re-read by its next owner, and the duplicates collapse.
         consumer.StoreEach(offsets, (offset, reason) => LogStoreFailed(logger, route.Name, offset.Partition.Value, reason));
-    }
-
-    public override void Dispose()
-    {
-        producer?.Dispose();
-        base.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Table}: inserted {Rows} rows")]

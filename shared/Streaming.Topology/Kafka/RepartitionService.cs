@@ -41,7 +41,7 @@ internal sealed partial class RepartitionService<TEvent>(
 
     protected override IConsumer<string, byte[]> CreateConsumer()
     {
-        producer = kafka.CreateProducer(name);
+        producer = DisposeWithService(kafka.CreateProducer(name));
         var deadLetters = new KafkaDeadLetters(new DeadLetterWriter(producer, kafka.Options, name, clock), inputTopic, logger);
         stage = new RepartitionStage<TEvent>(source, new KafkaRepartitionOutput(kafka.Options.Name(step.Topic), producer, deadLetters));
         // Incremental rebalances: on a revoke, everything routed is flushed and stored (the kept partitions are still
@@ -103,12 +103,6 @@ internal sealed partial class RepartitionService<TEvent>(
         {
             routed.Remove(partition.TopicPartition);
         }
-    }
-
-    public override void Dispose()
-    {
-        producer?.Dispose();
-        base.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} partitions lost (fenced from the group); their offsets are left to the next owner")]

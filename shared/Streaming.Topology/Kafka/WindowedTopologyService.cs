@@ -37,7 +37,7 @@ internal sealed class WindowedTopologyService<TEvent, TKey, TValue>(
 
     protected override IConsumer<string, byte[]> CreateConsumer()
     {
-        producer = kafka.CreateProducer(topology.Name);
+        producer = DisposeWithService(kafka.CreateProducer(topology.Name));
         var deadLetters = new KafkaDeadLetters(new DeadLetterWriter(producer, kafka.Options, topology.Name, clock), inputTopic, logger);
         // Rebalances are incremental: the handlers get only the partitions that move, and the tasks of the others
         // carry on. A partition's next owner is assigned it only after this member's revoked handler returned, so the
@@ -75,10 +75,4 @@ internal sealed class WindowedTopologyService<TEvent, TKey, TValue>(
     protected override void Tick(IConsumer<string, byte[]> consumer) => Stage.Tick();
 
     protected override void Stopping(IConsumer<string, byte[]> consumer) => Stage.Checkpoint();
-
-    public override void Dispose()
-    {
-        producer?.Dispose();
-        base.Dispose();
-    }
 }
