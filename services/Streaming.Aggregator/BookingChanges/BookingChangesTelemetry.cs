@@ -15,13 +15,14 @@ public static class BookingChangesTelemetry
 
     private static readonly Counter<long> Changes = Meter.CreateCounter<long>(
         "streaming.cdc.changes", "{change}",
-        "Change events of the bookings table read, by outcome: confirmed, cancelled, no_booking_change, unknown_history, deleted, truncated, tombstone, too_old, rejected (dead-lettered).");
+        "Change events of the bookings table read, by outcome: confirmed, cancelled, no_booking_change, already_sent, unknown_history, deleted, truncated, tombstone, too_old, rejected (dead-lettered).");
 
     public static string TagOf(TranslationOutcome outcome) => outcome switch
     {
         TranslationOutcome.Confirmed => "confirmed",
         TranslationOutcome.Cancelled => "cancelled",
         TranslationOutcome.NoBookingChange => "no_booking_change",
+        TranslationOutcome.AlreadySent => "already_sent",
         TranslationOutcome.UnknownHistory => "unknown_history",
         TranslationOutcome.Deleted => "deleted",
         TranslationOutcome.Truncated => "truncated",

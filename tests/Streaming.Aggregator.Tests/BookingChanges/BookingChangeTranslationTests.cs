@@ -155,9 +155,51 @@ public sealed class BookingChangeTranslationTests
         var afterRestart = restarted.Translate(change);
 
         Assert.Equal(TranslationOutcome.Confirmed, first.Outcome);
-        Assert.Equal(TranslationOutcome.NoBookingChange, again.Outcome);
+        Assert.Equal(new Translation(TranslationOutcome.NoBookingChange), again);
         // A translator that forgot the row sends the same event again: same id, same time, so it counts once downstream.
         Assert.Equal(first.Event, afterRestart.Event);
+    }
+
+    [Theory]
+    [InlineData(Connector.PostgreSql)]
+    [InlineData(Connector.MySql)]
+    public void Redelivered_changes_are_not_sent_again(Connector connector)
+    {
+        var pending = Row(20, "pending", At.AddMinutes(-1));
+        var confirmed = Row(20, "confirmed", At);
+        var cancelled = Row(20, "cancelled", At.AddMinutes(1));
+        JsonObject[] changes = [Envelope("c", null, pending, connector), Envelope("u", pending, confirmed, connector), Envelope("u", confirmed, cancelled, connector)];
+
+        var first = changes.Select(c => Translate(c).Outcome).ToList();
+        // At-least-once: the connector restarts from an earlier position and sends the same changes again, in order.
+        var replayed = changes.Select(c => Translate(c).Outcome).ToList();
+
+        Assert.Equal([TranslationOutcome.NoBookingChange, TranslationOutcome.Confirmed, TranslationOutcome.Cancelled], first);
+        Assert.Equal([TranslationOutcome.NoBookingChange, TranslationOutcome.AlreadySent, TranslationOutcome.AlreadySent], replayed);
+    }
+
+    [Fact]
+    public void Without_before_images_a_replayed_insert_does_not_hide_that_the_booking_was_confirmed()
+    {
+        // REPLICA IDENTITY DEFAULT: the replay's insert rewinds the last status to pending, the sent confirmation remains.
+        Assert.Equal(TranslationOutcome.Confirmed, Translate(Envelope("c", null, Row(21, "confirmed", At), Connector.PostgreSql)).Outcome);
+        Assert.Equal(TranslationOutcome.NoBookingChange, Translate(Envelope("c", null, Row(21, "pending", At.AddMinutes(-1)), Connector.PostgreSql)).Outcome);
+        Assert.Equal(TranslationOutcome.Cancelled, Translate(Envelope("u", null, Row(21, "cancelled", At.AddMinutes(1)), Connector.PostgreSql)).Outcome);
+    }
+
+    [Fact]
+    public void The_memory_forgets_the_bookings_first_remembered_once_full()
+    {
+        var memory = new BookingStatusMemory(2);
+        memory.Remember("a", new RememberedBooking(BookingStatus.Confirmed, true, false));
+        memory.Remember("b", new RememberedBooking(BookingStatus.Pending, false, false));
+        memory.Remember("a", new RememberedBooking(BookingStatus.Cancelled, true, true));
+        memory.Remember("c", new RememberedBooking(BookingStatus.Pending, false, false));
+
+        Assert.Equal(2, memory.Count);
+        Assert.Null(memory.Recall("a"));
+        Assert.Equal(BookingStatus.Pending, memory.Recall("b")!.Value.Last);
+        Assert.NotNull(memory.Recall("c"));
     }
 
     [Theory]
