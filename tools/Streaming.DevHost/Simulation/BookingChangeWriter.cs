@@ -30,7 +30,8 @@ public sealed class BookingChangeWriter : IDisposable
     {
         foreach (var change in changes)
         {
-            producer.Send(topic, change.Key, change.Value);
+            // A tombstone is a record without a value.
+            producer.Send(topic, change.Key, change.Value!);
         }
 
         producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(30));

@@ -20,6 +20,7 @@ public sealed class BookingTableChanges(int seed)
     private readonly Random random = new(seed);
     private readonly Dictionary<long, JsonObject> rows = [];
     private readonly List<long> confirmed = [];
+    private readonly Queue<long> abandonedHolds = new();
     private long nextId = 1;
 
     /// <summary>Bookings confirmed and cancelled by the changes so far (what the fleet should count).</summary>
@@ -99,6 +100,7 @@ public sealed class BookingTableChanges(int seed)
                 abandoned["updated_at"] = Zoned(at);
                 changes.Add(Change("u", held, abandoned, now));
                 rows[(long)abandoned["booking_id"]!] = abandoned;
+                abandonedHolds.Enqueue((long)abandoned["booking_id"]!);
             }
         }
         else if (booking.Type == EventTypes.BookingCancelled && confirmed.Count > 0)
@@ -115,6 +117,22 @@ public sealed class BookingTableChanges(int seed)
         }
 
         return changes;
+    }
+
+    /// <summary>
+    /// Deletes a booking that was never confirmed (an abandoned hold), if there is one: the delete (its before image
+    /// the key only, as PostgreSQL's REPLICA IDENTITY DEFAULT gives) and the tombstone Debezium writes after it.
+    /// </summary>
+    public List<ChangeRecord> DeleteAbandoned(DateTimeOffset now)
+    {
+        if (!abandonedHolds.TryDequeue(out var abandoned))
+        {
+            return [];
+        }
+
+        rows.Remove(abandoned);
+        var delete = Change("d", new JsonObject { ["booking_id"] = abandoned }, null, now);
+        return [delete, delete with { Value = null }];
     }
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
@@ -138,13 +156,13 @@ public sealed class BookingTableChanges(int seed)
 
     private static string Zoned(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 
-    private static ChangeRecord Change(string op, JsonObject? before, JsonObject after, DateTimeOffset now, string snapshot = "false")
+    private static ChangeRecord Change(string op, JsonObject? before, JsonObject? after, DateTimeOffset now, string snapshot = "false")
     {
         var at = now.ToUnixTimeMilliseconds();
         var payload = new JsonObject
         {
             ["before"] = before?.DeepClone(),
-            ["after"] = after.DeepClone(),
+            ["after"] = after?.DeepClone(),
             ["source"] = new JsonObject
             {
                 ["version"] = "2.7.3.Final", ["connector"] = "postgresql", ["name"] = ServerName, ["ts_ms"] = at, ["snapshot"] = snapshot,
@@ -154,7 +172,7 @@ public sealed class BookingTableChanges(int seed)
             ["ts_ms"] = at,
             ["transaction"] = null,
         };
-        var key = new JsonObject { ["schema"] = KeySchema(), ["payload"] = new JsonObject { ["booking_id"] = after["booking_id"]!.DeepClone() } };
+        var key = new JsonObject { ["schema"] = KeySchema(), ["payload"] = new JsonObject { ["booking_id"] = (after ?? before)!["booking_id"]!.DeepClone() } };
         var value = new JsonObject { ["schema"] = ValueSchema(), ["payload"] = payload };
         return new ChangeRecord(key.ToJsonString(), Encoding.UTF8.GetBytes(value.ToJsonString()));
     }
@@ -203,8 +221,8 @@ public sealed class BookingTableChanges(int seed)
     }
 }
 
-/// <summary>One change event: the record key (the primary key as JSON) and value.</summary>
-public sealed record ChangeRecord(string Key, byte[] Value);
+/// <summary>One change event: the record key (the primary key as JSON) and value (null: a tombstone).</summary>
+public sealed record ChangeRecord(string Key, byte[]? Value);
 
 /// <summary>A booking event the changes mean (booking_confirmed or booking_cancelled) and the row at that moment.</summary>
 public sealed record BookingOutcome(string Type, JsonObject Row)

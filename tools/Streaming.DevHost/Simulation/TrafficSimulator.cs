@@ -65,7 +65,14 @@ public sealed class TrafficSimulator(string ingestUrl, string apiKey, int events
             if (bookingChanges is not null)
             {
                 var bookings = batch.Where(e => EventTypes.WithAmount.Contains(e.Type!)).ToList();
-                bookingChanges.Write([.. bookings.SelectMany(b => bookingChanges.Table.Apply(b, clock.GetUtcNow()))]);
+                var changes = bookings.SelectMany(b => bookingChanges.Table.Apply(b, clock.GetUtcNow())).ToList();
+                if (tick % (TicksPerSecond * 30) == 0)
+                {
+                    // Now and then an abandoned hold is deleted: a delete and a tombstone, neither a cancellation.
+                    changes.AddRange(bookingChanges.Table.DeleteAbandoned(clock.GetUtcNow()));
+                }
+
+                bookingChanges.Write(changes);
                 batch = [.. batch.Where(e => !EventTypes.WithAmount.Contains(e.Type!))];
             }
             try
