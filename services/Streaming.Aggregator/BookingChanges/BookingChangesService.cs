@@ -100,6 +100,9 @@ public sealed partial class BookingChangesService : ConsumeLoopService
             case TranslationOutcome.Deleted or TranslationOutcome.Truncated or TranslationOutcome.Tombstone:
                 LogNotACancellation(logger, BookingChangesTelemetry.TagOf(translation.Outcome), change?.BookingId ?? record.Message.Key ?? "", record.Partition.Value, record.Offset.Value);
                 break;
+            case TranslationOutcome.UnknownHistory when change!.Operation == ChangeOperation.Read:
+                LogSnapshotCancelled(logger, change.BookingId!);
+                break;
             case TranslationOutcome.UnknownHistory:
                 LogUnknownHistory(logger, change!.BookingId!, record.Partition.Value, record.Offset.Value);
                 break;
@@ -151,6 +154,9 @@ public sealed partial class BookingChangesService : ConsumeLoopService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Booking '{BookingId}' is cancelled but its earlier status is unknown (no before image, not remembered; partition {Partition} offset {Offset}); not counted as a cancellation. REPLICA IDENTITY FULL on PostgreSQL gives before images")]
     private static partial void LogUnknownHistory(ILogger logger, string bookingId, int partition, long offset);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Snapshot row of booking '{BookingId}' is cancelled; whether it was confirmed before is unknown, so it is not counted as a cancellation")]
+    private static partial void LogSnapshotCancelled(ILogger logger, string bookingId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Booking '{BookingId}' changed at {UpdatedAt:O}, older than events are accepted; not translated")]
     private static partial void LogTooOld(ILogger logger, string bookingId, DateTimeOffset updatedAt);
