@@ -13,12 +13,12 @@ public sealed class BookingChangeWriter : IDisposable
     private readonly string topic;
     private long written;
 
-    public BookingChangeWriter(string bootstrapServers, string topic, int seed)
+    public BookingChangeWriter(string bootstrapServers, string topic, int seed, long firstBookingId = 1)
     {
         var kafka = new KafkaClients(Options.Create(new KafkaOptions { BootstrapServers = bootstrapServers }));
         producer = kafka.CreateProducer("simulator-cdc");
         this.topic = topic;
-        Table = new BookingTableChanges(seed);
+        Table = new BookingTableChanges(seed, firstBookingId);
     }
 
     public BookingTableChanges Table { get; }

@@ -13,7 +13,8 @@ namespace Streaming.DevHost.Simulation;
 /// and then confirmed (or inserted confirmed), a cancellation cancels an earlier confirmed booking, and some pending
 /// bookings are abandoned (cancelled without ever being confirmed, which is not a cancellation). Deterministic for a seed.
 /// </summary>
-public sealed class BookingTableChanges(int seed)
+/// <param name="firstBookingId">The id of the first booking (runs sharing a topic use distinct ranges).</param>
+public sealed class BookingTableChanges(int seed, long firstBookingId = 1)
 {
     public const string ServerName = "shop";
 
@@ -21,10 +22,14 @@ public sealed class BookingTableChanges(int seed)
     private readonly Dictionary<long, JsonObject> rows = [];
     private readonly List<long> confirmed = [];
     private readonly Queue<long> abandonedHolds = new();
-    private long nextId = 1;
+    private long nextId = firstBookingId;
 
     /// <summary>Bookings confirmed and cancelled by the changes so far (what the fleet should count).</summary>
     public List<BookingOutcome> Outcomes { get; } = [];
+
+    /// <summary>True when the booking's row is confirmed now.</summary>
+    public bool IsConfirmed(string bookingId) =>
+        long.TryParse(bookingId, CultureInfo.InvariantCulture, out var id) && rows.TryGetValue(id, out var row) && (string)row["status"]! == "confirmed";
 
     /// <summary>The table as it stands, as snapshot reads (op r): the first, the middle ones, the last.</summary>
     public List<ChangeRecord> Snapshot(DateTimeOffset now)
