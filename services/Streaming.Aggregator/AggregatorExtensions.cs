@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Options;
+using Streaming.Aggregator.BookingChanges;
+using Streaming.Events;
 using Streaming.Kafka;
 using Streaming.Metrics;
 using Streaming.ServiceDefaults;
@@ -18,7 +21,20 @@ public static class AggregatorExtensions
             metric.AddTopology(builder.Services);
         }
 
+        // Bookings from the database: the change-event translator runs only in CDC mode.
+        builder.Services.AddValidatedOptions<BookingsOptions>(BookingsOptions.Section);
+        builder.Services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<IOptions<BookingsOptions>>().Value.FromChangeData
+            ? ActivatorUtilities.CreateInstance<BookingChangesService>(sp)
+            : new NoBookingChanges());
         return builder;
+    }
+
+    /// <summary>Stands in for the change-event translator when apps post bookings.</summary>
+    private sealed class NoBookingChanges : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     public static WebApplication MapAggregatorEndpoints(this WebApplication app)

@@ -15,6 +15,7 @@ public static class IngestExtensions
         var services = builder.Services;
         services.AddValidatedOptions<KafkaOptions>(KafkaOptions.Section);
         services.AddValidatedOptions<IngestOptions>(IngestOptions.Section);
+        services.AddValidatedOptions<BookingsOptions>(BookingsOptions.Section);
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o =>
         {
@@ -52,7 +53,8 @@ public static class IngestExtensions
             .DescribeResponse(
                 StatusCodes.Status400BadRequest,
                 "An event is invalid, or the body is not a non-empty JSON array of at most Ingest__MaxEventsPerRequest events; errors "
-                + "name each bad field (\"[3].occurred_at\", \"body\"). Nothing was written.")
+                + "name each bad field (\"[3].occurred_at\", \"body\"). With Bookings__Source=cdc, booking_confirmed and booking_cancelled "
+                + "events are refused (\"[3].type\"): bookings then come from the database's change events. Nothing was written.")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .DescribeResponse(StatusCodes.Status401Unauthorized, "X-Api-Key is missing or not one of the configured keys. Nothing was written.")
             // The 413 names the body in errors, like a 400.

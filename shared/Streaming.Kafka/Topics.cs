@@ -14,6 +14,9 @@ public static class Topics
     public const string PushCommands = "push-commands";
     public const string Checkpoints = "checkpoints";
 
+    /// <summary>Debezium change events of the bookings table (read when <c>Bookings:Source</c> is <c>cdc</c>).</summary>
+    public const string CdcBookings = "cdc.bookings";
+
     public static readonly IReadOnlyDictionary<string, int> DefaultPartitions = new Dictionary<string, int>
     {
         [Events] = 6,
@@ -26,6 +29,7 @@ public static class Topics
         [ProfileChanges] = 3,
         [PushCommands] = 1,
         [Checkpoints] = 6,
+        [CdcBookings] = 3,
     };
 
     public static string Name(this KafkaOptions options, string topic) => options.TopicPrefix + topic;

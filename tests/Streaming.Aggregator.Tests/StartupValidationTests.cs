@@ -20,6 +20,8 @@ public sealed class StartupValidationTests
         { "Aggregator:ProvisionalInterval", "00:00:00.050", "ProvisionalInterval must be zero (off) or at least 100 ms." },
         { "Topology:CheckpointInterval", "00:00:00.010", "The field CheckpointInterval must be between 00:00:00.1000000 and 00:10:00." },
         { "Kafka:SessionTimeoutMs", "100", "The field SessionTimeoutMs must be between 3000 and 300000." },
+        { "Bookings:Source", "debezium", "Bookings:Source must be 'app' (apps post booking events) or 'cdc' (Debezium change events of the bookings table)" },
+        { "Bookings:CdcTopic", "cdc bookings", "Bookings:CdcTopic must be a Kafka topic name" },
     };
 
     /// <summary>

@@ -15,7 +15,7 @@ public sealed partial class TopicsTests
     public void The_fleet_has_these_topics()
     {
         Assert.Equal(
-            ["checkpoints", "events", "events.dead-letter", "events.late", "metrics.bookings", "metrics.concurrent-users", "metrics.popularity",
+            ["cdc.bookings", "checkpoints", "events", "events.dead-letter", "events.late", "metrics.bookings", "metrics.concurrent-users", "metrics.popularity",
                 "product-events", "profile-changes", "push-commands"],
             Declared.Order(StringComparer.Ordinal));
     }

@@ -3,6 +3,7 @@ using Streaming.ClickHouse;
 using Streaming.DevHost.Fleet;
 using Streaming.DevHost.Simulation;
 using Streaming.DevHost.Summary;
+using Streaming.Events;
 using Streaming.Kafka;
 using Streaming.LocalServers;
 using Streaming.Metrics.Bookings;
@@ -10,8 +11,9 @@ using Streaming.Metrics.Bookings;
 namespace Streaming.DevHost;
 
 /// <summary>
-/// `demo [--minutes N] [--rate EVENTS_PER_SECOND]`: the whole fleet with a traffic simulator (none at rate 0) and a live
-/// summary.
+/// `demo [--minutes N] [--rate EVENTS_PER_SECOND] [--bookings app|cdc]`: the whole fleet with a traffic simulator (none at
+/// rate 0) and a live summary; with `--bookings cdc` the fleet takes bookings from Debezium change events, which the
+/// simulator writes to the CDC topic instead of posting booking events.
 /// `kafka`: only the local Kafka, until Ctrl-C.
 /// </summary>
 public static class DevHostCommands
@@ -60,7 +62,7 @@ public static class DevHostCommands
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: devhost demo [--minutes N] [--rate EVENTS_PER_SECOND] | devhost kafka");
+        Console.Error.WriteLine("usage: devhost demo [--minutes N] [--rate EVENTS_PER_SECOND] [--bookings app|cdc] | devhost kafka");
         return 64;
     }
 
@@ -68,6 +70,8 @@ public static class DevHostCommands
     {
         var minutes = Option(args, "--minutes", 0);
         var rate = Option(args, "--rate", 300);
+        var bookings = TextOption(args, "--bookings", BookingsOptions.FromApps, BookingsOptions.FromApps, BookingsOptions.FromCdc);
+        var fromChangeData = bookings == BookingsOptions.FromCdc;
         var state = Path.Combine(ServiceLayout.RepositoryRoot(), ".local", "demo");
         var settings = new FleetSettings
         {
@@ -76,12 +80,14 @@ public static class DevHostCommands
             IngestPort = IngestPort,
             ClickHouseHttpPort = ClickHouseHttpPort,
             ClickHouseTcpPort = ClickHouseTcpPort,
+            ServiceConfiguration = fromChangeData ? new Dictionary<string, string> { ["Bookings__Source"] = BookingsOptions.FromCdc } : new Dictionary<string, string>(),
         };
 
         Console.WriteLine($"Streaming demo: starting the fleet (logs in {Path.Combine(state, "logs")})");
         await using var fleet = await LocalFleet.StartAsync(settings, line => Console.WriteLine("  · " + line), stop);
-        var simulator = new TrafficSimulator(fleet.IngestUrl, settings.ApiKey, rate, seed: 42, TimeProvider.System);
-        PrintUrls(fleet, settings, rate);
+        using var changes = fromChangeData && rate > 0 ? new BookingChangeWriter(fleet.KafkaBootstrap, Topics.CdcBookings, seed: 42) : null;
+        var simulator = new TrafficSimulator(fleet.IngestUrl, settings.ApiKey, rate, seed: 42, TimeProvider.System, changes);
+        PrintUrls(fleet, settings, rate, fromChangeData);
 
         using var run = CancellationTokenSource.CreateLinkedTokenSource(stop);
         if (minutes > 0)
@@ -104,11 +110,17 @@ public static class DevHostCommands
         return 0;
     }
 
-    private static void PrintUrls(LocalFleet fleet, FleetSettings settings, int rate)
+    private static void PrintUrls(LocalFleet fleet, FleetSettings settings, int rate, bool fromChangeData)
     {
         var hourAgo = DateTimeOffset.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mm:00Z", CultureInfo.InvariantCulture);
         var inAMinute = DateTimeOffset.UtcNow.AddMinutes(1).ToString("yyyy-MM-ddTHH:mm:00Z", CultureInfo.InvariantCulture);
         var traffic = rate == 0 ? "the simulator is off (--rate 0): only the events you post arrive" : $"the simulator sends about {rate} events/s";
+        if (fromChangeData)
+        {
+            traffic += $"; bookings come from CDC (Bookings__Source=cdc): {(rate == 0 ? "write" : "the simulator writes")} Debezium change events of the bookings table to "
+                + $"{Topics.CdcBookings}{(rate == 0 ? "" : $" (a snapshot of {TrafficSimulator.SeededBookings} rows first)")}, and ingest refuses booking events";
+        }
+
         Console.WriteLine($"""
 
             The fleet is up; {traffic}. Try:
@@ -144,6 +156,22 @@ public static class DevHostCommands
         }
 
         return 0;
+    }
+
+    private static string TextOption(string[] args, string name, string fallback, params string[] allowed)
+    {
+        var index = Array.IndexOf(args, name);
+        if (index < 0)
+        {
+            return fallback;
+        }
+
+        if (index + 1 >= args.Length || !allowed.Contains(args[index + 1], StringComparer.Ordinal))
+        {
+            throw new InvalidOperationException($"{name} needs one of {string.Join(", ", allowed)}, e.g. {name} {allowed[^1]}");
+        }
+
+        return args[index + 1];
     }
 
     private static int Option(string[] args, string name, int fallback)

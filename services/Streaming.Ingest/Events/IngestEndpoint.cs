@@ -14,6 +14,7 @@ public static class IngestEndpoint
         HttpContext http,
         IOptions<IngestOptions> options,
         IncomingEventValidator validator,
+        IOptions<BookingsOptions> bookings,
         EventPublisher publisher,
         TimeProvider clock,
         CancellationToken cancellationToken)
@@ -33,7 +34,7 @@ public static class IngestEndpoint
             return refusal;
         }
 
-        var errors = Validate(incoming!, validator);
+        var errors = Validate(incoming!, validator, bookings.Value);
         if (errors.Count > 0)
         {
             IngestTelemetry.RequestRejected(IngestTelemetry.Invalid);
@@ -78,8 +79,11 @@ public static class IngestEndpoint
             : (incoming, null);
     }
 
-    /// <summary>Every bad field of every event, named as the client sent it ("[3].occurred_at").</summary>
-    private static Dictionary<string, string[]> Validate(List<IncomingEvent> incoming, IncomingEventValidator validator)
+    /// <summary>
+    /// Every bad field of every event, named as the client sent it ("[3].occurred_at"). In CDC mode booking events are
+    /// refused: the bookings come from the database's change events, and an app's copy would count them twice.
+    /// </summary>
+    private static Dictionary<string, string[]> Validate(List<IncomingEvent> incoming, IncomingEventValidator validator, BookingsOptions bookings)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         for (var i = 0; i < incoming.Count; i++)
@@ -93,6 +97,11 @@ public static class IngestEndpoint
             foreach (var group in validator.Validate(incoming[i]).Errors.GroupBy(e => e.PropertyName))
             {
                 errors[$"[{i}].{group.Key}"] = [.. group.Select(e => e.ErrorMessage)];
+            }
+
+            if (bookings.FromChangeData && incoming[i].Type is { } type && EventTypes.WithAmount.Contains(type))
+            {
+                errors[$"[{i}].type"] = [BookingsFromChangeData(type)];
             }
         }
 
@@ -117,6 +126,10 @@ public static class IngestEndpoint
 
         return buffer.ToArray();
     }
+
+    public static string BookingsFromChangeData(string type) =>
+        $"{type} events are not accepted here: this deployment takes bookings from the bookings table's change events (Bookings:Source=cdc), "
+        + "so a booking posted by an app would be counted twice. Leave booking events out of the request.";
 
     private static string FieldOf(string? jsonPath) =>
         string.IsNullOrEmpty(jsonPath) || jsonPath == "$" ? "body" : jsonPath.TrimStart('$').TrimStart('.');

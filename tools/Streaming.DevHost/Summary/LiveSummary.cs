@@ -78,9 +78,12 @@ public sealed class LiveSummary(LocalFleet fleet, TrafficSimulator simulator, Te
             var down = fleet.Services.Where(s => s.HasExited).Select(s => s.Name.Replace("Streaming.", "", StringComparison.Ordinal)).ToList();
             var health = down.Count == 0 ? "all services up" : "DOWN: " + string.Join(",", down) + " (see logs)";
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"[{now:HH:mm:ss}] in {rate,6:0} ev/s (accepted {accepted:N0}, rejected {simulator.Rejected:N0}) | last closed minute {minute} | ClickHouse rows {rows} | {pipeline} | {health}"));
+                $"[{now:HH:mm:ss}] in {rate,6:0} ev/s (accepted {accepted:N0}, rejected {simulator.Rejected:N0}{Changes()}) | last closed minute {minute} | ClickHouse rows {rows} | {pipeline} | {health}"));
         }
     }
+
+    /// <summary>", booking changes N" in CDC mode: the change events the simulator wrote instead of posting bookings.</summary>
+    private string Changes() => simulator.ChangesWritten is { } written ? string.Create(CultureInfo.InvariantCulture, $", booking changes {written:N0}") : "";
 
     /// <summary>"lag N, freshness S s" from the gateway's status (lag summed over every consumer group).</summary>
     private async Task<string> PipelineAsync(HttpClient http, CancellationToken cancellationToken)
