@@ -16,6 +16,11 @@ public static class AggregatorExtensions
         builder.Services.AddValidatedOptions<MetricOptions>(MetricOptions.Section);
         builder.Services.AddValidatedOptions<TopologyRuntimeOptions>(TopologyRuntimeOptions.Section);
         builder.Services.AddSingleton<KafkaClients>();
+        foreach (var stage in MetricCatalog.Stages)
+        {
+            stage.AddTopology(builder.Services);
+        }
+
         foreach (var metric in MetricCatalog.Metrics)
         {
             metric.AddTopology(builder.Services);

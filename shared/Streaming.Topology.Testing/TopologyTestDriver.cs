@@ -13,6 +13,8 @@ namespace Streaming.Topology.Testing;
 /// process, tick, checkpoint, commit) over in-memory ports, so restarts replay from a checkpoint and repartition
 /// re-sends behave as on Kafka. Topics are in-memory logs with offsets. One difference, on purpose: the windowing
 /// stage checks for windows to close at every tick (an advance interval of zero), not every 100 ms.
+/// A topology that reads the output of a repartition-only topology is driven together with it (<c>upstream</c>):
+/// events are piped into the upstream's source and reach the windowing tasks through its routing.
 /// </summary>
 public sealed class TopologyTestDriver<TEvent, TKey, TValue>
     where TEvent : class
@@ -25,12 +27,21 @@ public sealed class TopologyTestDriver<TEvent, TKey, TValue>
     private readonly MemoryOffsetCommitter committer = new();
     private readonly WindowingStage<TEvent, TKey, TValue> windowing;
     private readonly RepartitionStage<TEvent>? repartition;
+    private readonly RecordFormat<TEvent> entryFormat;
 
     /// <param name="start">The wall clock's time at the start; it moves only with <see cref="AdvanceTime"/>.</param>
     /// <param name="partitions">Partitions of the source topic and of the repartition topic.</param>
-    public TopologyTestDriver(WindowedTopology<TEvent, TKey, TValue> topology, DateTimeOffset start, int partitions = 1)
+    /// <param name="upstream">The repartition-only topology whose output topic is this topology's source, if driven together.</param>
+    public TopologyTestDriver(WindowedTopology<TEvent, TKey, TValue> topology, DateTimeOffset start, int partitions = 1, RepartitionTopology<TEvent>? upstream = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
+        if (upstream is not null && (topology.Source.Repartition is not null || upstream.OutputTopic != topology.Source.Topic))
+        {
+            throw new ArgumentException(
+                $"Topology '{topology.Name}' must read '{upstream.OutputTopic}' directly (without a repartition of its own) to be driven with '{upstream.Name}'.",
+                nameof(upstream));
+        }
+
         this.topology = topology;
         Clock = new FakeTimeProvider(start);
         Partitions = partitions;
@@ -51,7 +62,9 @@ public sealed class TopologyTestDriver<TEvent, TKey, TValue>
             windowing.Assign(partition);
         }
 
-        repartition = topology.Source.Repartition is null ? null : new RepartitionStage<TEvent>(topology.Source, new RepartitionToTasks(this));
+        var routing = upstream?.Source ?? (topology.Source.Repartition is null ? null : topology.Source);
+        repartition = routing is null ? null : new RepartitionStage<TEvent>(routing, new RepartitionToTasks(this));
+        entryFormat = (routing ?? topology.Source).Format;
     }
 
     public FakeTimeProvider Clock { get; }
@@ -67,8 +80,11 @@ public sealed class TopologyTestDriver<TEvent, TKey, TValue>
 
     public int Partitions { get; }
 
-    /// <summary>Writes an event to the source topic's <paramref name="partition"/> and processes it, then ticks as the Kafka loop does after every poll.</summary>
-    public void Pipe(TEvent appEvent, int partition = 0) => PipeBytes(topology.Source.Format.Write(appEvent), partition);
+    /// <summary>
+    /// Writes an event to the source topic's <paramref name="partition"/> (the upstream's source, if any) and processes
+    /// it, then ticks as the Kafka loop does after every poll.
+    /// </summary>
+    public void Pipe(TEvent appEvent, int partition = 0) => PipeBytes(entryFormat.Write(appEvent), partition);
 
     /// <summary>Writes raw bytes (e.g. a malformed record) to the source topic and processes them.</summary>
     public void PipeBytes(byte[] value, int partition = 0)
@@ -123,7 +139,7 @@ public sealed class TopologyTestDriver<TEvent, TKey, TValue>
     {
         if (repartition is null)
         {
-            throw new InvalidOperationException($"Topology '{topology.Name}' has no repartition stage.");
+            throw new InvalidOperationException($"Topology '{topology.Name}' has no repartition stage and no upstream.");
         }
 
         for (var offset = fromOffset; offset < sourceLog[sourcePartition].Count; offset++)

@@ -29,6 +29,12 @@ public sealed record SourceStream<TEvent>(
         return this with { Repartition = new RepartitionStep<TEvent>(topic, key) };
     }
 
+    /// <summary>
+    /// Makes the repartition a topology of its own (a stage that only re-keys), for several readers of the repartition
+    /// topic; run it with <c>AddRepartitionTopology</c>.
+    /// </summary>
+    public RepartitionTopology<TEvent> AsRepartitionTopology() => new(this);
+
     public WindowedStream<TEvent> WindowedBy(TumblingWindowOptions window) => new(this, window);
 }
 

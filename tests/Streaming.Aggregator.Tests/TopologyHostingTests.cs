@@ -29,7 +29,7 @@ public sealed class TopologyHostingTests
         });
         using var http = factory.CreateClient();
 
-        // Popularity windows the repartitioned product events; the other metrics window the events themselves.
+        // Popularity windows product-events (written by the product-events stage); the other metrics window the events themselves.
         var expected = MetricCatalog.Metrics
             .SelectMany(m => Enumerable.Range(0, 6).Select(p =>
                 $"{GroupPrefix}.{m.Name}/{(m.Name == PopularityTopology.Metric ? Topics.ProductEvents : Topics.Events)}/{p}"))
@@ -49,7 +49,7 @@ public sealed class TopologyHostingTests
         }
 
         // Each topology reads the one event once: bookings and concurrent users from events, popularity after the
-        // repartition by product.
+        // product-events stage re-keyed it by product (so the aggregator runs the stage too).
         var read = await WaitForStatusAsync(http, t => MetricCatalog.Metrics.All(m => RecordsRead(t, m) >= 1));
         Assert.All(MetricCatalog.Metrics, m => Assert.Equal(1, RecordsRead(read, m)));
     }

@@ -10,6 +10,7 @@ using Streaming.Metrics;
 using Streaming.Metrics.Bookings;
 using Streaming.Metrics.ConcurrentUsers;
 using Streaming.Metrics.Popularity;
+using Streaming.Metrics.ProductEvents;
 using Streaming.Topology;
 using Streaming.Topology.Kafka;
 
@@ -52,8 +53,10 @@ public static class KafkaCpuBenchmark
         {
             ("concurrent-users topology", (k, traced) => TopologyHost.Start(k, s => s.AddWindowedTopology(_ => ConcurrentUsersTopology.Define(options)), [(options.TopologyName(ConcurrentUsersTopology.Metric), Topics.Events)], traced)),
             ("bookings topology", (k, traced) => TopologyHost.Start(k, s => s.AddWindowedTopology(_ => BookingsTopology.Define(options)), [(options.TopologyName(BookingsTopology.Metric), Topics.Events)], traced)),
-            ("popularity topology (repartition + windows)", (k, traced) => TopologyHost.Start(k, s => s.AddWindowedTopology(_ => PopularityTopology.Define(options)),
-                [(options.TopologyName(PopularityTopology.Metric) + "-repartition", Topics.Events), (options.TopologyName(PopularityTopology.Metric), Topics.ProductEvents)], traced)),
+            // The product-events stage and popularity together: the repartition and the windows, as before they were split.
+            ("popularity topology (product-events stage + windows)", (k, traced) => TopologyHost.Start(k,
+                s => s.AddRepartitionTopology(_ => ProductEventsTopology.Define(options)).AddWindowedTopology(_ => PopularityTopology.Define(options)),
+                [(ProductEventsTopology.Define(options).ConsumerGroup, Topics.Events), (options.TopologyName(PopularityTopology.Metric), Topics.ProductEvents)], traced)),
         };
         var contenders = new List<(string Name, Func<KafkaOptions, Contender> Start)> { ("plain consume loop", k => PlainLoop.Start(k)) };
         foreach (var (name, start) in topologies)

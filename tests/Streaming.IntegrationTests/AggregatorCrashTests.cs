@@ -193,7 +193,7 @@ public sealed class AggregatorCrashTests(ITestOutputHelper output)
     /// <summary>Every consumer group of the aggregator and the topic it reads.</summary>
     private static readonly (string Group, string Topic)[] Stages =
     [
-        ("aggregator.popularity-repartition", Topics.Events),
+        ("aggregator.product-events-repartition", Topics.Events),
         ("aggregator.popularity", Topics.ProductEvents),
         ("aggregator.bookings", Topics.Events),
         ("aggregator.concurrent-users", Topics.Events),

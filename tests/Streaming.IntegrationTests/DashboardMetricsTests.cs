@@ -75,7 +75,7 @@ public sealed partial class DashboardMetricsTests(FleetFixture fixture)
             s => s.ToString());
         var groups = status.GetProperty("lag").EnumerateArray().Select(g => g.GetProperty("group").GetString()).ToList();
         Assert.Contains("aggregator.bookings", groups);
-        Assert.Contains("aggregator.popularity-repartition", groups);
+        Assert.Contains("aggregator.product-events-repartition", groups);
         Assert.Contains("clickhouse-sink.events", groups);
         Assert.Contains("push-trigger", groups);
     }

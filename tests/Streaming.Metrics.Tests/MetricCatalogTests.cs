@@ -18,6 +18,14 @@ public sealed class MetricCatalogTests
     }
 
     [Fact]
+    public void The_aggregator_runs_the_product_events_stage_which_popularity_reads()
+    {
+        Assert.Equal([("product-events", Topics.ProductEvents)], MetricCatalog.Stages.Select(s => (s.Name, s.OutputTopic)));
+        Assert.All(MetricCatalog.Stages, s => Assert.True(Topics.DefaultPartitions.ContainsKey(s.OutputTopic), $"{s.OutputTopic} is not among the fleet's topics"));
+        Assert.All(MetricCatalog.Stages, s => Assert.DoesNotContain(MetricCatalog.Metrics, m => m.Name == s.Name));
+    }
+
+    [Fact]
     public void Names_topics_and_tables_are_unique()
     {
         var metrics = MetricCatalog.Metrics;

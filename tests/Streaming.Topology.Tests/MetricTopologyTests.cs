@@ -2,6 +2,7 @@ using Streaming.Events;
 using Streaming.Metrics;
 using Streaming.Metrics.ConcurrentUsers;
 using Streaming.Metrics.Popularity;
+using Streaming.Metrics.ProductEvents;
 using Streaming.Topology.Testing;
 
 namespace Streaming.Topology.Tests;
@@ -52,7 +53,7 @@ public sealed class MetricTopologyTests
     {
         var options = new MetricOptions { ViewWeight = 1, WishlistWeight = 3, BookingWeight = 10 };
         var topology = PopularityTopology.Define(options);
-        var driver = new TopologyTestDriver<AppEvent, string, PopularityCounts>(topology, T0);
+        var driver = new TopologyTestDriver<AppEvent, string, PopularityCounts>(topology, T0, upstream: ProductEventsTopology.Define(options));
         driver.Pipe(Events.View("u1", "p1", T0.AddSeconds(1)));
         driver.Pipe(Events.View("u2", "p1", T0.AddSeconds(2)));
         driver.Pipe(Events.Of(EventTypes.WishlistAdd, "u1", T0.AddSeconds(3), "p1"));

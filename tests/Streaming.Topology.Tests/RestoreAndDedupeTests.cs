@@ -2,6 +2,7 @@ using Streaming.Events;
 using Streaming.Metrics;
 using Streaming.Metrics.Bookings;
 using Streaming.Metrics.Popularity;
+using Streaming.Metrics.ProductEvents;
 using Streaming.Topology.Testing;
 
 namespace Streaming.Topology.Tests;
@@ -28,7 +29,8 @@ public sealed class RestoreAndDedupeTests
     [Fact]
     public void Re_sent_repartitioned_records_are_dropped_and_counted()
     {
-        var driver = new TopologyTestDriver<AppEvent, string, PopularityCounts>(PopularityTopology.Define(new MetricOptions()), T0, partitions: 3);
+        var driver = new TopologyTestDriver<AppEvent, string, PopularityCounts>(
+            PopularityTopology.Define(new MetricOptions()), T0, partitions: 3, upstream: ProductEventsTopology.Define(new MetricOptions()));
         for (var i = 0; i < 30; i++)
         {
             driver.Pipe(Events.View("u" + i, "p" + (i % 4), T0.AddSeconds(i)), partition: i % 3);

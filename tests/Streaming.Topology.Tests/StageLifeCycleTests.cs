@@ -1,6 +1,7 @@
 using Streaming.Events;
 using Streaming.Metrics;
 using Streaming.Metrics.Popularity;
+using Streaming.Metrics.ProductEvents;
 using Streaming.Topology.Testing;
 
 namespace Streaming.Topology.Tests;
@@ -13,7 +14,7 @@ public sealed class StageLifeCycleTests
     [Fact]
     public void A_checkpoint_commits_the_input_offset_its_state_reflects()
     {
-        var driver = new TopologyTestDriver<AppEvent, string, PopularityCounts>(PopularityTopology.Define(new MetricOptions()), T0);
+        var driver = new TopologyTestDriver<AppEvent, string, PopularityCounts>(PopularityTopology.Define(new MetricOptions()), T0, upstream: ProductEventsTopology.Define(new MetricOptions()));
         Assert.Null(driver.Checkpoint(0)); // nothing counted yet: nothing to store
         for (var i = 0; i < 3; i++)
         {
@@ -28,7 +29,7 @@ public sealed class StageLifeCycleTests
     public void The_first_provisional_update_comes_one_interval_after_the_start()
     {
         var driver = new TopologyTestDriver<AppEvent, string, PopularityCounts>(
-            PopularityTopology.Define(new MetricOptions { ProvisionalInterval = TimeSpan.FromSeconds(5) }), T0);
+            PopularityTopology.Define(new MetricOptions { ProvisionalInterval = TimeSpan.FromSeconds(5) }), T0, upstream: ProductEventsTopology.Define(new MetricOptions()));
         driver.Pipe(Events.View("u1", "p1", T0.AddSeconds(1)));
         driver.AdvanceTime(TimeSpan.FromSeconds(4));
         Assert.DoesNotContain(driver.Results, r => r.Provisional);

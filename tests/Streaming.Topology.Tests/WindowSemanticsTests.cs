@@ -1,6 +1,7 @@
 using Streaming.Events;
 using Streaming.Metrics;
 using Streaming.Metrics.Popularity;
+using Streaming.Metrics.ProductEvents;
 using Streaming.Topology.Testing;
 
 namespace Streaming.Topology.Tests;
@@ -17,7 +18,7 @@ public sealed class WindowSemanticsTests
     };
 
     private readonly TopologyTestDriver<AppEvent, string, PopularityCounts> driver =
-        new(PopularityTopology.Define(Options), start: T0.AddSeconds(1));
+        new(PopularityTopology.Define(Options), start: T0.AddSeconds(1), upstream: ProductEventsTopology.Define(Options));
 
     private List<TopologyResult<string, PopularityCounts>> Final(string product) =>
         [.. driver.Results.Where(r => r.Key == product && !r.Provisional)];
@@ -89,7 +90,7 @@ public sealed class WindowSemanticsTests
     public void Provisional_updates_show_open_windows_and_the_final_result_replaces_them()
     {
         var live = new TopologyTestDriver<AppEvent, string, PopularityCounts>(
-            PopularityTopology.Define(new MetricOptions { ProvisionalInterval = TimeSpan.FromSeconds(5) }), start: T0);
+            PopularityTopology.Define(new MetricOptions { ProvisionalInterval = TimeSpan.FromSeconds(5) }), start: T0, upstream: ProductEventsTopology.Define(new MetricOptions()));
         live.Pipe(Events.View("u1", "p1", T0.AddSeconds(1)));
         live.AdvanceTime(TimeSpan.FromSeconds(5));
         live.Pipe(Events.View("u2", "p1", T0.AddSeconds(6)));

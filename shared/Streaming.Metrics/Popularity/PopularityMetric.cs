@@ -5,7 +5,7 @@ using Streaming.Topology.Kafka;
 
 namespace Streaming.Metrics.Popularity;
 
-/// <summary>Views, wishlists, bookings and a weighted score per product per minute, through the product-events repartition.</summary>
+/// <summary>Views, wishlists, bookings and a weighted score per product per minute, read from the product-events stage.</summary>
 internal sealed class PopularityMetric : IMetric
 {
     public static readonly PopularityMetric Instance = new();

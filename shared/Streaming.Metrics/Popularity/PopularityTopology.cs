@@ -7,9 +7,10 @@ using Streaming.Topology;
 namespace Streaming.Metrics.Popularity;
 
 /// <summary>
-/// events → repartition by product (product-events) → views, wishlists and bookings per product per minute, with a
-/// weighted score. After the repartition each product has a single task, so its row is the whole count; the top N
-/// of a minute is the N highest scores among those rows.
+/// product-events (the events about a product, keyed by product: see ProductEvents) → views, wishlists and bookings per
+/// product per minute, with a weighted score. Each product has a single task, so its row is the whole count; the top N
+/// of a minute is the N highest scores among those rows. Re-sends of the product-events stage are dropped by their
+/// source position.
 /// </summary>
 internal static class PopularityTopology
 {
@@ -18,10 +19,7 @@ internal static class PopularityTopology
     public static WindowedTopology<AppEvent, string, PopularityCounts> Define(MetricOptions options)
     {
         var (viewWeight, wishlistWeight, bookingWeight) = (options.ViewWeight, options.WishlistWeight, options.BookingWeight);
-        var aggregated = TopologyBuilder.From(options.TopologyName(Metric), Topics.Events, AppEventFormat.Instance, static e => e.OccurredAt)
-            // Every product event is repartitioned, so that the profiles service can read them all from product-events.
-            .Where(static e => e.ProductId is not null)
-            .RepartitionBy(Topics.ProductEvents, static e => e.ProductId!)
+        var aggregated = TopologyBuilder.From(options.TopologyName(Metric), Topics.ProductEvents, AppEventFormat.Instance, static e => e.OccurredAt)
             .WindowedBy(options.ToWindowOptions())
             .Aggregate<string, PopularityCounts>(
                 static (e, keys) =>

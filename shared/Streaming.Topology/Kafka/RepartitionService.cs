@@ -26,9 +26,9 @@ internal sealed partial class RepartitionService<TEvent>(
 {
     private readonly RepartitionStep<TEvent> step = source.Repartition
         ?? throw new ArgumentException($"Topology '{source.Name}' has no repartition step.", nameof(source));
-    private readonly string name = source.Name + "-repartition";
+    private readonly string name = RepartitionTopology<TEvent>.RepartitionGroup(source.Name);
     private readonly string inputTopic = kafka.Options.Name(source.Topic);
-    private readonly ConsumerBatchSpan span = new(TopologyTelemetry.Source, kafka.Options.Name(source.Topic), source.Name + "-repartition");
+    private readonly ConsumerBatchSpan span = new(TopologyTelemetry.Source, kafka.Options.Name(source.Topic), RepartitionTopology<TEvent>.RepartitionGroup(source.Name));
     private RecordProducer? producer;
     private RepartitionStage<TEvent>? stage;
     /// <summary>Per partition, the offset after the last record routed: stored once the producer delivered it.</summary>

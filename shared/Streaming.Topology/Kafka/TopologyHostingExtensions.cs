@@ -47,6 +47,19 @@ public static class TopologyHostingExtensions
     }
 
     /// <summary>
+    /// Runs a repartition-only topology in this process: one consumer loop (group: its name with "-repartition") that
+    /// re-keys its source into the repartition topic. Several instances of the process share the partitions. Needs
+    /// <see cref="KafkaClients"/>, <see cref="TopologyRuntimeOptions"/> (as options) and a <see cref="TimeProvider"/>.
+    /// </summary>
+    public static IServiceCollection AddRepartitionTopology<TEvent>(
+        this IServiceCollection services, Func<IServiceProvider, RepartitionTopology<TEvent>> define)
+        where TEvent : class =>
+        services.AddSingleton<IHostedService>(sp => new RepartitionService<TEvent>(
+            define(sp).Source, sp.GetRequiredService<KafkaClients>(), sp.GetRequiredService<IOptions<TopologyRuntimeOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RepartitionService<TEvent>>>(),
+            sp.GetRequiredService<IHostApplicationLifetime>()));
+
+    /// <summary>
     /// Maps GET <paramref name="pattern"/> to the counters of this instance's windowing tasks, as JSON: per task
     /// (topology, input topic, partition) records read, corrections, sent to the late topic, duplicates dropped,
     /// unreadable records, open windows, watermark and watermark lag, as of its last checkpoint.

@@ -6,6 +6,7 @@ using Streaming.Metrics;
 using Streaming.Metrics.Bookings;
 using Streaming.Metrics.ConcurrentUsers;
 using Streaming.Metrics.Popularity;
+using Streaming.Metrics.ProductEvents;
 using Streaming.Topology;
 
 namespace Streaming.Benchmarks.Load;
@@ -56,6 +57,7 @@ internal sealed class ConsumerLagProbe : IDisposable
         [
             .. Stages(ConcurrentUsersTopology.Define(options)),
             .. Stages(BookingsTopology.Define(options)),
+            new GroupInput(LocalFleet.Aggregator, ProductEventsTopology.Define(options).ConsumerGroup, Topics.Events),
             .. Stages(PopularityTopology.Define(options)),
             .. MetricCatalog.SinkTables.Select(t => new GroupInput(LocalFleet.ClickHouseSink, SinkGroupPrefix + "." + t.Name, t.Topic)),
             new GroupInput(LocalFleet.Profiles, "profiles", Topics.ProductEvents),
@@ -89,8 +91,7 @@ internal sealed class ConsumerLagProbe : IDisposable
     {
         if (topology.Source.Repartition is not null)
         {
-            // RepartitionService's group: the topology's name with this suffix.
-            yield return new GroupInput(LocalFleet.Aggregator, topology.Name + "-repartition", topology.Source.Topic);
+            yield return new GroupInput(LocalFleet.Aggregator, topology.Source.AsRepartitionTopology().ConsumerGroup, topology.Source.Topic);
         }
 
         yield return new GroupInput(LocalFleet.Aggregator, topology.Name, topology.WindowInputTopic);
