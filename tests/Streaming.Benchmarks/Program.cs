@@ -1,8 +1,9 @@
 using BenchmarkDotNet.Running;
 using Streaming.Benchmarks;
 using Streaming.Benchmarks.Load;
+using Streaming.Benchmarks.Widgets;
 
-// `kafka-cpu` (and its `kafka-broker` child), `freshness`, `rebalance` and `load` (and its `load-fleet` child) are
+// `kafka-cpu` (and its `kafka-broker` child), `freshness`, `rebalance`, `load` (and its `load-fleet` child), `live` and `sse-fanout` are
 // plain programs; everything else goes to BenchmarkDotNet.
 return args.FirstOrDefault() switch
 {
@@ -12,6 +13,8 @@ return args.FirstOrDefault() switch
     "rebalance" => RebalanceBenchmark.Run(args),
     "load" => await LoadBenchmark.RunAsync(args),
     "load-fleet" => await FleetHost.RunAsync(),
+    "live" => await WidgetApiBenchmark.RunLiveAsync(args),
+    "sse-fanout" => await WidgetApiBenchmark.RunSseFanOutAsync(args),
     _ => Run(args),
 };
 

@@ -16,6 +16,9 @@ public sealed record FleetSettings
 
     public int KafkaBrokers { get; init; } = 3;
 
+    /// <summary>How many profile silos (Orleans) to run; they share the product-events partitions and the grains.</summary>
+    public int ProfileSilos { get; init; } = 2;
+
     public string ClickHouseDatabase { get; init; } = "streaming";
 
     public string ApiKey { get; init; } = "dev-" + Guid.NewGuid().ToString("N");

@@ -5,8 +5,8 @@ using Streaming.LocalServers;
 namespace Streaming.DevHost.Fleet;
 
 /// <summary>
-/// The whole fleet on one machine: the local Kafka (in this process), a local ClickHouse (child process),
-/// and every service as its own process. Used by `./run demo` and by the integration tests.
+/// The whole fleet on one machine: the local Kafka (in this process), a local ClickHouse and Redis (child processes),
+/// and every service as its own process (the profiles silo as several). Used by `./run demo` and by the integration tests.
 /// </summary>
 public sealed class LocalFleet : IAsyncDisposable
 {
@@ -17,11 +17,15 @@ public sealed class LocalFleet : IAsyncDisposable
     public const string Gateway = "Streaming.Gateway";
     public const string PushTrigger = "Streaming.PushTrigger";
 
+    /// <summary>The profile silos after the first are named "Streaming.Profiles-2", "Streaming.Profiles-3", ...</summary>
+    public static string ProfileSilo(int number) => number == 1 ? Profiles : $"{Profiles}-{number}";
+
     private readonly List<ServiceProcess> services = [];
     private readonly string stateFolder;
     private readonly bool deleteStateFolder;
     private LocalKafkaCluster? kafka;
     private LocalClickHouseServer? clickHouse;
+    private LocalRedisServer? redis;
 
     private LocalFleet(FleetSettings settings, string stateFolder, bool deleteStateFolder)
     {
@@ -35,6 +39,8 @@ public sealed class LocalFleet : IAsyncDisposable
     public string KafkaBootstrap => kafka?.BootstrapServers ?? throw new InvalidOperationException("Not started.");
 
     public LocalClickHouseServer ClickHouse => clickHouse ?? throw new InvalidOperationException("Not started.");
+
+    public LocalRedisServer Redis => redis ?? throw new InvalidOperationException("Not started.");
 
     public IReadOnlyList<ServiceProcess> Services => services;
 
@@ -75,7 +81,6 @@ public sealed class LocalFleet : IAsyncDisposable
             [Gateway] = LoopbackPorts.FreeOr(Settings.GatewayPort, "the gateway"),
             [Ingest] = LoopbackPorts.FreeOr(Settings.IngestPort, "the ingest"),
             [Aggregator] = LoopbackPorts.Free(),
-            [Profiles] = LoopbackPorts.Free(),
             [ClickHouseSink] = LoopbackPorts.Free(),
             [PushTrigger] = LoopbackPorts.Free(),
         };
@@ -90,9 +95,29 @@ public sealed class LocalFleet : IAsyncDisposable
             Path.Combine(stateFolder, "clickhouse"), Settings.ClickHouseHttpPort, Settings.ClickHouseTcpPort, cancellationToken: cancellationToken);
         progress($"ClickHouse at {clickHouse.Url}");
 
+        // Grain state is keyed to this Kafka's offsets, and the local Kafka keeps nothing: Redis starts empty too.
+        var redisFolder = Path.Combine(stateFolder, "redis");
+        if (Directory.Exists(redisFolder))
+        {
+            Directory.Delete(redisFolder, recursive: true);
+        }
+
+        progress("starting Redis");
+        redis = await LocalRedisServer.StartAsync(redisFolder, cancellationToken: cancellationToken);
+        progress($"Redis at {redis.ConnectionString}");
+
+        var silos = Enumerable.Range(1, Settings.ProfileSilos).ToDictionary(
+            ProfileSilo,
+            _ => (Http: LoopbackPorts.Free(), Silo: LoopbackPorts.Free(), Gateway: LoopbackPorts.Free()));
+        foreach (var (name, silo) in silos)
+        {
+            ports[name] = silo.Http;
+        }
+
         var environment = new Dictionary<string, string>
         {
             ["Kafka__BootstrapServers"] = kafka.BootstrapServers,
+            ["Orleans__Redis"] = redis.ConnectionString,
             ["ClickHouse__Url"] = clickHouse.Url,
             ["ClickHouse__Database"] = Settings.ClickHouseDatabase,
             ["Ingest__ApiKeys__0"] = Settings.ApiKey,
@@ -111,7 +136,18 @@ public sealed class LocalFleet : IAsyncDisposable
 
         foreach (var (name, port) in ports)
         {
-            services.Add(ServiceProcess.Start(name, ServiceLayout.ServiceDll(name), port, Path.Combine(LogFolder, name + ".log"), environment));
+            var project = silos.ContainsKey(name) ? Profiles : name;
+            var serviceEnvironment = environment;
+            if (silos.TryGetValue(name, out var silo))
+            {
+                serviceEnvironment = new Dictionary<string, string>(environment)
+                {
+                    ["Orleans__SiloPort"] = silo.Silo.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["Orleans__GatewayPort"] = silo.Gateway.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                };
+            }
+
+            services.Add(ServiceProcess.Start(name, ServiceLayout.ServiceDll(project), port, Path.Combine(LogFolder, name + ".log"), serviceEnvironment));
         }
 
         progress("waiting for services: " + string.Join(", ", ports.Keys.Select(n => n.Replace("Streaming.", "", StringComparison.Ordinal))));
@@ -128,7 +164,7 @@ public sealed class LocalFleet : IAsyncDisposable
         await services[index].WaitUntilHealthyAsync("/healthz", Settings.StartTimeout, cancellationToken);
     }
 
-    /// <summary>Stops the services first (they commit their work), then ClickHouse, then Kafka.</summary>
+    /// <summary>Stops the services first (they commit their work), then ClickHouse and Redis, then Kafka.</summary>
     public async ValueTask DisposeAsync()
     {
         await Task.WhenAll(services.Select(s => s.DisposeAsync().AsTask()));
@@ -137,6 +173,12 @@ public sealed class LocalFleet : IAsyncDisposable
         {
             await clickHouse.DisposeAsync();
             clickHouse = null;
+        }
+
+        if (redis is not null)
+        {
+            await redis.DisposeAsync();
+            redis = null;
         }
 
         kafka?.Dispose();

@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Streaming.Benchmarks.Load;
+
+namespace Streaming.Benchmarks.Widgets;
+
+/// <summary>
+/// The widget API under load, on the whole fleet (run in a child process, <see cref="FleetHost"/>), two profile silos included.
+/// `./run bench live [--rates 2000,4000,8000,16000,0] [--seconds 15]`: GET /v1/products/{id}/live over 500 products
+/// with wrk on loopback, paced to each rate (0 = as fast as wrk can); p50/p99 per rate, the p99 at 2,000 req/s and the
+/// highest rate with p99 under 50 ms.
+/// `./run bench sse-fanout [--subscribers 5000] [--products 500] [--rounds 5]`: that many live-stream subscribers; each
+/// round posts one booking per product and measures, per subscriber, from Kafka's acknowledgement (ingest answers
+/// once Kafka has acknowledged) to the change carrying that booking reaching the subscriber.
+/// </summary>
+public static partial class WidgetApiBenchmark
+{
+    private const int Products = 500;
+
+    public static async Task<int> RunLiveAsync(string[] args)
+    {
+        CultureInfo.CurrentCulture = CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+        var rates = Option(args, "--rates")?.Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray() ?? [2_000, 4_000, 8_000, 16_000, 0];
+        var seconds = int.Parse(Option(args, "--seconds") ?? "15", CultureInfo.InvariantCulture);
+        if (!File.Exists("/usr/bin/wrk"))
+        {
+            Console.Error.WriteLine("wrk is not installed: apt-get install -y wrk (./run bench does it).");
+            return 2;
+        }
+
+        return await WithFleetAsync(async (endpoints, http) =>
+        {
+            await SeedAsync(endpoints, http, viewsPerProduct: 3);
+            var script = Path.Combine(Path.GetTempPath(), "streaming-live-" + Environment.ProcessId + ".lua");
+            Console.WriteLine($"wrk: 2 threads, 64 connections, {seconds} s per rate, GET /v1/products/<one of {Products}>/live");
+            Console.WriteLine("| target req/s | achieved req/s | p50 ms | p99 ms | non-2xx |");
+            Console.WriteLine("|---:|---:|---:|---:|---:|");
+            var results = new List<(int Target, double Achieved, double P99)>();
+            foreach (var rate in rates)
+            {
+                const int Connections = 64;
+                // wrk waits delay() ms before each request of a connection: 64 connections at R req/s wait 64,000 / R ms.
+                var delay = rate == 0 ? "" : $"delay = function() return {64_000.0 / rate:0.###} end";
+                await File.WriteAllTextAsync(script, $$"""
+                    local n = 0
+                    request = function()
+                      n = n + 1
+                      return wrk.format("GET", string.format("/v1/products/bench-product-%03d/live", n % {{Products}}))
+                    end
+                    {{delay}}
+                    """);
+                var output = await RunWrkAsync(endpoints.GatewayUrl, script, Connections, seconds);
+                var (achieved, p50, p99, non2xx) = ParseWrk(output);
+                results.Add((rate, achieved, p99));
+                Console.WriteLine($"| {(rate == 0 ? "unpaced" : rate.ToString("N0", CultureInfo.InvariantCulture))} | {achieved:N0} | {p50:0.0} | {p99:0.0} | {non2xx} |");
+            }
+
+            File.Delete(script);
+            if (results.FirstOrDefault(r => r.Target == 2_000) is { Target: 2_000 } at2000)
+            {
+                Console.WriteLine($"p99 at 2,000 req/s: {at2000.P99:0.0} ms (target ≤ 10 ms)");
+            }
+
+            var best = results.Where(r => r.P99 < 50).Select(r => r.Achieved).DefaultIfEmpty(0).Max();
+            Console.WriteLine($"highest rate with p99 under 50 ms: {best:N0} req/s");
+            return 0;
+        });
+    }
+
+    public static async Task<int> RunSseFanOutAsync(string[] args)
+    {
+        CultureInfo.CurrentCulture = CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+        var subscribers = int.Parse(Option(args, "--subscribers") ?? "5000", CultureInfo.InvariantCulture);
+        var products = int.Parse(Option(args, "--products") ?? Products.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        var rounds = int.Parse(Option(args, "--rounds") ?? "5", CultureInfo.InvariantCulture);
+        return await WithFleetAsync(async (endpoints, http) =>
+        {
+            await SeedAsync(endpoints, http, viewsPerProduct: 1, products);
+            using var streams = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+            {
+                BaseAddress = new Uri(endpoints.GatewayUrl),
+                Timeout = Timeout.InfiniteTimeSpan,
+            };
+            using var stop = new CancellationTokenSource();
+            var fanOut = new SseFanOut(streams, subscribers, products);
+            Console.WriteLine($"opening {subscribers:N0} live streams over {products:N0} products...");
+            var opening = Stopwatch.StartNew();
+            var readers = fanOut.Start(stop.Token);
+            await fanOut.AllConnected.WaitAsync(TimeSpan.FromMinutes(3));
+            Console.WriteLine($"all {subscribers:N0} subscribers have their first profile after {opening.Elapsed.TotalSeconds:0.0} s");
+            var traffic = new WidgetTraffic(http, endpoints.ApiKey);
+            var latencies = new List<double>();
+            var missed = 0;
+            for (var round = 1; round <= rounds; round++)
+            {
+                var arrivals = fanOut.ExpectBookings(round);
+                await traffic.PostBookingsAsync(products, round, CancellationToken.None);
+                var acknowledged = Stopwatch.GetTimestamp();
+                var (received, late) = await arrivals.WaitAsync(TimeSpan.FromSeconds(30));
+                latencies.AddRange(received.Select(t => Stopwatch.GetElapsedTime(acknowledged, t).TotalMilliseconds));
+                missed += late;
+                Console.WriteLine($"  round {round}: {received.Count:N0} subscribers got the booking, {late} not within 30 s");
+                await Task.Delay(TimeSpan.FromSeconds(1.5)); // past the per-product coalescing second, so each round is a fresh change
+            }
+
+            await stop.CancelAsync();
+            await Task.WhenAll(readers).ContinueWith(_ => { }, TaskScheduler.Default);
+            latencies.Sort();
+            Console.WriteLine($"Kafka ack → change at the subscriber, {latencies.Count:N0} deliveries: p50 {Percentile(latencies, 0.50):0} ms, p99 {Percentile(latencies, 0.99):0} ms, max {latencies.LastOrDefault():0} ms (target p99 ≤ 1,000 ms); {missed} missed");
+            return missed == 0 ? 0 : 1;
+        });
+    }
+
+    private static async Task<int> WithFleetAsync(Func<FleetEndpoints, HttpClient, Task<int>> measure)
+    {
+        Console.WriteLine("starting the fleet in a child process (local Kafka, ClickHouse, Redis, two profile silos, every service)...");
+        using var host = FleetHost.Start();
+        try
+        {
+            var endpoints = await FleetHost.ReadEndpointsAsync(host);
+            using var http = new HttpClient { BaseAddress = new Uri(endpoints.IngestUrl), Timeout = TimeSpan.FromSeconds(30) };
+            Console.WriteLine($"fleet up; gateway {endpoints.GatewayUrl}; service logs in {endpoints.LogFolder}");
+            return await measure(endpoints, http);
+        }
+        finally
+        {
+            host.StandardInput.Close();
+            await host.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Gives every product a profile and waits until the last one shows it through the gateway.</summary>
+    private static async Task SeedAsync(FleetEndpoints endpoints, HttpClient ingest, int viewsPerProduct, int products = Products)
+    {
+        await new WidgetTraffic(ingest, endpoints.ApiKey).PostViewsAsync(products, viewsPerProduct, CancellationToken.None);
+        using var gateway = new HttpClient { BaseAddress = new Uri(endpoints.GatewayUrl) };
+        var waited = Stopwatch.StartNew();
+        foreach (var product in new[] { 0, products - 1 })
+        {
+            while (true)
+            {
+                using var response = await gateway.GetAsync($"/v1/products/{WidgetTraffic.Product(product)}/live");
+                if (response.IsSuccessStatusCode
+                    && JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("views_last_5m").GetInt64() >= viewsPerProduct)
+                {
+                    break;
+                }
+
+                if (waited.Elapsed > TimeSpan.FromMinutes(2))
+                {
+                    throw new TimeoutException($"{WidgetTraffic.Product(product)} had no profile through the gateway after 2 minutes (last answer {(int)response.StatusCode}).");
+                }
+
+                await Task.Delay(200);
+            }
+        }
+
+        Console.WriteLine($"{products:N0} products have profiles ({viewsPerProduct} views each) after {waited.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    private static async Task<string> RunWrkAsync(string url, string script, int connections, int seconds)
+    {
+        var start = new ProcessStartInfo("/usr/bin/wrk")
+        {
+            ArgumentList = { "-t2", $"-c{connections}", $"-d{seconds}s", "--latency", "-s", script, url },
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        using var wrk = Process.Start(start) ?? throw new InvalidOperationException("wrk did not start.");
+        var output = await wrk.StandardOutput.ReadToEndAsync();
+        await wrk.WaitForExitAsync();
+        return wrk.ExitCode == 0 ? output : throw new InvalidOperationException($"wrk exited with {wrk.ExitCode}:\n{output}");
+    }
+
+    private static (double Achieved, double P50, double P99, long Non2xx) ParseWrk(string output)
+    {
+        double Latency(string percentile)
+        {
+            var match = Regex.Match(output, $@"^\s*{percentile}%\s+([\d.]+)(us|ms|s)\s*$", RegexOptions.Multiline);
+            if (!match.Success)
+            {
+                throw new InvalidOperationException($"No {percentile}% line in wrk's output:\n{output}");
+            }
+
+            var value = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+            return match.Groups[2].Value switch { "us" => value / 1000, "s" => value * 1000, _ => value };
+        }
+
+        var rate = RequestsPerSecond().Match(output);
+        var non2xx = Non2xx().Match(output);
+        return (
+            rate.Success ? double.Parse(rate.Groups[1].Value, CultureInfo.InvariantCulture) : 0,
+            Latency("50"),
+            Latency("99"),
+            non2xx.Success ? long.Parse(non2xx.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
+    }
+
+    private static double Percentile(List<double> sorted, double q) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
+
+    private static string? Option(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+
+    [GeneratedRegex(@"Requests/sec:\s+([\d.]+)")]
+    private static partial Regex RequestsPerSecond();
+
+    [GeneratedRegex(@"Non-2xx or 3xx responses:\s+(\d+)")]
+    private static partial Regex Non2xx();
+}
