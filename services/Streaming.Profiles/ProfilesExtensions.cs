@@ -19,6 +19,7 @@ public static class ProfilesExtensions
         builder.Services.AddSingleton(sp => sp.GetRequiredService<KafkaClients>().CreateProducer("profiles"));
         builder.Services.AddSingleton<IProfileChangeSink, KafkaProfileChangeSink>();
         builder.Services.AddSingleton<ProfilesStatus>();
+        builder.Services.AddProfilesClock();
         builder.AddProfilesSilo();
         // After the silo: hosted services start in order, so the consumer calls grains only once the silo runs (and
         // stops first, writing its last barrier while the silo is still up).

@@ -20,7 +20,7 @@ public sealed partial class ProductProfileGrain(
     [PersistentState("profile", ProfilesStorage.Name)] IPersistentState<ProfileState> stored,
     IProfileChangeSink changes,
     IOptions<ProfileOptions> options,
-    TimeProvider clock,
+    [FromKeyedServices(ProfilesClock.Key)] TimeProvider clock,
     ProfilesStatus status,
     ILogger<ProductProfileGrain> logger) : Grain, IProductProfileGrain, IProductProfileWriter
 {
