@@ -27,7 +27,7 @@ public sealed partial class ProductEventsConsumer(
 {
     private const string Group = "profiles";
     private static readonly TimeSpan DeadLetterFlushTimeout = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(2);
     private readonly ProductEventsOptions settings = options.Value;
     private readonly DeadLetterWriter deadLetters = new(producer, kafka.Options, Group, clock);
     private readonly Dictionary<string, List<ProductEvent>> batch = new(StringComparer.Ordinal);
@@ -236,6 +236,7 @@ public sealed partial class ProductEventsConsumer(
     private void Rewind(IConsumer<string, byte[]> consumer, TopicPartition partition)
     {
         var fed = progress[partition];
+        status.Rewound();
         LogRewind(logger, partition.Partition.Value, fed.From);
         try
         {
@@ -289,6 +290,7 @@ public sealed partial class ProductEventsConsumer(
         }
 
         status.Lag(lag);
+        status.Assigned(consumer.Assignment.Count);
     }
 
     private static void WaitAll(IEnumerable<Task> tasks)

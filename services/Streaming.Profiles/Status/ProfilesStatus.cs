@@ -9,6 +9,8 @@ public sealed class ProfilesStatus
     private long deadLettered;
     private long lag = -1;
     private long storeFailures;
+    private long partitions;
+    private long rewinds;
 
     /// <summary>Product profiles active on this silo.</summary>
     public long ProductsLive => Interlocked.Read(ref activations);
@@ -24,6 +26,16 @@ public sealed class ProfilesStatus
 
     /// <summary>Flush barriers that failed (grain storage unavailable) since start.</summary>
     public long FlushFailures => Interlocked.Read(ref storeFailures);
+
+    /// <summary>product-events partitions assigned to this silo's consumer (sampled with the lag).</summary>
+    public long Partitions => Interlocked.Read(ref partitions);
+
+    /// <summary>Times a partition was read again because a grain activation it fed was lost (or a feed failed).</summary>
+    public long Rewinds => Interlocked.Read(ref rewinds);
+
+    public void Assigned(int count) => Interlocked.Exchange(ref partitions, count);
+
+    public void Rewound() => Interlocked.Increment(ref rewinds);
 
     public void Activated() => Interlocked.Increment(ref activations);
 
