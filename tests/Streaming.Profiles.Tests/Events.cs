@@ -1,3 +1,4 @@
+using Streaming.Events;
 using Streaming.Profiles.Profiles;
 
 namespace Streaming.Profiles.Tests;
@@ -21,5 +22,12 @@ public sealed class Events
         var offset = nextOffset.GetValueOrDefault(sourcePartition);
         nextOffset[sourcePartition] = offset + 1;
         return new ProductEvent(kind, at, user, city, "tours", Guid.NewGuid().ToString("N"), sourcePartition, offset, 0, productEventsOffset++);
+    }
+
+    /// <summary>Whole events as they travel on product-events, for tests that go through Kafka.</summary>
+    public sealed class AppEventBuilder(string productId)
+    {
+        public AppEvent Booking(DateTimeOffset at, string city) =>
+            new("ev-" + Guid.NewGuid().ToString("N"), EventTypes.BookingConfirmed, "u1", "s1", productId, at, "web", "KR", city, 12000, "KRW", at, "tours");
     }
 }

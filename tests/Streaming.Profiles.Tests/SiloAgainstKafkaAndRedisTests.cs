@@ -96,6 +96,88 @@ public sealed class SiloAgainstKafkaAndRedisTests : IAsyncLifetime
         Assert.Equal(stream.Products, changes.Select(c => c.Profile.ProductId).Distinct().Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task While_Redis_is_down_input_pauses_reads_answer_and_nothing_is_lost_after()
+    {
+        var stream = new ProductStream(products: 100, count: 2000, DateTimeOffset.UtcNow, seed: 5);
+        var topic = kafkaOptions.Name(Topics.ProductEvents);
+        using var producer = clients.CreateProducer("test");
+        await using (var silo = await StartSiloAsync())
+        {
+            stream.Send(producer, topic, 0, 1000);
+            await WaitForAsync(silo, s => s.EventsApplied == 1000, "1,000 applied");
+            // Redis syncs its append-only file every second: let the last barrier's writes reach the disk before the crash.
+            await Task.Delay(2500);
+
+            var outage = redis.CrashAndRestartAsync(TimeSpan.FromSeconds(8));
+            stream.Send(producer, topic, 1000, 2000);
+            var status = await WaitForAsync(silo, s => s.FlushFailures > 0, "a barrier failing while Redis is down");
+            var grains = silo.Services.GetRequiredService<IGrainFactory>();
+            // Live activations keep answering from memory.
+            var live = await grains.GetGrain<IProductProfileGrain>(stream.Products[0]).GetProfileAsync().WaitAsync(TimeSpan.FromSeconds(5));
+            Assert.NotNull(live.AsOf);
+            await outage;
+
+            await WaitForAsync(silo, s => s.EventsApplied == 2000 && s.ConsumerLag == 0, "all applied once Redis is back");
+            Assert.True(status.FlushFailures > 0);
+            // One more barrier after the catch-up writes everything (1 s apart at most here).
+            await Task.Delay(1500);
+        }
+
+        // A new silo reads every profile from Redis: nothing the first one applied was lost or counted twice.
+        await using var next = await StartSiloAsync();
+        await WaitForAsync(next, s => s.Partitions > 0 && s.ConsumerLag == 0, "the new silo caught up");
+        var fresh = next.Services.GetRequiredService<IGrainFactory>();
+        var wrong = new List<string>();
+        foreach (var product in stream.Products)
+        {
+            var shown = ProductStream.Shown(await fresh.GetGrain<IProductProfileGrain>(product).GetProfileAsync());
+            if (shown != stream.Expected(product))
+            {
+                wrong.Add($"{product}: shown {shown}, expected {stream.Expected(product)}");
+            }
+        }
+
+        Assert.True(wrong.Count == 0, $"{wrong.Count} profiles wrong:\n{string.Join("\n", wrong.Take(10))}");
+    }
+
+    [Fact]
+    public async Task A_booking_reaches_profile_changes_within_two_seconds()
+    {
+        await using var silo = await StartSiloAsync();
+        var topic = kafkaOptions.Name(Topics.ProductEvents);
+        using var producer = clients.CreateProducer("test");
+        using var changes = clients.CreateConsumerBuilder("reader-" + Guid.NewGuid().ToString("N"), "reader").Build();
+        var changesTopic = kafkaOptions.Name(Topics.ProfileChanges);
+        changes.Assign(Enumerable.Range(0, Topics.DefaultPartitions[Topics.ProfileChanges]).Select(p => new TopicPartitionOffset(changesTopic, p, Offset.End)));
+        // Warm up: the consumer owns its partitions and the first grain call is done.
+        var warmUp = new ProductStream(products: 1, count: 1, DateTimeOffset.UtcNow, seed: 1);
+        warmUp.Send(producer, topic, 0, 1);
+        await WaitForAsync(silo, s => s.EventsApplied == 1, "the warm-up event applied");
+        while (changes.Consume(TimeSpan.FromMilliseconds(500)) is not null)
+        {
+            // Skip the warm-up's change.
+        }
+
+        var booking = new Events.AppEventBuilder("prod-latency").Booking(DateTimeOffset.UtcNow, "Busan");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        producer.Send(topic, "prod-latency", JsonSerializer.SerializeToUtf8Bytes(booking, Streaming.Events.EventJsonContext.Default.AppEvent), new SourcePosition(3, 1).ToHeaders());
+        ProfileChange? change = null;
+        while (change is null && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            if (changes.Consume(TimeSpan.FromMilliseconds(50)) is { IsPartitionEOF: false } record && record.Message.Key == "prod-latency")
+            {
+                change = JsonSerializer.Deserialize(record.Message.Value, ProfilesJsonContext.Default.ProfileChange);
+            }
+        }
+
+        var latency = clock.Elapsed;
+        Assert.NotNull(change);
+        Assert.True(latency < TimeSpan.FromSeconds(2), $"the change took {latency.TotalMilliseconds:0} ms");
+        Assert.Equal("Busan", Assert.Single(change.NewBookings).City);
+        Assert.Equal(1, change.Profile.BookingsLastHour);
+    }
+
     private async Task<WebApplication> StartSiloAsync()
     {
         var builder = WebApplication.CreateBuilder();
