@@ -1,5 +1,8 @@
 using Streaming.Kafka;
 using Streaming.Profiles.ProductEvents;
+using Streaming.Profiles.Profiles;
+using Streaming.Profiles.Silo;
+using Streaming.Profiles.Status;
 using Streaming.ServiceDefaults;
 
 namespace Streaming.Profiles;
@@ -9,16 +12,24 @@ public static class ProfilesExtensions
     public static WebApplicationBuilder AddProfiles(this WebApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<KafkaOptions>(KafkaOptions.Section);
+        builder.Services.AddValidatedOptions<ProfileOptions>(ProfileOptions.Section);
+        builder.Services.AddValidatedOptions<ProductEventsOptions>(ProductEventsOptions.Section);
         builder.Services.AddSingleton<KafkaClients>();
-        builder.Services.AddSingleton<ProductViewCounter>();
+        // One producer for the process: profile changes and dead letters.
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<KafkaClients>().CreateProducer("profiles"));
+        builder.Services.AddSingleton<IProfileChangeSink, KafkaProfileChangeSink>();
+        builder.Services.AddSingleton<ProfilesStatus>();
+        builder.Services.AddProfilesClock();
+        builder.AddProfilesSilo();
+        // After the silo: hosted services start in order, so the consumer calls grains only once the silo runs (and
+        // stops first, writing its last barrier while the silo is still up).
         builder.Services.AddHostedService<ProductEventsConsumer>();
         return builder;
     }
 
     public static WebApplication MapProfileEndpoints(this WebApplication app)
     {
-        // Walking skeleton: how many product views this instance has seen. The profiles issue replaces it with actors.
-        app.MapGet("/v1/profiles/stats", (ProductViewCounter counter) => Results.Ok(new { products = counter.Products, views = counter.Views }));
+        app.MapProfilesStatus();
         return app;
     }
 }

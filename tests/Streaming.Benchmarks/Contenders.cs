@@ -47,19 +47,20 @@ public sealed class PlainLoop : Contender
     private readonly CancellationTokenSource stop = new();
     private readonly Thread thread;
 
-    private PlainLoop(KafkaOptions kafka, string group) : base(kafka, [(group, Topics.Events)])
+    private PlainLoop(KafkaOptions kafka, string group, string topic) : base(kafka, [(group, topic)])
     {
-        thread = new Thread(() => Run(group)) { IsBackground = true };
+        thread = new Thread(() => Run(group, topic)) { IsBackground = true };
         thread.Start();
     }
 
-    public static PlainLoop Start(KafkaOptions kafka) => new(kafka, "bench-plain");
+    /// <summary>Consumes <paramref name="topic"/> (events by default).</summary>
+    public static PlainLoop Start(KafkaOptions kafka, string topic = Topics.Events) => new(kafka, "bench-plain", topic);
 
-    private void Run(string group)
+    private void Run(string group, string topic)
     {
         var clients = new KafkaClients(Options.Create(Kafka));
         using var consumer = clients.CreateConsumerBuilder(group, "bench-plain").Build();
-        consumer.Subscribe(Kafka.Name(Topics.Events));
+        consumer.Subscribe(Kafka.Name(topic));
         long bytes = 0;
         var nextCommit = DateTime.UtcNow;
         while (!stop.IsCancellationRequested)

@@ -129,7 +129,9 @@ public static class KafkaCpuBenchmark
 
     /// <summary>
     /// The child process: a local Kafka. Each input line "prefix from count" creates the prefix's topics if needed and
-    /// produces events [from, from + count) to them, then answers "done". Ends when its input closes.
+    /// produces events [from, from + count) to them, then answers "done"; "prefix from count product-events" produces
+    /// product events to product-events instead, as the repartitioner writes them (<see cref="ProfilesCpuBenchmark"/>).
+    /// Ends when its input closes.
     /// </summary>
     public static int RunBroker()
     {
@@ -150,7 +152,14 @@ public static class KafkaCpuBenchmark
             }
 
             var (from, count) = (int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture));
-            Produce(kafka.BootstrapServers, prefix + Topics.Events, from, count);
+            if (parts.Length > 3 && parts[3] == Topics.ProductEvents)
+            {
+                ProfilesCpuBenchmark.ProduceProductEvents(kafka.BootstrapServers, prefix + Topics.ProductEvents, from, count);
+            }
+            else
+            {
+                Produce(kafka.BootstrapServers, prefix + Topics.Events, from, count);
+            }
 
             Console.WriteLine("done");
             Console.Out.Flush();
@@ -159,7 +168,7 @@ public static class KafkaCpuBenchmark
         return 0;
     }
 
-    private static Process StartBroker()
+    internal static Process StartBroker()
     {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("Unknown process path.");
         var start = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };

@@ -3,12 +3,13 @@ using Streaming.Benchmarks;
 using Streaming.Benchmarks.Load;
 using Streaming.Benchmarks.Widgets;
 
-// `kafka-cpu` (and its `kafka-broker` child), `freshness`, `rebalance`, `load` (and its `load-fleet` child), `live` and `sse-fanout` are
+// `kafka-cpu` (and its `kafka-broker` child), `profiles-cpu`, `freshness`, `rebalance`, `load` (and its `load-fleet` child), `live` and `sse-fanout` are
 // plain programs; everything else goes to BenchmarkDotNet.
 return args.FirstOrDefault() switch
 {
     "kafka-cpu" => await KafkaCpuBenchmark.RunAsync(args),
     "kafka-broker" => KafkaCpuBenchmark.RunBroker(),
+    "profiles-cpu" => await ProfilesCpuBenchmark.RunAsync(args),
     "freshness" => await FreshnessBenchmark.RunAsync(args),
     "rebalance" => RebalanceBenchmark.Run(args),
     "load" => await LoadBenchmark.RunAsync(args),

@@ -61,13 +61,13 @@ public sealed class LocalRedisServer : IAsyncDisposable
 
     private async Task<Process> LaunchAsync(string serverBinary, CancellationToken cancellationToken)
     {
-        // Arguments instead of a config file: loopback only, no protected-mode surprises, durable enough for a crash test.
+        // Arguments instead of a config file: loopback only, no protected-mode surprises, every write on disk before its reply, since offsets are committed once grain state is written.
         var start = new ProcessStartInfo(serverBinary)
         {
             ArgumentList =
             {
                 "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", folder!,
-                "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no",
+                "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no",
                 "--logfile", Path.Combine(folder!, "redis.log"), "--loglevel", "warning",
             },
             RedirectStandardOutput = true,

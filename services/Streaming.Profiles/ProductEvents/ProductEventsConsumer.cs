@@ -1,34 +1,344 @@
-using System.Text.Json;
 using Confluent.Kafka;
-using Streaming.Events;
+using Microsoft.Extensions.Options;
 using Streaming.Kafka;
+using Streaming.Profiles.Profiles;
+using Streaming.Profiles.Status;
 
 namespace Streaming.Profiles.ProductEvents;
 
-/// <summary>Reads product-events (keyed by product) in its own group and counts product views; the client commits every second.</summary>
-public sealed class ProductEventsConsumer(
-    KafkaClients kafka, ProductViewCounter counter, ILogger<ProductEventsConsumer> logger, IHostApplicationLifetime lifetime)
-    : ConsumeLoopService(logger, lifetime)
+/// <summary>
+/// Reads product-events (group <c>profiles</c>) and feeds the grains in batches, one call per product per batch.
+/// Exactly once for the grain state without transactions: a partition's offset is stored only after every grain it
+/// fed since the last barrier has written its state (a barrier every <see cref="ProductEventsOptions.FlushInterval"/>,
+/// and on revoke and shutdown); what is read again after a crash is recognised by the grains by source position.
+/// A grain activation that was lost with unwritten events (its silo died) shows as a new activation id: the partition
+/// is then read again from its last stored offset. While grain storage fails, input is paused and the barrier retried;
+/// nothing is stored that is not written.
+/// </summary>
+public sealed partial class ProductEventsConsumer(
+    KafkaClients kafka,
+    RecordProducer producer,
+    IGrainFactory grains,
+    ProfilesStatus status,
+    IOptions<ProductEventsOptions> options,
+    TimeProvider clock,
+    ILogger<ProductEventsConsumer> logger,
+    IHostApplicationLifetime lifetime) : ConsumeLoopService(logger, lifetime)
 {
-    protected override IReadOnlyCollection<string> InputTopics => [kafka.Options.Name(Topics.ProductEvents)];
+    private const string Group = "profiles";
+    private static readonly TimeSpan DeadLetterFlushTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(2);
+    private readonly ProductEventsOptions settings = options.Value;
+    private readonly DeadLetterWriter deadLetters = new(producer, kafka.Options, Group, clock);
+    private readonly Dictionary<string, List<ProductEvent>> batch = new(StringComparer.Ordinal);
+    private readonly Dictionary<TopicPartition, PartitionProgress> progress = [];
+    private int batched;
+    private long batchStarted;
+    private bool deadLettersPending;
+    private DateTimeOffset nextBarrier = DateTimeOffset.MinValue;
+    private DateTimeOffset nextLag = DateTimeOffset.MinValue;
 
-    protected override string ConsumerGroup => "profiles";
+    protected override IReadOnlyCollection<string> InputTopics => [kafka.Options.Name(Kafka.Topics.ProductEvents)];
 
-    protected override IConsumer<string, byte[]> CreateConsumer() => kafka.CreateConsumerBuilder(ConsumerGroup, "profiles").Build();
+    protected override string ConsumerGroup => Group;
+
+    protected override IConsumer<string, byte[]> CreateConsumer() =>
+        kafka.CreateConsumerBuilder(Group, "profiles")
+            // Revoked partitions are still owned until this returns: their grains write, their offsets are stored,
+            // and the client commits them before they move. What cannot be written now is left to the next owner.
+            .SetPartitionsRevokedHandler((consumer, revoked) =>
+            {
+                Barrier(consumer);
+                Forget(revoked.Select(p => p.TopicPartition));
+            })
+            // Lost (this member was fenced): another member may own them already, so nothing of theirs is stored.
+            .SetPartitionsLostHandler((consumer, lost) =>
+            {
+                Dispatch(consumer);
+                Forget(lost.Select(p => p.TopicPartition));
+            })
+            .Build();
 
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {
-        consumer.StoreOffset(record);
-        try
+        var partition = ProgressOf(record.TopicPartition, record.Offset.Value);
+        partition.Next = record.Offset.Value + 1;
+        if (!ProductEventParser.TryParse(record, out var productId, out var productEvent, out var reason))
         {
-            if (JsonSerializer.Deserialize(record.Message.Value, EventJsonContext.Default.AppEvent) is { Type: EventTypes.ProductView, ProductId: { } product })
-            {
-                counter.CountView(product);
-            }
+            deadLetters.Write(record, reason);
+            deadLettersPending = true;
+            status.DeadLetter();
+            LogDeadLettered(logger, record.Partition.Value, record.Offset.Value, reason);
+            return;
         }
-        catch (JsonException)
+
+        if (!batch.TryGetValue(productId, out var events))
         {
-            // The aggregator dead-letters unreadable events; profiles only skips them.
+            events = [];
+            batch[productId] = events;
+        }
+
+        if (batched++ == 0)
+        {
+            batchStarted = Environment.TickCount64;
+        }
+
+        events.Add(productEvent);
+        if (batched >= settings.MaxBatch)
+        {
+            Dispatch(consumer);
         }
     }
+
+    protected override void Idle(IConsumer<string, byte[]> consumer) => Dispatch(consumer);
+
+    protected override void Tick(IConsumer<string, byte[]> consumer)
+    {
+        if (batched > 0 && Environment.TickCount64 - batchStarted >= settings.MaxBatchDelay.TotalMilliseconds)
+        {
+            Dispatch(consumer);
+        }
+
+        var now = clock.GetUtcNow();
+        if (now >= nextBarrier)
+        {
+            var written = Barrier(consumer);
+            nextBarrier = clock.GetUtcNow() + (written ? settings.FlushInterval : settings.RetryInterval);
+        }
+
+        if (now >= nextLag)
+        {
+            SampleLag(consumer);
+            nextLag = now + LagInterval;
+        }
+    }
+
+    protected override void Stopping(IConsumer<string, byte[]> consumer) => Barrier(consumer);
+
+    /// <summary>Sends the batch to the grains (one call per product, all at once) and waits for them.</summary>
+    private void Dispatch(IConsumer<string, byte[]> consumer)
+    {
+        if (batched == 0)
+        {
+            return;
+        }
+
+        var calls = new List<(string Product, TopicPartition Partition, Task<FeedResult> Call)>(batch.Count);
+        foreach (var (product, events) in batch)
+        {
+            var partition = new TopicPartition(InputTopics.First(), events[0].Partition);
+            calls.Add((product, partition, grains.GetGrain<IProductProfileWriter>(product).ApplyAsync(new([.. events]))));
+        }
+
+        batch.Clear();
+        batched = 0;
+        WaitAll(calls.Select(c => c.Call));
+        var rewind = new HashSet<TopicPartition>();
+        foreach (var (product, partition, call) in calls)
+        {
+            if (!progress.TryGetValue(partition, out var fed))
+            {
+                continue; // revoked or lost meanwhile
+            }
+
+            if (!call.IsCompletedSuccessfully)
+            {
+                LogFeedFailed(logger, product, partition.Partition.Value, call.Exception?.GetBaseException().Message);
+                rewind.Add(partition);
+            }
+            else if (fed.Grains.TryGetValue(product, out var seen) && seen != call.Result.Activation)
+            {
+                // The activation fed earlier is gone, maybe with events it had not written.
+                rewind.Add(partition);
+            }
+            else
+            {
+                fed.Grains[product] = call.Result.Activation;
+            }
+        }
+
+        foreach (var partition in rewind)
+        {
+            Rewind(consumer, partition);
+        }
+    }
+
+    /// <summary>
+    /// Every grain fed since the last barrier writes its state; then each partition whose grains all wrote (with the
+    /// activations that were fed) has its offset stored. Returns false if storage failed (input stays paused).
+    /// </summary>
+    private bool Barrier(IConsumer<string, byte[]> consumer)
+    {
+        Dispatch(consumer);
+        var flushes = new Dictionary<string, Task<Guid>>(StringComparer.Ordinal);
+        foreach (var fed in progress.Values)
+        {
+            foreach (var product in fed.Grains.Keys)
+            {
+                flushes.TryAdd(product, grains.GetGrain<IProductProfileWriter>(product).FlushAsync());
+            }
+        }
+
+        WaitAll(flushes.Values);
+        var failed = false;
+        var store = new List<TopicPartitionOffset>();
+        foreach (var (partition, fed) in progress.ToArray())
+        {
+            var unwritten = fed.Grains.Where(g => !flushes[g.Key].IsCompletedSuccessfully).Select(g => g.Key).FirstOrDefault();
+            if (unwritten is not null)
+            {
+                failed = true;
+                LogFlushFailed(logger, partition.Partition.Value, unwritten, flushes[unwritten].Exception?.GetBaseException().Message);
+            }
+            else if (fed.Grains.Any(g => flushes[g.Key].Result != g.Value))
+            {
+                Rewind(consumer, partition);
+            }
+            else if (fed.Next > fed.From)
+            {
+                store.Add(new TopicPartitionOffset(partition, fed.Next));
+                fed.From = fed.Next;
+                fed.Grains.Clear();
+            }
+        }
+
+        if (store.Count > 0)
+        {
+            if (deadLettersPending)
+            {
+                // A dead-lettered record's offset is stored only once its letter is on the dead-letter topic.
+                producer.FlushAndThrowIfFailed(DeadLetterFlushTimeout);
+                deadLettersPending = false;
+            }
+
+            consumer.StoreEach(store, (offset, reason) => LogStoreFailed(logger, offset.Partition.Value, reason));
+        }
+
+        if (failed)
+        {
+            status.FlushFailed();
+            if (!InputPaused)
+            {
+                PauseInput(consumer);
+                LogPaused(logger, settings.RetryInterval.TotalSeconds);
+            }
+        }
+        else if (InputPaused)
+        {
+            ResumeInput(consumer);
+            LogResumed(logger);
+        }
+
+        return !failed;
+    }
+
+    /// <summary>Reads the partition again from its last stored offset; the grains ignore what they applied already.</summary>
+    private void Rewind(IConsumer<string, byte[]> consumer, TopicPartition partition)
+    {
+        var fed = progress[partition];
+        status.Rewound();
+        LogRewind(logger, partition.Partition.Value, fed.From);
+        try
+        {
+            consumer.Seek(new TopicPartitionOffset(partition, fed.From));
+            fed.Next = fed.From;
+            fed.Grains.Clear();
+        }
+        catch (KafkaException ex)
+        {
+            // Not assigned any more: its next owner reads from the stored offset anyway.
+            LogRewindFailed(logger, partition.Partition.Value, ex.Error.Reason);
+            progress.Remove(partition);
+        }
+    }
+
+    private PartitionProgress ProgressOf(TopicPartition partition, long offset)
+    {
+        if (!progress.TryGetValue(partition, out var fed))
+        {
+            // The first record read after the assignment: where reading resumed (the committed offset).
+            fed = new PartitionProgress(offset);
+            progress[partition] = fed;
+        }
+
+        return fed;
+    }
+
+    private void Forget(IEnumerable<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            progress.Remove(partition);
+        }
+    }
+
+    private void SampleLag(IConsumer<string, byte[]> consumer)
+    {
+        long lag = 0;
+        foreach (var partition in consumer.Assignment)
+        {
+            var ends = consumer.GetWatermarkOffsets(partition);
+            var position = consumer.Position(partition);
+            if (ends.High != Offset.Unset && position != Offset.Unset)
+            {
+                lag += Math.Max(0, ends.High.Value - position.Value);
+            }
+            else if (ends.High != Offset.Unset && progress.TryGetValue(partition, out var fed))
+            {
+                lag += Math.Max(0, ends.High.Value - fed.Next);
+            }
+        }
+
+        status.Lag(lag);
+        status.Assigned(consumer.Assignment.Count);
+    }
+
+    private static void WaitAll(IEnumerable<Task> tasks)
+    {
+        try
+        {
+            Task.WaitAll([.. tasks]);
+        }
+        catch (AggregateException)
+        {
+            // Each caller looks at its own tasks' outcomes.
+        }
+    }
+
+    /// <summary>
+    /// A partition's reading since its last stored offset: <see cref="From"/> (that offset), <see cref="Next"/> (after
+    /// the last record read) and the grains fed meanwhile with the activation that applied their events.
+    /// </summary>
+    private sealed class PartitionProgress(long from)
+    {
+        public long From { get; set; } = from;
+
+        public long Next { get; set; } = from;
+
+        public Dictionary<string, Guid> Grains { get; } = new(StringComparer.Ordinal);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Dead-lettered product-events record at partition {Partition} offset {Offset}: {Reason}")]
+    private static partial void LogDeadLettered(ILogger logger, int partition, long offset, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Feeding profile {ProductId} (partition {Partition}) failed; reading the partition again: {Reason}")]
+    private static partial void LogFeedFailed(ILogger logger, string productId, int partition, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition}: profile {ProductId} could not write its state: {Reason}")]
+    private static partial void LogFlushFailed(ILogger logger, int partition, string productId, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Grain storage failing: input paused, retrying every {Seconds} s")]
+    private static partial void LogPaused(ILogger logger, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Grain storage writes again: input resumed")]
+    private static partial void LogResumed(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition}: a profile activation was replaced; reading again from offset {Offset}")]
+    private static partial void LogRewind(ILogger logger, int partition, long offset);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition}: could not read again ({Reason}); left to its next owner")]
+    private static partial void LogRewindFailed(ILogger logger, int partition, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storing the offset of partition {Partition} failed: {Reason}")]
+    private static partial void LogStoreFailed(ILogger logger, int partition, string reason);
 }

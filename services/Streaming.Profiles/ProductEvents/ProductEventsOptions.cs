@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Streaming.Profiles.ProductEvents;
+
+/// <summary>How the silo's consumer feeds the grains; section "ProductEvents".</summary>
+public sealed class ProductEventsOptions
+{
+    public const string Section = "ProductEvents";
+
+    /// <summary>Every this often the grains fed write their state and the offsets behind it are stored.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Records read before the batch goes to the grains (grouped by product: one call per product per batch).</summary>
+    [Range(1, 100_000)]
+    public int MaxBatch { get; set; } = 20_000;
+
+    /// <summary>
+    /// A batch goes to the grains at the latest this long after its first record, or as soon as the input has nothing
+    /// more: longer batches mean fewer grain calls per event (CPU), shorter ones a faster change (a booking must show
+    /// within 2 s).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:05")]
+    public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>While grain storage fails, input stays paused and the barrier is retried this often.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,221 @@
+using Streaming.Profiles.Contracts;
+
+namespace Streaming.Profiles.Profiles;
+
+/// <summary>What applying one event did.</summary>
+public enum ApplyResult
+{
+    /// <summary>At or below the highest source offset already applied for its events partition: ignored.</summary>
+    Duplicate,
+
+    /// <summary>Applied, but nothing a widget shows now changed (e.g. a view older than an hour).</summary>
+    Applied,
+
+    /// <summary>Applied, and what a widget shows changed.</summary>
+    Changed,
+}
+
+/// <summary>
+/// The profile math over a <see cref="ProfileState"/>, free of Orleans: applying events (with de-duplication by source
+/// position) and answering relative to a given "now", by event time with minute granularity. "The last N minutes" is
+/// the N one-minute buckets ending with the current minute; an event counts wherever its minute falls, however late it
+/// arrives; buckets older than 24 h are dropped.
+/// </summary>
+public sealed class ProductActivity(ProfileState state, ProfileOptions options)
+{
+    public const int ViewersMinutes = 5;
+    public const int TrendMinutes = 5;
+    public const int HourMinutes = 60;
+    public const int DayMinutes = 1440;
+
+    private long prunedAt = long.MinValue;
+
+    public ProfileState State => state;
+
+    public static long MinuteOf(DateTimeOffset at) => Math.DivRem(at.ToUnixTimeMilliseconds(), 60_000, out var rest) - (rest < 0 ? 1 : 0);
+
+    public ApplyResult Apply(ProductEvent e, DateTimeOffset now)
+    {
+        if (state.AppliedSourceOffsets.TryGetValue(e.SourcePartition, out var applied) && e.SourceOffset <= applied)
+        {
+            return ApplyResult.Duplicate;
+        }
+
+        state.AppliedSourceOffsets[e.SourcePartition] = e.SourceOffset;
+        state.LastPartition = e.Partition;
+        state.LastOffset = e.Offset;
+        state.Version++;
+        if (state.AsOf is not { } asOf || e.OccurredAt > asOf)
+        {
+            state.AsOf = e.OccurredAt;
+        }
+
+        var current = MinuteOf(now);
+        Prune(current);
+        var minute = MinuteOf(e.OccurredAt);
+        var age = current - minute;
+        var changed = false;
+        if (e.Kind == ProductEventKind.Booking)
+        {
+            // The newest booking is not a bucket: it is shown however old it is.
+            if (state.LastBookedAt is not { } last || e.OccurredAt > last)
+            {
+                state.LastBookedAt = e.OccurredAt;
+                state.LastBookedCity = e.City;
+                changed = true;
+            }
+
+            state.RecentBookings.Add(new RecentBooking(e.EventId, e.OccurredAt, e.City, e.Category, state.Version));
+            if (state.RecentBookings.Count > options.RecentBookings)
+            {
+                state.RecentBookings.RemoveRange(0, state.RecentBookings.Count - options.RecentBookings);
+            }
+        }
+
+        if (age >= DayMinutes)
+        {
+            // Older than the oldest bucket kept: remembered as applied, counted nowhere.
+            return changed ? ApplyResult.Changed : ApplyResult.Applied;
+        }
+
+        if (!state.Minutes.TryGetValue(minute, out var counts))
+        {
+            counts = new MinuteCounts();
+            state.Minutes[minute] = counts;
+        }
+
+        switch (e.Kind)
+        {
+            case ProductEventKind.View:
+                counts.Views++;
+                if (age < ViewersMinutes)
+                {
+                    if (!state.Viewers.TryGetValue(minute, out var viewers))
+                    {
+                        viewers = new HashSet<string>(StringComparer.Ordinal);
+                        state.Viewers[minute] = viewers;
+                    }
+
+                    viewers.Add(e.UserId);
+                }
+
+                // Views show in the last hour and in the trend (last 10 minutes); future minutes show later.
+                changed |= age is >= 0 and < HourMinutes;
+                break;
+            case ProductEventKind.Wishlist:
+                counts.Wishlists++;
+                changed |= age >= 0;
+                break;
+            case ProductEventKind.Booking:
+                counts.Bookings++;
+                changed |= age >= 0;
+                break;
+            case ProductEventKind.Cancellation:
+                counts.Cancellations++;
+                changed |= age >= 0;
+                break;
+        }
+
+        return changed ? ApplyResult.Changed : ApplyResult.Applied;
+    }
+
+    /// <summary>The profile relative to <paramref name="now"/>.</summary>
+    public ProductProfile Profile(string productId, DateTimeOffset now)
+    {
+        var current = MinuteOf(now);
+        Prune(current);
+        long views5 = 0, viewsBefore = 0, viewsHour = 0, wishlists = 0, bookingsHour = 0, bookings = 0, cancellations = 0;
+        foreach (var (minute, counts) in state.Minutes)
+        {
+            var age = current - minute;
+            if (age is < 0 or >= DayMinutes)
+            {
+                continue;
+            }
+
+            if (age < HourMinutes)
+            {
+                viewsHour += counts.Views;
+                bookingsHour += counts.Bookings;
+                if (age < TrendMinutes)
+                {
+                    views5 += counts.Views;
+                }
+                else if (age < 2 * TrendMinutes)
+                {
+                    viewsBefore += counts.Views;
+                }
+            }
+
+            wishlists += counts.Wishlists;
+            bookings += counts.Bookings;
+            cancellations += counts.Cancellations;
+        }
+
+        return new ProductProfile(productId, ViewersNow(current), views5, viewsHour, wishlists, bookingsHour, bookings, cancellations,
+            state.LastBookedAt, state.LastBookedCity, Trend(views5, viewsBefore), state.AsOf);
+    }
+
+    /// <summary>rising / falling / steady from the views of the last 5 minutes against the 5 before.</summary>
+    public string Trend(long last, long before)
+    {
+        if (last >= options.TrendMinViews && last >= options.TrendRisingFactor * before)
+        {
+            return ProfileTrends.Rising;
+        }
+
+        // The tolerance keeps "at most two thirds" exact for counts (2/3 is not exact as a double).
+        return before >= options.TrendMinViews && last <= options.TrendFallingRatio * before + 1e-9
+            ? ProfileTrends.Falling
+            : ProfileTrends.Steady;
+    }
+
+    /// <summary>Drops buckets older than 24 h and viewer sets older than 5 minutes (at most once per minute).</summary>
+    public void Prune(long currentMinute)
+    {
+        if (currentMinute <= prunedAt)
+        {
+            return;
+        }
+
+        prunedAt = currentMinute;
+        RemoveOlderThan(state.Minutes, currentMinute - DayMinutes + 1);
+        RemoveOlderThan(state.Viewers, currentMinute - ViewersMinutes + 1);
+    }
+
+    private int ViewersNow(long current)
+    {
+        HashSet<string>? single = null;
+        HashSet<string>? union = null;
+        foreach (var (minute, viewers) in state.Viewers)
+        {
+            if (current - minute is < 0 or >= ViewersMinutes || viewers.Count == 0)
+            {
+                continue;
+            }
+
+            if (single is null)
+            {
+                single = viewers;
+            }
+            else
+            {
+                union ??= new HashSet<string>(single, StringComparer.Ordinal);
+                union.UnionWith(viewers);
+            }
+        }
+
+        return union?.Count ?? single?.Count ?? 0;
+    }
+
+    private static void RemoveOlderThan<T>(Dictionary<long, T> byMinute, long oldestKept)
+    {
+        foreach (var minute in byMinute.Keys)
+        {
+            if (minute < oldestKept)
+            {
+                byMinute.Remove(minute);
+            }
+        }
+    }
+}

@@ -1,0 +1,184 @@
+using Orleans.Concurrency;
+using Microsoft.Extensions.Options;
+using Orleans.Placement;
+using Orleans.Storage;
+using Streaming.Profiles.Contracts;
+using Streaming.Profiles.Status;
+
+namespace Streaming.Profiles.Profiles;
+
+/// <summary>
+/// One product's live profile. Events are applied in memory and written on <see cref="FlushAsync"/> (the consumer's
+/// barrier); the consumer stores its offsets only after that, so after a crash the events since are read again and
+/// those already applied are recognised by their source position. Placed on the calling silo where possible, so a
+/// partition's grains live where the partition is consumed. Every applied change a widget would show goes to
+/// profile-changes at once, at most one per product per <see cref="ProfileOptions.ChangeInterval"/>; the trailing
+/// change follows when the interval has passed.
+/// </summary>
+[PreferLocalPlacement]
+public sealed partial class ProductProfileGrain(
+    [PersistentState("profile", ProfilesStorage.Name)] IPersistentState<ProfileState> stored,
+    IProfileChangeSink changes,
+    IOptions<ProfileOptions> options,
+    [FromKeyedServices(ProfilesClock.Key)] TimeProvider clock,
+    ProfilesStatus status,
+    ILogger<ProductProfileGrain> logger) : Grain, IProductProfileGrain, IProductProfileWriter
+{
+    private readonly Guid activation = Guid.NewGuid();
+    /// <summary>Applied since the last write: re-applied over the stored state after an ETag conflict.</summary>
+    private readonly List<ProductEvent> pending = [];
+    private ProductActivity activity = null!;
+    private IProductProfileWriter self = null!;
+    private DateTimeOffset? lastEmittedAt;
+    private long lastEmittedVersion;
+    private bool changePending;
+    private ITimer? trailingChange;
+
+    private string ProductId => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        activity = new ProductActivity(stored.State, options.Value);
+        lastEmittedVersion = stored.State.Version;
+        self = this.AsReference<IProductProfileWriter>();
+        status.Activated();
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        trailingChange?.Dispose();
+        status.Deactivated();
+        if (pending.Count > 0)
+        {
+            try
+            {
+                // Best effort: if it fails, the consumer sees a new activation at its barrier and reads the events again.
+                await FlushAsync();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogDeactivationFlushFailed(logger, ProductId, pending.Count, ex.Message);
+            }
+        }
+
+        if (changePending)
+        {
+            Emit(clock.GetUtcNow());
+        }
+    }
+
+    public Task<ProductProfile> GetProfileAsync() => Task.FromResult(activity.Profile(ProductId, clock.GetUtcNow()));
+
+    public Task<FeedResult> ApplyAsync(Immutable<ProductEvent[]> events)
+    {
+        var now = clock.GetUtcNow();
+        int applied = 0, duplicates = 0;
+        var changed = false;
+        foreach (var e in events.Value)
+        {
+            var result = activity.Apply(e, now);
+            if (result == ApplyResult.Duplicate)
+            {
+                duplicates++;
+                continue;
+            }
+
+            applied++;
+            pending.Add(e);
+            changed |= result == ApplyResult.Changed;
+        }
+
+        status.Applied(applied, duplicates);
+        if (changed)
+        {
+            OnChanged(now);
+        }
+
+        return Task.FromResult(new FeedResult(activation, applied, duplicates));
+    }
+
+    public async Task<Guid> FlushAsync()
+    {
+        if (pending.Count == 0)
+        {
+            return activation;
+        }
+
+        try
+        {
+            await stored.WriteStateAsync();
+        }
+        catch (InconsistentStateException ex)
+        {
+            // Another activation wrote since this one read (a duplicate activation): take its state and apply what is
+            // pending here on top; events it applied already are recognised by source position.
+            LogConflict(logger, ProductId, pending.Count, ex.Message);
+            await stored.ReadStateAsync();
+            activity = new ProductActivity(stored.State, options.Value);
+            var now = clock.GetUtcNow();
+            foreach (var e in pending)
+            {
+                activity.Apply(e, now);
+            }
+
+            await stored.WriteStateAsync();
+        }
+
+        pending.Clear();
+        return activation;
+    }
+
+    public Task EmitDueChangeAsync()
+    {
+        trailingChange?.Dispose();
+        trailingChange = null;
+        if (changePending)
+        {
+            OnChanged(clock.GetUtcNow());
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Emits now if the last change is at least an interval old, else makes sure the trailing one is scheduled.</summary>
+    private void OnChanged(DateTimeOffset now)
+    {
+        changePending = true;
+        var interval = options.Value.ChangeInterval;
+        if (lastEmittedAt is not { } last || now - last >= interval)
+        {
+            Emit(now);
+        }
+        else if (trailingChange is null)
+        {
+            // The callback runs outside the grain: it calls the grain, so the emit is one more turn of its own.
+            trailingChange = clock.CreateTimer(static s => ((IProductProfileWriter)s!).EmitDueChangeAsync(), self, last + interval - now, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void Emit(DateTimeOffset now)
+    {
+        var state = activity.State;
+        var newBookings = state.RecentBookings
+            .Where(b => b.Version > lastEmittedVersion)
+            .Select(b => new BookingEntry(b.EventId, ProductId, b.BookedAt, b.City, b.Category))
+            .ToArray();
+        changes.Publish(new ProfileChange(activity.Profile(ProductId, now), state.Version, state.LastPartition, state.LastOffset, now, newBookings));
+        lastEmittedAt = now;
+        lastEmittedVersion = state.Version;
+        changePending = false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Profile {ProductId}: storage conflict (another activation wrote); reloaded and re-applied {Pending} events: {Reason}")]
+    private static partial void LogConflict(ILogger logger, string productId, int pending, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Profile {ProductId}: {Pending} events not written on deactivation: {Reason}")]
+    private static partial void LogDeactivationFlushFailed(ILogger logger, string productId, int pending, string reason);
+}
+
+/// <summary>The grain storage provider that holds profiles (Redis in the silo, memory in tests).</summary>
+public static class ProfilesStorage
+{
+    public const string Name = "profiles";
+}

@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Streaming.Profiles.Profiles;
+
+/// <summary>How profiles are computed and published; section "Profiles".</summary>
+public sealed class ProfileOptions
+{
+    public const string Section = "Profiles";
+
+    /// <summary>Views in the last 5 minutes needed before a product can be rising (and in the 5 before, falling).</summary>
+    [Range(1, 1_000_000)]
+    public int TrendMinViews { get; set; } = 10;
+
+    /// <summary>Rising: the last 5 minutes' views are at least this many times those of the 5 before.</summary>
+    [Range(1.0, 1000.0)]
+    public double TrendRisingFactor { get; set; } = 1.5;
+
+    /// <summary>Falling: the last 5 minutes' views are at most this share of those of the 5 before.</summary>
+    [Range(0.0, 1.0)]
+    public double TrendFallingRatio { get; set; } = 2.0 / 3.0;
+
+    /// <summary>At most one profile-changes record per product per this interval; the trailing change follows it.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan ChangeInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Newest confirmed bookings a profile keeps for the changes it emits (NewBookings).</summary>
+    [Range(1, 100)]
+    public int RecentBookings { get; set; } = 10;
+}

@@ -1,0 +1,55 @@
+namespace Streaming.Profiles.Status;
+
+/// <summary>What this silo does, for its status endpoint and the demo's summary line (thread-safe counters).</summary>
+public sealed class ProfilesStatus
+{
+    private long activations;
+    private long applied;
+    private long duplicates;
+    private long deadLettered;
+    private long lag = -1;
+    private long storeFailures;
+    private long partitions;
+    private long rewinds;
+
+    /// <summary>Product profiles active on this silo.</summary>
+    public long ProductsLive => Interlocked.Read(ref activations);
+
+    public long EventsApplied => Interlocked.Read(ref applied);
+
+    public long DuplicatesIgnored => Interlocked.Read(ref duplicates);
+
+    public long DeadLettered => Interlocked.Read(ref deadLettered);
+
+    /// <summary>Records of the assigned product-events partitions not yet read (-1: not known yet).</summary>
+    public long ConsumerLag => Interlocked.Read(ref lag);
+
+    /// <summary>Flush barriers that failed (grain storage unavailable) since start.</summary>
+    public long FlushFailures => Interlocked.Read(ref storeFailures);
+
+    /// <summary>product-events partitions assigned to this silo's consumer (sampled with the lag).</summary>
+    public long Partitions => Interlocked.Read(ref partitions);
+
+    /// <summary>Times a partition was read again because a grain activation it fed was lost (or a feed failed).</summary>
+    public long Rewinds => Interlocked.Read(ref rewinds);
+
+    public void Assigned(int count) => Interlocked.Exchange(ref partitions, count);
+
+    public void Rewound() => Interlocked.Increment(ref rewinds);
+
+    public void Activated() => Interlocked.Increment(ref activations);
+
+    public void Deactivated() => Interlocked.Decrement(ref activations);
+
+    public void Applied(int events, int duplicated)
+    {
+        Interlocked.Add(ref applied, events);
+        Interlocked.Add(ref duplicates, duplicated);
+    }
+
+    public void DeadLetter() => Interlocked.Increment(ref deadLettered);
+
+    public void FlushFailed() => Interlocked.Increment(ref storeFailures);
+
+    public void Lag(long records) => Interlocked.Exchange(ref lag, records);
+}

@@ -1,0 +1,31 @@
+using System.Text.Json.Serialization;
+
+namespace Streaming.Profiles.Status;
+
+/// <summary>GET /v1/profiles/status: what this silo holds and does (the demo's summary line reads it).</summary>
+public static class StatusEndpoint
+{
+    public const string Path = "/v1/profiles/status";
+
+    public static IEndpointRouteBuilder MapProfilesStatus(this IEndpointRouteBuilder app)
+    {
+        app.MapGet(Path, (ProfilesStatus status) => TypedResults.Json(
+                new StatusReport(status.ProductsLive, status.EventsApplied, status.DuplicatesIgnored, status.DeadLettered, status.ConsumerLag,
+                    status.Partitions, status.Rewinds, status.FlushFailures),
+                StatusJsonContext.Default.StatusReport))
+            .WithName("ProfilesStatus");
+        return app;
+    }
+}
+
+/// <param name="ProductsLive">Product profiles active on this silo.</param>
+/// <param name="ConsumerLag">Records of this silo's product-events partitions not read yet (-1 before the first sample).</param>
+/// <param name="Partitions">product-events partitions this silo's consumer reads.</param>
+/// <param name="Rewinds">Partitions read again because a grain activation they fed was lost with unwritten events.</param>
+/// <param name="FlushFailures">Barriers whose grains could not all write their state (Redis unavailable).</param>
+public sealed record StatusReport(
+    long ProductsLive, long EventsApplied, long DuplicatesIgnored, long DeadLettered, long ConsumerLag, long Partitions, long Rewinds, long FlushFailures);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(StatusReport))]
+public sealed partial class StatusJsonContext : JsonSerializerContext;

@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Streaming.Events;
+using Streaming.Kafka;
+using Streaming.LocalServers;
+using Streaming.Profiles;
+using Streaming.ServiceDefaults;
+
+namespace Streaming.Benchmarks;
+
+/// <summary>
+/// `./run bench profiles-cpu [events]`: CPU-seconds per million product events of the profiles silo (consumer, grains,
+/// flush barriers, profile-changes) against a plain consume loop over the same topic, in one run. As in kafka-cpu,
+/// the local Kafka and the producer run in a child process; Redis (grain storage and clustering) is a child process
+/// too, so its own CPU is not charged to the silo. Each contender is warmed up on a first batch, then charged this
+/// process's CPU while it consumed the main batch and committed it.
+/// </summary>
+public static class ProfilesCpuBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var count = args.Skip(1).FirstOrDefault(a => a.All(char.IsAsciiDigit)) is { } n ? int.Parse(n, CultureInfo.InvariantCulture) : 200_000;
+        var warmUp = Math.Max(2_000, count / 10);
+        using var broker = KafkaCpuBenchmark.StartBroker();
+        var bootstrap = await broker.StandardOutput.ReadLineAsync() ?? throw new InvalidOperationException("The broker process printed nothing.");
+        await using var redis = await LocalRedisServer.StartAsync();
+        Console.WriteLine($"local Kafka at {bootstrap}, Redis at {redis.ConnectionString}; {warmUp:N0} warm-up and {count:N0} measured product events per contender");
+
+        async Task ProduceAsync(string prefix, int from, int n)
+        {
+            await broker.StandardInput.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{prefix} {from} {n} {Topics.ProductEvents}"));
+            await broker.StandardInput.FlushAsync();
+            _ = await broker.StandardOutput.ReadLineAsync();
+        }
+
+        var contenders = new List<(string Name, Func<KafkaOptions, Contender> Start)>
+        {
+            ("plain consume loop", k => PlainLoop.Start(k, Topics.ProductEvents)),
+            ("profiles silo", k => ProfilesSilo.Start(k, redis.ConnectionString)),
+            ("plain consume loop (again)", k => PlainLoop.Start(k, Topics.ProductEvents)),
+        };
+        var results = new List<(string Name, double CpuSeconds, double WallSeconds)>();
+        for (var i = 0; i < contenders.Count; i++)
+        {
+            var prefix = $"p{i}.";
+            await ProduceAsync(prefix, 0, warmUp);
+            using var contender = contenders[i].Start(new KafkaOptions { BootstrapServers = bootstrap, TopicPrefix = prefix });
+            contender.WaitUntilCommitted();
+            GC.Collect();
+            var idleFrom = Process.GetCurrentProcess().TotalProcessorTime;
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            var idle = (Process.GetCurrentProcess().TotalProcessorTime - idleFrom).TotalSeconds / 5;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{contenders[i].Name}: idle {idle:0.000} CPU s per s"));
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var wall = Stopwatch.StartNew();
+            await ProduceAsync(prefix, warmUp, count); // the child produces; the contender consumes meanwhile
+            contender.WaitUntilCommitted();
+            var used = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+            results.Add((contenders[i].Name, used, wall.Elapsed.TotalSeconds));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{contenders[i].Name}: {used:0.00} CPU s in {wall.Elapsed.TotalSeconds:0.00} s"));
+        }
+
+        var baseline = (results[0].CpuSeconds + results[^1].CpuSeconds) / 2;
+        Console.WriteLine();
+        Console.WriteLine("| contender | CPU s | wall s | CPU s per 1M events | × plain loop (mean of both runs) |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        foreach (var (name, cpu, wall) in results)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {name} | {cpu:0.00} | {wall:0.00} | {cpu / count * 1e6:0.00} | {cpu / baseline:0.00} |"));
+        }
+
+        broker.StandardInput.Close();
+        await broker.WaitForExitAsync();
+        return 0;
+    }
+
+    /// <summary>Product events over 2,000 products as the repartitioner writes them: keyed by product, source position in headers.</summary>
+    internal static void ProduceProductEvents(string bootstrap, string topic, int from, int count)
+    {
+        using var producer = new KafkaClients(Options.Create(new KafkaOptions { BootstrapServers = bootstrap })).CreateProducer("profiles-cpu-input");
+        var random = new Random(from);
+        var start = DateTimeOffset.UtcNow;
+        var stopwatch = Stopwatch.StartNew();
+        string[] types = [EventTypes.ProductView, EventTypes.ProductView, EventTypes.ProductView, EventTypes.ProductView, EventTypes.WishlistAdd, EventTypes.BookingConfirmed, EventTypes.BookingCancelled];
+        for (var i = from; i < from + count; i++)
+        {
+            var at = start + stopwatch.Elapsed - TimeSpan.FromMilliseconds(random.Next(2000));
+            var type = types[random.Next(types.Length)];
+            var user = "u" + random.Next(20_000).ToString(CultureInfo.InvariantCulture);
+            var product = "p" + random.Next(2_000).ToString(CultureInfo.InvariantCulture);
+            var money = type is EventTypes.BookingConfirmed or EventTypes.BookingCancelled;
+            var e = new AppEvent("b" + i.ToString(CultureInfo.InvariantCulture), type, user, "s-" + user, product, at, "ios", "KR", "Seoul",
+                money ? 12_000 : null, money ? "KRW" : null, at, "tour");
+            // One events partition per 6 records in turn, offsets rising: as the repartitioner reads them.
+            producer.Send(topic, product, JsonSerializer.SerializeToUtf8Bytes(e, EventJsonContext.Default.AppEvent), new SourcePosition(i % 6, i).ToHeaders(), at);
+        }
+
+        producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(120));
+    }
+
+    /// <summary>The profiles service as it runs (web host, silo, consumer), in this process.</summary>
+    private sealed class ProfilesSilo : Contender
+    {
+        private readonly WebApplication app;
+
+        private ProfilesSilo(KafkaOptions kafka, WebApplication app) : base(kafka, [("profiles", Topics.ProductEvents)]) => this.app = app;
+
+        public static ProfilesSilo Start(KafkaOptions kafka, string redis)
+        {
+            var builder = WebApplication.CreateBuilder();
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Urls"] = "http://127.0.0.1:0",
+                ["Kafka:BootstrapServers"] = kafka.BootstrapServers,
+                ["Kafka:TopicPrefix"] = kafka.TopicPrefix,
+                ["Orleans:Redis"] = redis,
+                ["Orleans:ClusterId"] = "bench-" + kafka.TopicPrefix.TrimEnd('.'),
+                ["Orleans:SiloPort"] = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
+                ["Orleans:GatewayPort"] = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
+            });
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.AddServiceDefaults();
+            builder.AddProfiles();
+            var app = builder.Build();
+            app.MapServiceDefaults();
+            app.MapProfileEndpoints();
+            app.StartAsync().GetAwaiter().GetResult();
+            return new ProfilesSilo(kafka, app);
+        }
+
+        public override void Dispose()
+        {
+            app.StopAsync().GetAwaiter().GetResult();
+            ((IDisposable)app).Dispose();
+        }
+    }
+}

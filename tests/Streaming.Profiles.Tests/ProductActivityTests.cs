@@ -1,0 +1,205 @@
+using Microsoft.Extensions.Time.Testing;
+using Streaming.Profiles.Contracts;
+using Streaming.Profiles.Profiles;
+
+namespace Streaming.Profiles.Tests;
+
+public sealed class ProductActivityTests
+{
+    // 12:04:30: the current minute is 12:04, so the last 5 minutes are 12:00-12:04 and the last hour 11:05-12:04.
+    private static readonly DateTimeOffset Now = new(2026, 11, 23, 12, 4, 30, TimeSpan.Zero);
+    private readonly FakeTimeProvider clock = new(Now);
+    private readonly ProductActivity activity = new(new ProfileState(), new ProfileOptions());
+    private readonly Events events = new();
+
+    private ProductProfile Profile() => activity.Profile("p1", clock.GetUtcNow());
+
+    private ApplyResult Apply(ProductEvent e) => activity.Apply(e, clock.GetUtcNow());
+
+    [Fact]
+    public void The_last_five_minutes_are_the_current_minute_and_the_four_before()
+    {
+        Apply(events.View(At(12, 0, 0)));
+        Apply(events.View(At(12, 4, 59)));
+        Apply(events.View(At(11, 59, 59)));
+
+        var profile = Profile();
+
+        Assert.Equal(2, profile.ViewsLast5m);
+        Assert.Equal(3, profile.ViewsLastHour);
+    }
+
+    [Fact]
+    public void The_last_hour_is_sixty_buckets_and_the_last_day_1440()
+    {
+        Apply(events.View(At(11, 5, 0)));
+        Apply(events.View(At(11, 4, 59)));
+        Apply(events.Booking(At(11, 5, 0)));
+        Apply(events.Booking(At(11, 4, 59)));
+        Apply(events.Wishlist(Now.AddDays(-1).AddMinutes(1)));
+        Apply(events.Cancellation(Now.AddDays(-1).AddMinutes(1)));
+        Apply(events.Wishlist(Now.AddDays(-1)));
+
+        var profile = Profile();
+
+        Assert.Equal(1, profile.ViewsLastHour);
+        Assert.Equal(1, profile.BookingsLastHour);
+        Assert.Equal(2, profile.BookingsLast24h);
+        Assert.Equal(1, profile.WishlistsLast24h);
+        Assert.Equal(1, profile.CancellationsLast24h);
+    }
+
+    [Fact]
+    public void A_late_event_counts_in_the_minute_it_happened()
+    {
+        Apply(events.View(At(12, 3, 0)));
+        clock.Advance(TimeSpan.FromMinutes(30));
+
+        // Arrives half an hour late: in the last hour, not in the last 5 minutes.
+        Assert.Equal(ApplyResult.Changed, Apply(events.View(At(12, 4, 0))));
+        var profile = Profile();
+
+        Assert.Equal(0, profile.ViewsLast5m);
+        Assert.Equal(2, profile.ViewsLastHour);
+    }
+
+    [Fact]
+    public void An_event_ahead_of_now_counts_once_its_minute_comes()
+    {
+        Assert.Equal(ApplyResult.Applied, Apply(events.View(Now.AddMinutes(2))));
+        Assert.Equal(0, Profile().ViewsLast5m);
+
+        clock.Advance(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(1, Profile().ViewsLast5m);
+        Assert.Equal(1, Profile().ViewersNow);
+    }
+
+    [Fact]
+    public void Buckets_older_than_24_hours_are_dropped()
+    {
+        Apply(events.Booking(Now));
+        Apply(events.View(Now));
+        clock.Advance(TimeSpan.FromHours(24) - TimeSpan.FromSeconds(31));
+        Assert.Equal(1, Profile().BookingsLast24h);
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var profile = Profile();
+
+        Assert.Equal(0, profile.BookingsLast24h);
+        Assert.Empty(activity.State.Minutes);
+        Assert.Empty(activity.State.Viewers);
+        // The newest booking is not a bucket: it stays.
+        Assert.Equal(Now, profile.LastBookedAt);
+    }
+
+    [Fact]
+    public void An_event_older_than_24_hours_is_remembered_but_counted_nowhere()
+    {
+        Assert.Equal(ApplyResult.Applied, Apply(events.Wishlist(Now.AddDays(-2))));
+
+        Assert.Equal(0, Profile().WishlistsLast24h);
+        Assert.Empty(activity.State.Minutes);
+        Assert.Equal(1, activity.State.Version);
+    }
+
+    [Fact]
+    public void Viewers_now_counts_distinct_users_of_the_last_five_minutes()
+    {
+        Apply(events.View(At(12, 0, 10), "ann"));
+        Apply(events.View(At(12, 4, 10), "ann"));
+        Apply(events.View(At(12, 4, 20), "ann"));
+        Apply(events.View(At(12, 2, 0), "bob"));
+        Apply(events.View(At(11, 59, 59), "cid"));
+
+        Assert.Equal(2, Profile().ViewersNow);
+        Assert.Equal(4, Profile().ViewsLast5m);
+
+        // A minute later 12:00 leaves the window; ann is still there from 12:04.
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(2, Profile().ViewersNow);
+
+        clock.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(1, Profile().ViewersNow);
+        Assert.Single(activity.State.Viewers);
+    }
+
+    [Theory]
+    [InlineData(10, 0, ProfileTrends.Rising)]
+    [InlineData(9, 0, ProfileTrends.Steady)]
+    [InlineData(15, 10, ProfileTrends.Rising)]
+    [InlineData(14, 10, ProfileTrends.Steady)]
+    [InlineData(10, 15, ProfileTrends.Falling)]
+    [InlineData(11, 15, ProfileTrends.Steady)]
+    [InlineData(0, 10, ProfileTrends.Falling)]
+    [InlineData(0, 9, ProfileTrends.Steady)]
+    [InlineData(12, 12, ProfileTrends.Steady)]
+    public void Trend_compares_the_last_five_minutes_with_the_five_before(int last, int before, string expected)
+    {
+        for (var i = 0; i < before; i++)
+        {
+            Apply(events.View(At(11, 59, 0)));
+        }
+
+        for (var i = 0; i < last; i++)
+        {
+            Apply(events.View(At(12, 0, 0)));
+        }
+
+        Apply(events.View(At(11, 54, 59))); // eleven minutes back: in neither
+
+        Assert.Equal(expected, Profile().Trend);
+    }
+
+    [Fact]
+    public void Trend_thresholds_are_configurable()
+    {
+        var strict = new ProductActivity(new ProfileState(), new ProfileOptions { TrendMinViews = 100, TrendRisingFactor = 3, TrendFallingRatio = 0.5 });
+
+        Assert.Equal(ProfileTrends.Steady, strict.Trend(99, 0));
+        Assert.Equal(ProfileTrends.Rising, strict.Trend(300, 100));
+        Assert.Equal(ProfileTrends.Steady, strict.Trend(299, 100));
+        Assert.Equal(ProfileTrends.Falling, strict.Trend(50, 100));
+        Assert.Equal(ProfileTrends.Steady, strict.Trend(51, 100));
+    }
+
+    [Fact]
+    public void A_source_position_at_or_below_the_applied_one_is_a_duplicate()
+    {
+        var first = events.View(Now, sourcePartition: 1);
+        var second = events.View(Now, sourcePartition: 1);
+        var otherPartition = events.View(Now, sourcePartition: 2);
+
+        Assert.Equal(ApplyResult.Changed, Apply(first));
+        Assert.Equal(ApplyResult.Changed, Apply(second));
+        Assert.Equal(ApplyResult.Duplicate, Apply(first));
+        Assert.Equal(ApplyResult.Duplicate, Apply(second));
+        Assert.Equal(ApplyResult.Changed, Apply(otherPartition));
+
+        Assert.Equal(3, Profile().ViewsLast5m);
+        Assert.Equal(3, activity.State.Version);
+    }
+
+    [Fact]
+    public void The_newest_booking_by_event_time_wins_and_as_of_is_the_latest_event()
+    {
+        Apply(events.Booking(At(12, 3, 0), "Busan"));
+        Apply(events.Booking(At(12, 1, 0), "Seoul"));
+        Apply(events.View(At(12, 4, 1)));
+
+        var profile = Profile();
+
+        Assert.Equal(At(12, 3, 0), profile.LastBookedAt);
+        Assert.Equal("Busan", profile.LastBookedCity);
+        Assert.Equal(At(12, 4, 1), profile.AsOf);
+        Assert.Equal(2, activity.State.RecentBookings.Count);
+    }
+
+    [Fact]
+    public void A_product_without_events_is_all_zeros()
+    {
+        Assert.Equal(ProductProfile.Empty("p1"), Profile());
+    }
+
+    private static DateTimeOffset At(int hour, int minute, int second) => new(2026, 11, 23, hour, minute, second, TimeSpan.Zero);
+}
