@@ -14,8 +14,14 @@ namespace Streaming.Topology;
 public sealed class CheckpointFormat<TKey, TValue>
     where TKey : notnull
 {
-    /// <summary>The layout version; a task refuses a checkpoint of another version rather than misread it.</summary>
-    internal const int Version = 2;
+    /// <summary>
+    /// The layout version; a task refuses a checkpoint of another version rather than misread it. Version 3 added the
+    /// remembered event identities (binary, after the JSON: see <see cref="CheckpointContainer"/>); version 2 reads as
+    /// having none.
+    /// </summary>
+    internal const int Version = 3;
+
+    private const int PreviousVersion = 2;
 
     private readonly JsonTypeInfo<TKey> keyType;
     private readonly JsonTypeInfo<TValue> valueType;
@@ -43,21 +49,29 @@ public sealed class CheckpointFormat<TKey, TValue>
 
             json.WriteEndObject();
             WriteWindows(json, checkpoint.Windows);
+            json.WriteNumber("event_ids"u8, checkpoint.EventIds.Length / RememberedEvents.EntryBytes);
             json.WriteEndObject();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return CheckpointContainer.Pack(buffer.WrittenSpan, checkpoint.EventIds);
     }
 
     /// <param name="task">Names the task in errors.</param>
     internal TaskCheckpoint<TKey, TValue> Read(byte[] checkpoint, string task)
     {
-        using var document = JsonDocument.Parse(checkpoint);
+        var (json, eventIds) = CheckpointContainer.Split(checkpoint);
+        using var document = JsonDocument.Parse(json);
         var root = document.RootElement;
         var version = root.GetProperty("format"u8).GetInt32();
-        if (version != Version)
+        if (version is not (Version or PreviousVersion))
         {
-            throw new InvalidOperationException($"Checkpoint of {task} has format {version}; this version reads {Version}.");
+            throw new InvalidOperationException($"Checkpoint of {task} has format {version}; this version reads {PreviousVersion} and {Version}.");
+        }
+
+        var expectedIds = root.TryGetProperty("event_ids"u8, out var ids) ? ids.GetInt32() : 0;
+        if (eventIds.Length != expectedIds * RememberedEvents.EntryBytes)
+        {
+            throw new InvalidOperationException($"Checkpoint of {task} names {expectedIds} event identities but holds {eventIds.Length} bytes of them.");
         }
 
         var sourceOffsets = new Dictionary<int, long>();
@@ -66,7 +80,8 @@ public sealed class CheckpointFormat<TKey, TValue>
             sourceOffsets[int.Parse(source.Name, CultureInfo.InvariantCulture)] = source.Value.GetInt64();
         }
 
-        return new TaskCheckpoint<TKey, TValue>(root.GetProperty("next_offset"u8).GetInt64(), sourceOffsets, ReadWindows(root.GetProperty("windows"u8), task));
+        return new TaskCheckpoint<TKey, TValue>(
+            root.GetProperty("next_offset"u8).GetInt64(), sourceOffsets, ReadWindows(root.GetProperty("windows"u8), task), eventIds.ToArray());
     }
 
     private void WriteWindows(Utf8JsonWriter json, WindowSnapshot<TKey, TValue> windows)

@@ -22,6 +22,7 @@ internal static class PopularityTopology
             // Every product event is repartitioned, so that the profiles service can read them all from product-events.
             .Where(static e => e.ProductId is not null)
             .RepartitionBy(Topics.ProductEvents, static e => e.ProductId!)
+            .IdentifiedBy(AppEventIdentity.Of)
             .WindowedBy(options.ToWindowOptions())
             .Aggregate<string, PopularityCounts>(
                 static (e, keys) =>

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using Confluent.Kafka;
 using Streaming.Kafka;
+using Streaming.Topology.Processing;
 
 namespace Streaming.Topology.Kafka;
 
@@ -11,7 +12,8 @@ namespace Streaming.Topology.Kafka;
 /// of two slots in turn, and then named by a small manifest record keyed by the task. A crash while writing a
 /// checkpoint leaves the previous one whole in the other slot, and the manifest still names it. Every record's key
 /// is what a compacted topic keeps the latest of, so on a real cluster a restore reads little; the local mock
-/// cluster does not compact, so it reads the whole partition.
+/// cluster does not compact, so it reads the whole partition. Only a checkpoint's JSON is compressed: the binary part
+/// after it (remembered event identities, random hashes) is stored as it is, its length in the manifest.
 /// </summary>
 internal sealed class CheckpointStore(KafkaClients kafka, RecordProducer producer)
 {
@@ -27,7 +29,8 @@ internal sealed class CheckpointStore(KafkaClients kafka, RecordProducer produce
         var generation = generations.GetValueOrDefault(task) + 1;
         generations[task] = generation;
         var slot = (int)(generation % 2);
-        var compressed = Compress(state);
+        var (json, binary) = CheckpointContainer.Split(state);
+        var compressed = Compress(json.Span, binary.Span);
         var chunks = Math.Max(1, (compressed.Length + ChunkBytes - 1) / ChunkBytes);
         var partition = new TopicPartition(topic, PartitionFor(input));
         for (var i = 0; i < chunks; i++)
@@ -37,11 +40,12 @@ internal sealed class CheckpointStore(KafkaClients kafka, RecordProducer produce
         }
 
         // Same partition, so the manifest is stored after its chunks.
-        var manifest = new byte[20];
+        var manifest = new byte[24];
         BinaryPrimitives.WriteInt64BigEndian(manifest, generation);
         BinaryPrimitives.WriteInt32BigEndian(manifest.AsSpan(8), slot);
         BinaryPrimitives.WriteInt32BigEndian(manifest.AsSpan(12), chunks);
         BinaryPrimitives.WriteInt32BigEndian(manifest.AsSpan(16), compressed.Length);
+        BinaryPrimitives.WriteInt32BigEndian(manifest.AsSpan(20), binary.Length);
         producer.Send(partition, task, manifest);
     }
 
@@ -97,6 +101,7 @@ internal sealed class CheckpointStore(KafkaClients kafka, RecordProducer produce
         var slot = BinaryPrimitives.ReadInt32BigEndian(manifest.AsSpan(8));
         var count = BinaryPrimitives.ReadInt32BigEndian(manifest.AsSpan(12));
         var length = BinaryPrimitives.ReadInt32BigEndian(manifest.AsSpan(16));
+        var binary = manifest.Length >= 24 ? BinaryPrimitives.ReadInt32BigEndian(manifest.AsSpan(20)) : 0; // 20-byte manifests had none
         var compressed = new byte[length];
         var at = 0;
         for (var i = 0; i < count; i++)
@@ -111,7 +116,7 @@ internal sealed class CheckpointStore(KafkaClients kafka, RecordProducer produce
         }
 
         generations[task] = generation; // The next write goes to the other slot.
-        return Decompress(compressed);
+        return CheckpointContainer.Pack(Decompress(compressed.AsSpan(0, length - binary)), compressed.AsSpan(length - binary));
     }
 
     private static string ChunkKey(string task, int slot, int index) => $"{task}#{slot}#{index}";
@@ -123,20 +128,22 @@ internal sealed class CheckpointStore(KafkaClients kafka, RecordProducer produce
         return bytes;
     }
 
-    private static byte[] Compress(byte[] state)
+    /// <summary>The JSON compressed, then the binary part as it is.</summary>
+    private static byte[] Compress(ReadOnlySpan<byte> json, ReadOnlySpan<byte> binary)
     {
         using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
         {
-            gzip.Write(state);
+            gzip.Write(json);
         }
 
+        output.Write(binary);
         return output.ToArray();
     }
 
-    private static byte[] Decompress(byte[] compressed)
+    private static byte[] Decompress(ReadOnlySpan<byte> compressed)
     {
-        using var input = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress);
+        using var input = new GZipStream(new MemoryStream(compressed.ToArray()), CompressionMode.Decompress);
         using var output = new MemoryStream();
         input.CopyTo(output);
         return output.ToArray();

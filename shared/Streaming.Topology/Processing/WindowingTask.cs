@@ -15,12 +15,19 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
     private readonly SourceDeduplicator deduplicator = new();
     private readonly WindowAggregator<TEvent, TKey, TValue> aggregator;
     private readonly List<WindowResult<TKey, TValue>> windowResults = [];
+    private readonly RememberedEvents remembered = new();
+    private readonly Func<TEvent, EventIdentity>? identity;
+    private readonly long sizeTicks;
+    private readonly long horizonTicks;
 
     public WindowingTask(WindowedTopology<TEvent, TKey, TValue> topology, int partition, TimeProvider clock)
     {
         this.topology = topology;
         Partition = partition;
         aggregator = new WindowAggregator<TEvent, TKey, TValue>(topology, clock);
+        identity = topology.Source.Identity;
+        sizeTicks = topology.Window.Size.Ticks;
+        horizonTicks = topology.Window.CorrectionHorizon.Ticks;
     }
 
     public int Partition { get; }
@@ -30,7 +37,13 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
 
     public long Duplicates => deduplicator.Duplicates;
 
+    /// <summary>Events dropped because their identity was already counted (those with other content included).</summary>
+    public long ReSent { get; private set; }
+
     public long Unreadable { get; private set; }
+
+    /// <summary>The identities remembered, for dropping re-sent events.</summary>
+    public RememberedEvents RememberedEvents => remembered;
 
     /// <summary>Records read from the input partition, duplicates and unreadable ones included.</summary>
     public long RecordsRead { get; private set; }
@@ -59,6 +72,11 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
             return RecordOutcome.Counted;
         }
 
+        if (identity is not null && Recall(appEvent, identity(appEvent), out reason) is { } resent)
+        {
+            return resent;
+        }
+
         var outcome = aggregator.Add(appEvent, offset, windowResults);
         Drain(results);
         return outcome;
@@ -78,14 +96,53 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
     }
 
     public TaskCheckpoint<TKey, TValue> Checkpoint() =>
-        new(NextOffset, new Dictionary<int, long>(deduplicator.Seen), aggregator.Windows.Snapshot());
+        new(NextOffset, new Dictionary<int, long>(deduplicator.Seen), aggregator.Windows.Snapshot(), remembered.Snapshot(WatermarkSeconds()));
 
     public void Restore(TaskCheckpoint<TKey, TValue> checkpoint)
     {
         aggregator.Windows.Restore(checkpoint.Windows);
+        remembered.Restore(checkpoint.EventIds);
         deduplicator.Restore(checkpoint.SourceOffsets);
         NextOffset = checkpoint.NextOffset;
     }
+
+    /// <summary>
+    /// Remembers the event's identity until its window is past the correction horizon; returns the outcome of a re-send,
+    /// or null for an event to count. An event already beyond the horizon is not remembered: it is not counted either.
+    /// </summary>
+    private RecordOutcome? Recall(TEvent appEvent, EventIdentity id, out string? reason)
+    {
+        reason = null;
+        var ticks = topology.Source.EventTime(appEvent).UtcTicks;
+        var expiresAt = ticks - (((ticks % sizeTicks) + sizeTicks) % sizeTicks) + sizeTicks + horizonTicks; // window end + horizon
+        var watermark = aggregator.Windows.Watermark.UtcTicks;
+        if (expiresAt <= watermark)
+        {
+            return null; // too late: the windows send it to the late-events topic
+        }
+
+        switch (remembered.Remember(id.Id, id.Content, (uint)Math.Min(uint.MaxValue, SecondsUp(expiresAt)), WatermarkSeconds()))
+        {
+            case Remembered.Repeat:
+                ReSent++;
+                return RecordOutcome.ReSent;
+            case Remembered.Changed:
+                ReSent++;
+                reason = "re-sent event with different content: an event with this identity was already counted, and the first copy counts";
+                return RecordOutcome.ReSentChanged;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The watermark in Unix seconds, rounded down (0 before any event): identities expiring at or before it are forgotten.</summary>
+    private uint WatermarkSeconds()
+    {
+        var watermark = aggregator.Windows.Watermark;
+        return watermark <= DateTimeOffset.UnixEpoch ? 0 : (uint)Math.Min(uint.MaxValue, watermark.ToUnixTimeSeconds());
+    }
+
+    private static long SecondsUp(long utcTicks) => Math.Max(0, (utcTicks - DateTimeOffset.UnixEpoch.UtcTicks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond);
 
     private void Drain(List<TopologyResult<TKey, TValue>> results)
     {
