@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using Confluent.Kafka;
 using Streaming.Kafka;
-using Streaming.Topology.Processing;
 
 namespace Streaming.Topology.Kafka;
 
@@ -12,8 +11,7 @@ namespace Streaming.Topology.Kafka;
 /// of two slots in turn, and then named by a small manifest record keyed by the task. A crash while writing a
 /// checkpoint leaves the previous one whole in the other slot, and the manifest still names it. Every record's key
 /// is what a compacted topic keeps the latest of, so on a real cluster a restore reads little; the local mock
-/// cluster does not compact, so it reads the whole partition. Only a checkpoint's JSON is compressed: the binary part
-/// after it (remembered event identities, random hashes) is stored as it is, its length in the manifest.
+/// cluster does not compact, so it reads the whole partition.
 /// </summary>
 internal sealed class CheckpointStore(KafkaClients kafka, RecordProducer producer)
 {
@@ -29,8 +27,7 @@ internal sealed class CheckpointStore(KafkaClients kafka, RecordProducer produce
         var generation = generations.GetValueOrDefault(task) + 1;
         generations[task] = generation;
         var slot = (int)(generation % 2);
-        var (json, binary) = CheckpointContainer.Split(state);
-        var compressed = Compress(json.Span, binary.Span);
+        var compressed = Compress(state);
         var chunks = Math.Max(1, (compressed.Length + ChunkBytes - 1) / ChunkBytes);
         var partition = new TopicPartition(topic, PartitionFor(input));
         for (var i = 0; i < chunks; i++)
@@ -40,12 +37,11 @@ internal sealed class CheckpointStore(KafkaClients kafka, RecordProducer produce
         }
 
         // Same partition, so the manifest is stored after its chunks.
-        var manifest = new byte[24];
+        var manifest = new byte[20];
         BinaryPrimitives.WriteInt64BigEndian(manifest, generation);
         BinaryPrimitives.WriteInt32BigEndian(manifest.AsSpan(8), slot);
         BinaryPrimitives.WriteInt32BigEndian(manifest.AsSpan(12), chunks);
         BinaryPrimitives.WriteInt32BigEndian(manifest.AsSpan(16), compressed.Length);
-        BinaryPrimitives.WriteInt32BigEndian(manifest.AsSpan(20), binary.Length);
         producer.Send(partition, task, manifest);
     }
 
@@ -101,7 +97,6 @@ internal sealed class CheckpointStore(KafkaClients kafka, RecordProducer produce
         var slot = BinaryPrimitives.ReadInt32BigEndian(manifest.AsSpan(8));
         var count = BinaryPrimitives.ReadInt32BigEndian(manifest.AsSpan(12));
         var length = BinaryPrimitives.ReadInt32BigEndian(manifest.AsSpan(16));
-        var binary = manifest.Length >= 24 ? BinaryPrimitives.ReadInt32BigEndian(manifest.AsSpan(20)) : 0; // 20-byte manifests had none
         var compressed = new byte[length];
         var at = 0;
         for (var i = 0; i < count; i++)
@@ -116,7 +111,7 @@ internal sealed class CheckpointStore(KafkaClients kafka, RecordProducer produce
         }
 
         generations[task] = generation; // The next write goes to the other slot.
-        return CheckpointContainer.Pack(Decompress(compressed.AsSpan(0, length - binary)), compressed.AsSpan(length - binary));
+        return Decompress(compressed);
     }
 
     private static string ChunkKey(string task, int slot, int index) => $"{task}#{slot}#{index}";
@@ -128,22 +123,20 @@ internal sealed class CheckpointStore(KafkaClients kafka, RecordProducer produce
         return bytes;
     }
 
-    /// <summary>The JSON compressed, then the binary part as it is.</summary>
-    private static byte[] Compress(ReadOnlySpan<byte> json, ReadOnlySpan<byte> binary)
+    private static byte[] Compress(byte[] state)
     {
         using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
         {
-            gzip.Write(json);
+            gzip.Write(state);
         }
 
-        output.Write(binary);
         return output.ToArray();
     }
 
-    private static byte[] Decompress(ReadOnlySpan<byte> compressed)
+    private static byte[] Decompress(byte[] compressed)
     {
-        using var input = new GZipStream(new MemoryStream(compressed.ToArray()), CompressionMode.Decompress);
+        using var input = new GZipStream(new MemoryStream(compressed), CompressionMode.Decompress);
         using var output = new MemoryStream();
         input.CopyTo(output);
         return output.ToArray();

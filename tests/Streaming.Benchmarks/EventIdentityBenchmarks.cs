@@ -1,0 +1,77 @@
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using Streaming.Events;
+using Streaming.Metrics;
+using Streaming.Topology.Windowing;
+
+namespace Streaming.Benchmarks;
+
+/// <summary>
+/// What counting each event once costs a windowing task: naming an event's identity (hashes of user and event id, a
+/// fingerprint of its content), remembering it in a task's table of <see cref="Ids"/> identities, and writing that
+/// table for a checkpoint. Each operation is one event (one identity for Snapshot). The table's bytes per remembered
+/// identity are printed by the Remember setup (`bytes per remembered id`).
+/// </summary>
+[MemoryDiagnoser]
+public class EventIdentityBenchmarks
+{
+    private const int Ids = 50_000; // about what one of 24 tasks remembers in the kafka-cpu run
+    private const uint Now = 1_800_000_000;
+    private AppEvent[] events = [];
+    private ulong[] ids = [];
+    private RememberedEvents full = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(7);
+        var at = new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
+        events = [.. Enumerable.Range(0, Ids).Select(i => new AppEvent(
+            "b" + i.ToString(CultureInfo.InvariantCulture), EventTypes.ProductView, "u" + random.Next(20_000).ToString(CultureInfo.InvariantCulture), "s-u1",
+            "p" + random.Next(2_000).ToString(CultureInfo.InvariantCulture), at.AddMilliseconds(i), "ios", "KR", "Seoul", null, null, at, "tour"))];
+        ids = [.. events.Select(e => AppEventIdentity.Of(e).Id)];
+        full = new RememberedEvents();
+        foreach (var id in ids)
+        {
+            full.Remember(id, 1, Now + 3_600, Now);
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"bytes per remembered id: {(double)full.Bytes / full.Count:0.0} ({full.Count:N0} ids in a table of {full.Bytes:N0} bytes)"));
+    }
+
+    [Benchmark(OperationsPerInvoke = Ids)]
+    public ulong Identity()
+    {
+        var sum = 0UL;
+        foreach (var e in events)
+        {
+            var identity = AppEventIdentity.Of(e);
+            sum += identity.Id + identity.Content;
+        }
+
+        return sum;
+    }
+
+    /// <summary>A new table taking <see cref="Ids"/> identities (growing as it goes), then seeing each once more.</summary>
+    [Benchmark(OperationsPerInvoke = Ids * 2)]
+    public int RememberAndRecall()
+    {
+        var table = new RememberedEvents();
+        var repeats = 0;
+        foreach (var id in ids)
+        {
+            table.Remember(id, 1, Now + 3_600, Now);
+        }
+
+        foreach (var id in ids)
+        {
+            repeats += table.Remember(id, 1, Now + 3_600, Now) == Remembered.Repeat ? 1 : 0;
+        }
+
+        return repeats;
+    }
+
+    [Benchmark(OperationsPerInvoke = Ids)]
+    public int Snapshot() => full.Snapshot(Now).Length;
+}
