@@ -3,6 +3,7 @@ using Streaming.Metrics;
 using Streaming.Metrics.Bookings;
 using Streaming.Metrics.ConcurrentUsers;
 using Streaming.Metrics.Popularity;
+using Streaming.Topology.Processing;
 using Streaming.Topology.Testing;
 
 namespace Streaming.Topology.Tests;
@@ -60,6 +61,37 @@ public sealed class ReSentEventTests
         Assert.Equal(Latest(RunBookings(events)), Latest(driver.Results));
         Assert.Equal(200, driver.Counters(0).ReSent);
         Assert.Equal(200, driver.Counters(0).EventIds);
+    }
+
+    [Fact]
+    public void Each_checkpoint_stores_only_the_identities_new_since_the_previous_one_and_drops_them_past_the_horizon()
+    {
+        var options = new MetricOptions { CorrectionHorizon = TimeSpan.FromMinutes(5) };
+        var driver = new TopologyTestDriver<AppEvent, BookingSeries, BookingTotals>(BookingsTopology.Define(options), T0);
+        var batches = Enumerable.Range(0, 4)
+            .Select(minute => Enumerable.Range(0, 25 + minute).Select(i => Events.Booking("u" + i, "p1", T0.AddMinutes(minute).AddSeconds(i))).ToList())
+            .ToList();
+        byte[]? checkpoint = null;
+        foreach (var batch in batches)
+        {
+            Pipe(driver, batch);
+            checkpoint = driver.Checkpoint(0);
+        }
+
+        // One segment per checkpoint that remembered new identities (the stage's own first checkpoint, at its first
+        // tick, holds the first event), each identity in exactly one: 16 bytes each.
+        var segments = CheckpointContainer.Unpack(checkpoint!).Segments;
+        Assert.Equal(5, segments.Count);
+        Assert.Equal(batches.Sum(b => b.Count) * 16, segments.Values.Sum(s => s.Length));
+
+        driver.Restart(0, checkpoint);
+        Pipe(driver, batches.SelectMany(b => b).Select(Repost));
+        Assert.Equal(batches.Sum(b => b.Count), driver.Counters(0).ReSent);
+
+        // Ten minutes on, every segment is past the horizon: the next checkpoint drops them.
+        driver.Pipe(Events.Booking("u1", "p1", T0.AddMinutes(14)));
+        segments = CheckpointContainer.Unpack(driver.Checkpoint(0)!).Segments;
+        Assert.Equal([16], segments.Values.Select(s => s.Length));
     }
 
     [Fact]

@@ -64,7 +64,7 @@ internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
             return null;
         }
 
-        state.Task.Restore(topology.Checkpoints.Read(stored, state.Id));
+        state.Task.Restore(topology.Checkpoints.Read(stored, state.Id), state.Id);
         state.Checkpointed = state.Task.NextOffset; // Committed again by this owner, in case the last owner's commit failed.
         LogRestored(logger, state.Id, state.Task.NextOffset, state.Task.Windows.OpenWindowCount);
         return state.Task.NextOffset;

@@ -16,6 +16,8 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
     private readonly WindowAggregator<TEvent, TKey, TValue> aggregator;
     private readonly List<WindowResult<TKey, TValue>> windowResults = [];
     private readonly RememberedEvents remembered = new();
+    private readonly List<IdSegment> segments = [];
+    private long nextSegment;
     private readonly Func<TEvent, EventIdentity>? identity;
     private readonly long sizeTicks;
     private readonly long horizonTicks;
@@ -95,13 +97,48 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
         Drain(results);
     }
 
-    public TaskCheckpoint<TKey, TValue> Checkpoint() =>
-        new(NextOffset, new Dictionary<int, long>(deduplicator.Seen), aggregator.Windows.Snapshot(), remembered.Snapshot(WatermarkSeconds()));
+    /// <summary>
+    /// The state to store. Event identities go as segments: the ones remembered since the previous checkpoint become a
+    /// new segment, and segments whose every entry is past the horizon are dropped.
+    /// </summary>
+    public TaskCheckpoint<TKey, TValue> Checkpoint()
+    {
+        var now = WatermarkSeconds();
+        var added = new Dictionary<long, byte[]>();
+        var (bytes, count, expiresBy) = remembered.TakeJournal();
+        if (count > 0 && expiresBy > now)
+        {
+            var segment = new IdSegment(nextSegment++, count, expiresBy);
+            segments.Add(segment);
+            added[segment.Id] = bytes;
+        }
 
-    public void Restore(TaskCheckpoint<TKey, TValue> checkpoint)
+        var dropped = segments.Where(s => s.ExpiresBy <= now).ToList();
+        segments.RemoveAll(s => s.ExpiresBy <= now);
+        return new TaskCheckpoint<TKey, TValue>(
+            NextOffset, new Dictionary<int, long>(deduplicator.Seen), aggregator.Windows.Snapshot(), new EventIdCheckpoint([.. segments], nextSegment, added, dropped));
+    }
+
+    /// <param name="task">Names the task in errors.</param>
+    public void Restore(TaskCheckpoint<TKey, TValue> checkpoint, string task)
     {
         aggregator.Windows.Restore(checkpoint.Windows);
-        remembered.Restore(checkpoint.EventIds);
+        var ids = checkpoint.EventIds;
+        var stored = new List<ReadOnlyMemory<byte>>(ids.Live.Count);
+        foreach (var segment in ids.Live)
+        {
+            if (!ids.Bytes.TryGetValue(segment.Id, out var bytes) || bytes.Length < segment.Bytes)
+            {
+                throw new InvalidOperationException($"Checkpoint of {task} misses segment {segment.Id} of its event identities.");
+            }
+
+            stored.Add(bytes.AsMemory(0, segment.Bytes));
+        }
+
+        remembered.Restore(stored, WatermarkSeconds());
+        segments.Clear();
+        segments.AddRange(ids.Live);
+        nextSegment = ids.NextSegment;
         deduplicator.Restore(checkpoint.SourceOffsets);
         NextOffset = checkpoint.NextOffset;
     }

@@ -23,7 +23,8 @@ internal enum Remembered
 /// open-addressing table (linear probing) of 16-byte entries (64-bit id hash, 32-bit content fingerprint, 32-bit
 /// expiry in Unix seconds). One probe sequence per event, whatever its window, so a re-send is recognised even when
 /// its copy names another minute. Expired entries are dropped when the table fills up, before it grows, so memory
-/// follows the events within the horizon (16 bytes per slot, the table between 3/8 and 3/4 full after growing).
+/// follows the events within the horizon (16 bytes per slot, the table between 3/8 and 3/4 full, so 21 to 43 bytes per identity). New entries are also
+/// journaled, so that a checkpoint writes each identity once (<see cref="TakeJournal"/>) rather than the whole table.
 /// </summary>
 internal sealed class RememberedEvents
 {
@@ -31,6 +32,9 @@ internal sealed class RememberedEvents
     private const int MinCapacity = 1024;
     private Entry[] slots = new Entry[MinCapacity];
     private int count;
+    private Entry[] journal = new Entry[MinCapacity];
+    private int journaled;
+    private uint journalExpiresBy;
 
     public int Count => count;
 
@@ -63,6 +67,7 @@ internal sealed class RememberedEvents
                     }
 
                     slot = new Entry(id, content, expiresAt); // the remembered copy is past the horizon
+                    Journal(slot);
                     return Remembered.New;
                 }
 
@@ -75,52 +80,61 @@ internal sealed class RememberedEvents
                 continue;
             }
 
-            Unsafe.Add(ref first, i) = new Entry(id, content, expiresAt);
+            var entry = new Entry(id, content, expiresAt);
+            Unsafe.Add(ref first, i) = entry;
             count++;
+            Journal(entry);
             return Remembered.New;
         }
     }
 
-    /// <summary>The entries not expired at <paramref name="now"/>, 16 bytes each (little-endian id, content, expiry), for a checkpoint.</summary>
-    public byte[] Snapshot(uint now)
+    /// <summary>
+    /// The entries remembered since the previous call, 16 bytes each (little-endian id, content, expiry), with the
+    /// latest expiry among them: a checkpoint's new segment. Empties the journal.
+    /// </summary>
+    public (byte[] Bytes, int Count, uint ExpiresBy) TakeJournal()
     {
-        var live = 0;
-        foreach (ref readonly var slot in slots.AsSpan())
+        var bytes = new byte[journaled * EntryBytes];
+        for (var i = 0; i < journaled; i++)
         {
-            live += slot.Id != 0 && slot.ExpiresAt > now ? 1 : 0;
+            var entry = bytes.AsSpan(i * EntryBytes, EntryBytes);
+            BinaryPrimitives.WriteUInt64LittleEndian(entry, journal[i].Id);
+            BinaryPrimitives.WriteUInt32LittleEndian(entry[8..], journal[i].Content);
+            BinaryPrimitives.WriteUInt32LittleEndian(entry[12..], journal[i].ExpiresAt);
         }
 
-        var bytes = new byte[live * EntryBytes];
-        var at = 0;
-        foreach (ref readonly var slot in slots.AsSpan())
+        var taken = (bytes, journaled, journalExpiresBy);
+        (journaled, journalExpiresBy) = (0, 0);
+        if (journal.Length > MinCapacity * 64)
         {
-            if (slot.Id != 0 && slot.ExpiresAt > now)
+            journal = new Entry[MinCapacity]; // a burst's journal is not kept for good
+        }
+
+        return taken;
+    }
+
+    /// <summary>Replaces the entries with those of a checkpoint's segments that are not expired at <paramref name="now"/>; the journal starts empty.</summary>
+    public void Restore(IReadOnlyList<ReadOnlyMemory<byte>> segments, uint now)
+    {
+        var entries = segments.Sum(s => s.Length / EntryBytes);
+        slots = new Entry[CapacityFor(entries)];
+        (count, journaled, journalExpiresBy) = (0, 0, 0);
+        foreach (var segment in segments)
+        {
+            var span = segment.Span;
+            for (var at = 0; at + EntryBytes <= span.Length; at += EntryBytes)
             {
-                var entry = bytes.AsSpan(at, EntryBytes);
-                BinaryPrimitives.WriteUInt64LittleEndian(entry, slot.Id);
-                BinaryPrimitives.WriteUInt32LittleEndian(entry[8..], slot.Content);
-                BinaryPrimitives.WriteUInt32LittleEndian(entry[12..], slot.ExpiresAt);
-                at += EntryBytes;
+                var entry = span.Slice(at, EntryBytes);
+                var expiresAt = BinaryPrimitives.ReadUInt32LittleEndian(entry[12..]);
+                if (expiresAt > now)
+                {
+                    Insert(new Entry(BinaryPrimitives.ReadUInt64LittleEndian(entry), BinaryPrimitives.ReadUInt32LittleEndian(entry[8..]), expiresAt));
+                }
             }
         }
-
-        return bytes;
     }
 
-    /// <summary>Replaces the entries with a snapshot's.</summary>
-    public void Restore(ReadOnlySpan<byte> snapshot)
-    {
-        var entries = snapshot.Length / EntryBytes;
-        slots = new Entry[CapacityFor(entries)];
-        count = 0;
-        for (var at = 0; at + EntryBytes <= snapshot.Length; at += EntryBytes)
-        {
-            var entry = snapshot.Slice(at, EntryBytes);
-            Insert(new Entry(BinaryPrimitives.ReadUInt64LittleEndian(entry), BinaryPrimitives.ReadUInt32LittleEndian(entry[8..]), BinaryPrimitives.ReadUInt32LittleEndian(entry[12..])));
-        }
-    }
-
-    /// <summary>A table 3/8 full at most with the live entries: drops the expired ones, grows or shrinks.</summary>
+    /// <summary>A table at most half full with the live entries: drops the expired ones, grows or shrinks.</summary>
     private void Rebuild(uint now)
     {
         var old = slots;
@@ -141,6 +155,17 @@ internal sealed class RememberedEvents
         }
     }
 
+    private void Journal(Entry entry)
+    {
+        if (journaled == journal.Length)
+        {
+            Array.Resize(ref journal, journal.Length * 2);
+        }
+
+        journal[journaled++] = entry;
+        journalExpiresBy = Math.Max(journalExpiresBy, entry.ExpiresAt);
+    }
+
     private void Insert(Entry entry)
     {
         var mask = slots.Length - 1;
@@ -154,7 +179,8 @@ internal sealed class RememberedEvents
         slots[i] = entry;
     }
 
-    private static int CapacityFor(int entries) => (int)Math.Max(MinCapacity, BitOperations.RoundUpToPowerOf2((ulong)entries * 8 / 3 + 1));
+    /// <summary>At most half full: the table doubles when it reaches 3/4.</summary>
+    private static int CapacityFor(int entries) => (int)Math.Max(MinCapacity, BitOperations.RoundUpToPowerOf2(((ulong)entries * 2) + 2));
 
     [StructLayout(LayoutKind.Sequential)]
     private readonly record struct Entry(ulong Id, uint Content, uint ExpiresAt);
