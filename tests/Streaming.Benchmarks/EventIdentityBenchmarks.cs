@@ -85,3 +85,54 @@ public class EventIdentityBenchmarks
         return table.TakeJournal().Bytes.Length;
     }
 }
+
+/// <summary>
+/// The windowing tasks' whole per-record path (decode, identity, windows) for the concurrent-users topology, with
+/// and without identities: 400,000 events of live traffic over 24 tasks, as in the kafka-cpu run. Each operation is
+/// one event.
+/// </summary>
+[MemoryDiagnoser]
+public class WindowingTaskBenchmarks
+{
+    private const int Events = 400_000;
+    private const int Tasks = 24;
+    private readonly List<Topology.TopologyResult<Metrics.ConcurrentUsers.UserSeries, HashSet<string>>> results = [];
+    private byte[][] records = [];
+
+    [Params(false, true)]
+    public bool Identities { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(5);
+        var start = DateTimeOffset.UtcNow;
+        records = [.. Enumerable.Range(0, Events).Select(i =>
+        {
+            var at = start.AddMilliseconds(i / 40.0);
+            var user = "u" + random.Next(20_000).ToString(CultureInfo.InvariantCulture);
+            var e = new AppEvent("b" + i.ToString(CultureInfo.InvariantCulture), EventTypes.ProductView, user, "s-" + user,
+                "p" + random.Next(2_000).ToString(CultureInfo.InvariantCulture), at, "ios", "KR", "Seoul", null, null, at, "tour");
+            return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(e, EventJsonContext.Default.AppEvent);
+        })];
+    }
+
+    [Benchmark(OperationsPerInvoke = Events)]
+    public int Process()
+    {
+        var topology = Metrics.ConcurrentUsers.ConcurrentUsersTopology.Define(new MetricOptions());
+        if (!Identities)
+        {
+            topology = topology with { Source = topology.Source with { Identity = null } };
+        }
+
+        var tasks = Enumerable.Range(0, Tasks).Select(p => new Topology.Processing.WindowingTask<AppEvent, Metrics.ConcurrentUsers.UserSeries, HashSet<string>>(topology, p, TimeProvider.System)).ToArray();
+        for (var i = 0; i < records.Length; i++)
+        {
+            tasks[i % Tasks].Process(records[i], i / Tasks, null, results, out _);
+            results.Clear();
+        }
+
+        return tasks.Sum(t => t.RememberedEvents.Count);
+    }
+}
