@@ -18,6 +18,9 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
     private readonly RememberedEvents remembered = new();
     private readonly List<IdSegment> segments = [];
     private long nextSegment;
+    private long expiryWindow = long.MinValue / 2; // the window start, its expiry in ticks and in Unix seconds, of the latest event
+    private long expiryTicks;
+    private uint expirySeconds;
     private readonly Func<TEvent, EventIdentity>? identity;
     private readonly long sizeTicks;
     private readonly long horizonTicks;
@@ -151,14 +154,20 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
     {
         reason = null;
         var ticks = topology.Source.EventTime(appEvent).UtcTicks;
-        var expiresAt = ticks - (((ticks % sizeTicks) + sizeTicks) % sizeTicks) + sizeTicks + horizonTicks; // window end + horizon
-        var watermark = aggregator.Windows.Watermark.UtcTicks;
-        if (expiresAt <= watermark)
+        if ((ulong)(ticks - expiryWindow) >= (ulong)sizeTicks)
+        {
+            // Most events fall in the window of the one before: the division only when the window changes.
+            expiryWindow = ticks - (ticks % sizeTicks); // UtcTicks are never negative
+            expiryTicks = expiryWindow + sizeTicks + horizonTicks; // window end + horizon
+            expirySeconds = (uint)Math.Min(uint.MaxValue, SecondsUp(expiryTicks));
+        }
+
+        if (expiryTicks <= aggregator.Windows.Watermark.UtcTicks)
         {
             return null; // too late: the windows send it to the late-events topic
         }
 
-        switch (remembered.Remember(id.Id, id.Content, (uint)Math.Min(uint.MaxValue, SecondsUp(expiresAt)), WatermarkSeconds()))
+        switch (remembered.Remember(id.Id, id.Content, expirySeconds, WatermarkSeconds()))
         {
             case Remembered.Repeat:
                 ReSent++;
