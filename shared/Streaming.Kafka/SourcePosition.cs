@@ -9,22 +9,36 @@ namespace Streaming.Kafka;
 /// </summary>
 public readonly record struct SourcePosition(int Partition, long Offset)
 {
+    /// <summary>One header, partition then offset (12 bytes, big-endian): each header costs both ends a native call and allocations per record.</summary>
+    private const string PositionHeader = "src";
+
+    // Records written before the position became one header carry two; still read, so an upgrade drops their re-sends too.
     private const string PartitionHeader = "src-partition";
     private const string OffsetHeader = "src-offset";
 
     public Headers ToHeaders()
     {
-        var partition = new byte[4];
-        var offset = new byte[8];
-        BinaryPrimitives.WriteInt32BigEndian(partition, Partition);
-        BinaryPrimitives.WriteInt64BigEndian(offset, Offset);
-        return new Headers { { PartitionHeader, partition }, { OffsetHeader, offset } };
+        var position = new byte[12];
+        BinaryPrimitives.WriteInt32BigEndian(position, Partition);
+        BinaryPrimitives.WriteInt64BigEndian(position.AsSpan(4), Offset);
+        return new Headers { { PositionHeader, position } };
     }
 
     public static SourcePosition? From(Headers? headers)
     {
-        if (headers is null
-            || !headers.TryGetLastBytes(PartitionHeader, out var partition) || partition.Length != 4
+        if (headers is null)
+        {
+            return null;
+        }
+
+        if (headers.TryGetLastBytes(PositionHeader, out var position))
+        {
+            return position.Length == 12
+                ? new SourcePosition(BinaryPrimitives.ReadInt32BigEndian(position), BinaryPrimitives.ReadInt64BigEndian(position.AsSpan(4)))
+                : null;
+        }
+
+        if (!headers.TryGetLastBytes(PartitionHeader, out var partition) || partition.Length != 4
             || !headers.TryGetLastBytes(OffsetHeader, out var offset) || offset.Length != 8)
         {
             return null;

@@ -148,11 +148,15 @@ public sealed class TopologyTestDriver<TEvent, TKey, TValue>
         }
     }
 
-    /// <summary>The counters of one task.</summary>
-    public (long RecordsRead, long Corrections, long TooLate, long Duplicates, long Unreadable, DateTimeOffset Watermark) Counters(int partition)
+    /// <summary>
+    /// The counters of one task. <c>Duplicates</c> are repartition re-sends recognised by source position, <c>ReSent</c>
+    /// events recognised by their identity, <c>EventIds</c> the identities it remembers.
+    /// </summary>
+    public (long RecordsRead, long Corrections, long TooLate, long Duplicates, long Unreadable, DateTimeOffset Watermark, long ReSent, int EventIds) Counters(int partition)
     {
         var task = windowing.TaskOf(partition);
-        return (task.RecordsRead, task.Windows.Corrections, task.Windows.TooLate, task.Duplicates, task.Unreadable, task.Windows.Watermark);
+        return (task.RecordsRead, task.Windows.Corrections, task.Windows.TooLate, task.Duplicates, task.Unreadable, task.Windows.Watermark,
+            task.ReSent, task.RememberedEvents.Count);
     }
 
     /// <summary>A source record goes through the repartition stage if there is one, else straight to its windowing task.</summary>

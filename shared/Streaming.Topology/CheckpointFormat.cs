@@ -14,8 +14,14 @@ namespace Streaming.Topology;
 public sealed class CheckpointFormat<TKey, TValue>
     where TKey : notnull
 {
-    /// <summary>The layout version; a task refuses a checkpoint of another version rather than misread it.</summary>
-    internal const int Version = 2;
+    /// <summary>
+    /// The layout version; a task refuses a checkpoint of another version rather than misread it. Version 3 added the
+    /// remembered event identities ("event_ids": the live segments, stored beside the state); a version 2 checkpoint
+    /// reads as having none.
+    /// </summary>
+    internal const int Version = 3;
+
+    private const int PreviousVersion = 2;
 
     private readonly JsonTypeInfo<TKey> keyType;
     private readonly JsonTypeInfo<TValue> valueType;
@@ -27,7 +33,7 @@ public sealed class CheckpointFormat<TKey, TValue>
         (keyType, valueType) = (key, value);
     }
 
-    internal byte[] Write(TaskCheckpoint<TKey, TValue> checkpoint)
+    internal CheckpointWrite Write(TaskCheckpoint<TKey, TValue> checkpoint)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var json = new Utf8JsonWriter(buffer))
@@ -43,21 +49,25 @@ public sealed class CheckpointFormat<TKey, TValue>
 
             json.WriteEndObject();
             WriteWindows(json, checkpoint.Windows);
+            WriteEventIds(json, checkpoint.EventIds);
             json.WriteEndObject();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        var ids = checkpoint.EventIds;
+        return new CheckpointWrite(buffer.WrittenSpan.ToArray(), ids.Bytes, [.. ids.Dropped.Select(s => (s.Id, s.Bytes))]);
     }
 
+    /// <param name="checkpoint">The state, with the segments it names (see <see cref="CheckpointContainer"/>).</param>
     /// <param name="task">Names the task in errors.</param>
     internal TaskCheckpoint<TKey, TValue> Read(byte[] checkpoint, string task)
     {
-        using var document = JsonDocument.Parse(checkpoint);
+        var (state, segments) = CheckpointContainer.Unpack(checkpoint);
+        using var document = JsonDocument.Parse(state);
         var root = document.RootElement;
         var version = root.GetProperty("format"u8).GetInt32();
-        if (version != Version)
+        if (version is not (Version or PreviousVersion))
         {
-            throw new InvalidOperationException($"Checkpoint of {task} has format {version}; this version reads {Version}.");
+            throw new InvalidOperationException($"Checkpoint of {task} has format {version}; this version reads {PreviousVersion} and {Version}.");
         }
 
         var sourceOffsets = new Dictionary<int, long>();
@@ -66,7 +76,37 @@ public sealed class CheckpointFormat<TKey, TValue>
             sourceOffsets[int.Parse(source.Name, CultureInfo.InvariantCulture)] = source.Value.GetInt64();
         }
 
-        return new TaskCheckpoint<TKey, TValue>(root.GetProperty("next_offset"u8).GetInt64(), sourceOffsets, ReadWindows(root.GetProperty("windows"u8), task));
+        var eventIds = root.TryGetProperty("event_ids"u8, out var ids) ? ReadEventIds(ids, segments) : EventIdCheckpoint.None;
+        return new TaskCheckpoint<TKey, TValue>(root.GetProperty("next_offset"u8).GetInt64(), sourceOffsets, ReadWindows(root.GetProperty("windows"u8), task), eventIds);
+    }
+
+    private static void WriteEventIds(Utf8JsonWriter json, EventIdCheckpoint ids)
+    {
+        json.WriteStartObject("event_ids"u8);
+        json.WriteNumber("next_segment"u8, ids.NextSegment);
+        json.WriteStartArray("segments"u8);
+        foreach (var segment in ids.Live)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("id"u8, segment.Id);
+            json.WriteNumber("count"u8, segment.Count);
+            json.WriteNumber("expires_by"u8, segment.ExpiresBy);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static EventIdCheckpoint ReadEventIds(JsonElement ids, Dictionary<long, byte[]> segments)
+    {
+        var live = new List<IdSegment>();
+        foreach (var s in ids.GetProperty("segments"u8).EnumerateArray())
+        {
+            live.Add(new IdSegment(s.GetProperty("id"u8).GetInt64(), s.GetProperty("count"u8).GetInt32(), s.GetProperty("expires_by"u8).GetUInt32()));
+        }
+
+        return new EventIdCheckpoint(live, ids.GetProperty("next_segment"u8).GetInt64(), segments, []);
     }
 
     private void WriteWindows(Utf8JsonWriter json, WindowSnapshot<TKey, TValue> windows)

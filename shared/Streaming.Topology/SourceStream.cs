@@ -10,6 +10,18 @@ public sealed record SourceStream<TEvent>(
     RepartitionStep<TEvent>? Repartition)
     where TEvent : class
 {
+    /// <summary>Names each event's identity, so that re-sent copies are counted once; see <see cref="IdentifiedBy"/>.</summary>
+    public Func<TEvent, EventIdentity>? Identity { get; init; }
+
+    /// <summary>
+    /// Counts each event once: the windowing tasks remember the identity of every event they counted (8 bytes of id
+    /// hash, 4 of content fingerprint, 4 of expiry) until its window is past the correction horizon, keep them in
+    /// checkpoints, and drop a later event with the same id; one whose content differs is dead-lettered with the reason.
+    /// Identities are remembered per windowing task, so events with the same identity must reach the same task (e.g.
+    /// scope the id by the input's key, or by the repartition key).
+    /// </summary>
+    public SourceStream<TEvent> IdentifiedBy(Func<TEvent, EventIdentity> identity) => this with { Identity = identity };
+
     /// <summary>Keeps only the events that match; several filters all apply.</summary>
     public SourceStream<TEvent> Where(Func<TEvent, bool> predicate) =>
         this with { Filter = Filter is { } previous ? e => previous(e) && predicate(e) : predicate };

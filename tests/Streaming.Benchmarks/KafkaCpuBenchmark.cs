@@ -25,7 +25,8 @@ namespace Streaming.Benchmarks;
 /// `./run bench kafka-cpu [events] tracing` runs each topology three times instead: without a listener, traced (an
 /// OpenTelemetry tracer provider sampling every span of the fleet's sources, with a processor that only counts them),
 /// and without again; it prints traced ÷ the mean of the untraced runs, the CPU tracing adds per event. Input events carry a traceparent either way, as ingest's do
-/// (one context per 100 events, like a request).
+/// (one context per 100 events, like a request). `only=WORD` runs only the topologies whose name contains WORD
+/// (e.g. `only=popularity`), between the two plain loops.
 /// </summary>
 public static class KafkaCpuBenchmark
 {
@@ -58,6 +59,11 @@ public static class KafkaCpuBenchmark
                 s => s.AddRepartitionTopology(_ => ProductEventsTopology.Define(options)).AddWindowedTopology(_ => PopularityTopology.Define(options)),
                 [(ProductEventsTopology.Define(options).ConsumerGroup, Topics.Events), (options.TopologyName(PopularityTopology.Metric), Topics.ProductEvents)], traced)),
         };
+        if (args.FirstOrDefault(a => a.StartsWith("only=", StringComparison.Ordinal)) is { } only)
+        {
+            topologies.RemoveAll(t => !t.Name.Contains(only["only=".Length..], StringComparison.Ordinal));
+        }
+
         var contenders = new List<(string Name, Func<KafkaOptions, Contender> Start)> { ("plain consume loop", k => PlainLoop.Start(k)) };
         foreach (var (name, start) in topologies)
         {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Streaming.Kafka;
 using Streaming.LocalServers;
 using Streaming.Topology.Kafka;
+using Streaming.Topology.Processing;
 
 namespace Streaming.IntegrationTests;
 
@@ -25,8 +26,8 @@ public sealed class CheckpointStoreTests
         random.NextBytes(second);
 
         Assert.Null(store.ReadLatest("task-a", input, TimeSpan.FromSeconds(30)));
-        store.Write("task-a", input, first);
-        store.Write("task-b", input, second); // another task in the same partition
+        store.Write("task-a", input, State(first));
+        store.Write("task-b", input, State(second)); // another task in the same partition
         producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(30));
         Assert.Equal(first, new CheckpointStore(kafka, producer).ReadLatest("task-a", input, TimeSpan.FromSeconds(30)));
 
@@ -41,8 +42,38 @@ public sealed class CheckpointStoreTests
         Assert.Equal(second, restored.ReadLatest("task-b", input, TimeSpan.FromSeconds(30)));
 
         // The next write goes to the other slot, over the torn chunks, and reads back.
-        restored.Write("task-a", input, second);
+        restored.Write("task-a", input, State(second));
         producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(30));
         Assert.Equal(second, new CheckpointStore(kafka, producer).ReadLatest("task-a", input, TimeSpan.FromSeconds(30)));
     }
+
+    [Fact]
+    public void Segments_of_event_identities_are_written_once_read_with_every_later_state_and_deleted_when_dropped()
+    {
+        using var cluster = LocalKafkaCluster.Start(1, Topics.DefaultPartitions);
+        var kafka = new KafkaClients(Options.Create(new KafkaOptions { BootstrapServers = cluster.BootstrapServers }));
+        using var producer = kafka.CreateProducer("checkpoint-test");
+        var store = new CheckpointStore(kafka, producer);
+        var input = new TopicPartition(Topics.Events, 1);
+        var random = new Random(2);
+        var (big, small) = (new byte[CheckpointStore.ChunkBytes + 4_000], new byte[1_600]);
+        random.NextBytes(big);
+        random.NextBytes(small);
+
+        store.Write("task-a", input, new CheckpointWrite("{\"n\":1}"u8.ToArray(), new Dictionary<long, byte[]> { [0] = big }, []));
+        store.Write("task-a", input, new CheckpointWrite("{\"n\":2}"u8.ToArray(), new Dictionary<long, byte[]> { [1] = small }, []));
+        producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(30));
+        var (state, segments) = CheckpointContainer.Unpack(new CheckpointStore(kafka, producer).ReadLatest("task-a", input, TimeSpan.FromSeconds(30))!);
+        Assert.Equal("{\"n\":2}"u8.ToArray(), state.ToArray());
+        Assert.Equal([0L, 1L], segments.Keys.Order());
+        Assert.Equal(big, segments[0]);
+        Assert.Equal(small, segments[1]);
+
+        store.Write("task-a", input, new CheckpointWrite("{\"n\":3}"u8.ToArray(), new Dictionary<long, byte[]>(), [(0, big.Length)]));
+        producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(30));
+        (_, segments) = CheckpointContainer.Unpack(new CheckpointStore(kafka, producer).ReadLatest("task-a", input, TimeSpan.FromSeconds(30))!);
+        Assert.Equal([1L], segments.Keys);
+    }
+
+    private static CheckpointWrite State(byte[] state) => new(state, new Dictionary<long, byte[]>(), []);
 }

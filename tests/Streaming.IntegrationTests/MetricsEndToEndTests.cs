@@ -68,6 +68,47 @@ public sealed class MetricsEndToEndTests(FleetFixture fixture)
         Assert.Empty(verdict);
     }
 
+    /// <summary>
+    /// Apps retry: the same batch posted twice, and batches re-posted with part of the one before. Every copy is
+    /// accepted by ingest (with a new received_at), and every view still counts each event once. Minutes of their own
+    /// (20 to 16 minutes ago) and event ids of their own keep these events apart from the other test's.
+    /// </summary>
+    [Fact]
+    public async Task Re_posted_batches_are_counted_once_in_every_view()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var firstMinute = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(-20);
+        var events = Generate(firstMinute, minutes: 4, count: 2000, seed: 31, idPrefix: "e2e-resent-");
+        var batches = events.Chunk(250).ToList();
+        for (var i = 0; i < batches.Count; i++)
+        {
+            await PostAcceptedAsync(batches[i]);
+            if (i % 2 == 1)
+            {
+                await PostAcceptedAsync(batches[i]); // the same batch twice
+            }
+
+            if (i > 0)
+            {
+                await PostAcceptedAsync([.. batches[i - 1].Skip(100), .. batches[i].Take(100)]); // overlapping both
+            }
+        }
+
+        var range = $"minute >= {Sql.DateTime(firstMinute)} AND minute < {Sql.DateTime(firstMinute.AddMinutes(4))}";
+        var verdict = await Eventually.HoldsAsync(
+            () => CompareAsync(Truth.From(events), range),
+            v => v.Count == 0,
+            TimeSpan.FromSeconds(120),
+            v => string.Join("; ", v.Take(5)));
+        Assert.Empty(verdict);
+    }
+
+    private async Task PostAcceptedAsync(IEnumerable<IncomingEvent> events)
+    {
+        using var response = await fixture.PostEventsAsync(events);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
     private async Task<List<string>> CompareAsync(Truth truth, string range)
     {
         var differences = new List<string>();
@@ -152,7 +193,7 @@ public sealed class MetricsEndToEndTests(FleetFixture fixture)
         }
     }
 
-    private static List<IncomingEvent> Generate(DateTimeOffset firstMinute, int minutes, int count, int seed)
+    private static List<IncomingEvent> Generate(DateTimeOffset firstMinute, int minutes, int count, int seed, string idPrefix = "e2e-")
     {
         var random = new Random(seed);
         var span = TimeSpan.FromMinutes(minutes).Ticks;
@@ -175,7 +216,7 @@ public sealed class MetricsEndToEndTests(FleetFixture fixture)
             var aboutProduct = type is not (EventTypes.AppOpen or EventTypes.Search);
             var money = type is EventTypes.BookingConfirmed or EventTypes.BookingCancelled;
             return new IncomingEvent(
-                "e2e-" + i.ToString(CultureInfo.InvariantCulture), type, user, "s-" + user, aboutProduct ? product.Id : null,
+                idPrefix + i.ToString(CultureInfo.InvariantCulture), type, user, "s-" + user, aboutProduct ? product.Id : null,
                 at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture), Platforms[random.Next(Platforms.Length)], Country,
                 aboutProduct ? product.City : "E2E Home", money ? product.Price : null, money ? product.Currency : null, aboutProduct ? product.Category : null);
         })];

@@ -15,12 +15,18 @@ public sealed class SourcePositionTests
     }
 
     [Fact]
-    public void The_headers_are_big_endian_partition_and_offset()
+    public void The_header_is_big_endian_partition_and_offset()
     {
         var headers = new SourcePosition(1, 258).ToHeaders();
-        Assert.Equal(["src-partition", "src-offset"], headers.Select(h => h.Key));
-        Assert.Equal([0, 0, 0, 1], headers.GetLastBytes("src-partition"));
-        Assert.Equal([0, 0, 0, 0, 0, 0, 1, 2], headers.GetLastBytes("src-offset"));
+        Assert.Equal(["src"], headers.Select(h => h.Key));
+        Assert.Equal([0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 2], headers.GetLastBytes("src"));
+    }
+
+    [Fact]
+    public void A_position_in_the_two_headers_of_earlier_records_is_still_read()
+    {
+        var headers = new Headers { { "src-partition", [0, 0, 0, 1] }, { "src-offset", [0, 0, 0, 0, 0, 0, 1, 2] } };
+        Assert.Equal(new SourcePosition(1, 258), SourcePosition.From(headers));
     }
 
     [Fact]
@@ -33,6 +39,7 @@ public sealed class SourcePositionTests
         // Lengths other than int32 and int64 are not a position (a header of the same name from elsewhere).
         Assert.Null(SourcePosition.From(new Headers { { "src-partition", [1] }, { "src-offset", new byte[8] } }));
         Assert.Null(SourcePosition.From(new Headers { { "src-partition", new byte[4] }, { "src-offset", new byte[4] } }));
+        Assert.Null(SourcePosition.From(new Headers { { "src", new byte[8] } }));
     }
 
     [Fact]

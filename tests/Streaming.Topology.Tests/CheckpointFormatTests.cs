@@ -18,8 +18,15 @@ public sealed class CheckpointFormatTests
         var checkpoint = Format.Read(Encoding.UTF8.GetBytes(Previous), "popularity/product-events/0");
         Assert.Equal((4L, 3L, 1, 2), (checkpoint.NextOffset, checkpoint.SourceOffsets[0], checkpoint.Windows.Open.Count, checkpoint.Windows.Closed.Count));
 
-        // Only the window counter's name changed: "records_in" meant two things in the runtime.
-        Assert.Equal(Previous.Replace("\"records_in\"", "\"additions\"", StringComparison.Ordinal), Encoding.UTF8.GetString(Format.Write(checkpoint)));
+        // The window counter's name changed ("records_in" meant two things in the runtime); version 3 adds the segments
+        // of remembered event identities (none in a version 2 checkpoint).
+        Assert.Empty(checkpoint.EventIds.Live);
+        var expected = Previous.Replace("\"records_in\"", "\"additions\"", StringComparison.Ordinal)
+            .Replace("\"format\":2", "\"format\":3", StringComparison.Ordinal)
+            .Replace("}}", "},\"event_ids\":{\"next_segment\":0,\"segments\":[]}}", StringComparison.Ordinal);
+        var written = Format.Write(checkpoint);
+        Assert.Equal(expected, Encoding.UTF8.GetString(written.State));
+        Assert.Empty(written.NewSegments);
     }
 
     [Fact]

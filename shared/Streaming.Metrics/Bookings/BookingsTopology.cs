@@ -20,6 +20,7 @@ internal static class BookingsTopology
     public static WindowedTopology<AppEvent, BookingSeries, BookingTotals> Define(MetricOptions options)
     {
         var aggregated = TopologyBuilder.From(options.TopologyName(Metric), Topics.Events, AppEventFormat.Instance, static e => e.OccurredAt)
+            .IdentifiedBy(AppEventIdentity.Of)
             .Where(static e => e.Type is EventTypes.BookingConfirmed or EventTypes.BookingCancelled)
             .WindowedBy(options.ToWindowOptions())
             .Aggregate<BookingSeries, BookingTotals>(

@@ -20,7 +20,8 @@ internal static class ConcurrentUsersTopology
 
     public static WindowedTopology<AppEvent, UserSeries, HashSet<string>> Define(MetricOptions options)
     {
-        var source = TopologyBuilder.From(options.TopologyName(Metric), Topics.Events, AppEventFormat.Instance, static e => e.OccurredAt);
+        var source = TopologyBuilder.From(options.TopologyName(Metric), Topics.Events, AppEventFormat.Instance, static e => e.OccurredAt)
+            .IdentifiedBy(AppEventIdentity.Of);
         var aggregated = source.WindowedBy(options.ToWindowOptions())
             .Aggregate<UserSeries, HashSet<string>>(
                 static (e, keys) =>

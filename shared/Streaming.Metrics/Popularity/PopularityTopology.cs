@@ -20,6 +20,7 @@ internal static class PopularityTopology
     {
         var (viewWeight, wishlistWeight, bookingWeight) = (options.ViewWeight, options.WishlistWeight, options.BookingWeight);
         var aggregated = TopologyBuilder.From(options.TopologyName(Metric), Topics.ProductEvents, AppEventFormat.Instance, static e => e.OccurredAt)
+            .IdentifiedBy(AppEventIdentity.Of)
             .WindowedBy(options.ToWindowOptions())
             .Aggregate<string, PopularityCounts>(
                 static (e, keys) =>

@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.IO.Compression;
 using Confluent.Kafka;
 using Streaming.Kafka;
+using Streaming.Topology.Processing;
 
 namespace Streaming.Topology.Kafka;
 
@@ -11,7 +13,9 @@ namespace Streaming.Topology.Kafka;
 /// of two slots in turn, and then named by a small manifest record keyed by the task. A crash while writing a
 /// checkpoint leaves the previous one whole in the other slot, and the manifest still names it. Every record's key
 /// is what a compacted topic keeps the latest of, so on a real cluster a restore reads little; the local mock
-/// cluster does not compact, so it reads the whole partition.
+/// cluster does not compact, so it reads the whole partition. Segments of remembered event identities are records of
+/// their own (<c>task@ids#segment#chunk</c>), written once, before the state that names them, uncompressed (random
+/// hashes do not compress), and deleted with tombstones once past the horizon.
 /// </summary>
 internal sealed class CheckpointStore(KafkaClients kafka, RecordProducer producer)
 {
@@ -22,14 +26,31 @@ internal sealed class CheckpointStore(KafkaClients kafka, RecordProducer produce
     private readonly string topic = kafka.Options.Name(Topics.Checkpoints);
     private readonly Dictionary<string, long> generations = [];
 
-    public void Write(string task, TopicPartition input, byte[] state)
+    public void Write(string task, TopicPartition input, CheckpointWrite checkpoint)
     {
+        var partition = new TopicPartition(topic, PartitionFor(input));
+        foreach (var (id, bytes) in checkpoint.NewSegments)
+        {
+            for (var i = 0; i < Chunks(bytes.Length); i++)
+            {
+                producer.Send(partition, SegmentKey(task, id, i), bytes.AsSpan(i * ChunkBytes, Math.Min(ChunkBytes, bytes.Length - (i * ChunkBytes))).ToArray());
+            }
+        }
+
+        foreach (var (id, length) in checkpoint.DroppedSegments)
+        {
+            for (var i = 0; i < Chunks(length); i++)
+            {
+                producer.Send(partition, SegmentKey(task, id, i), null!); // a tombstone: compaction removes the key
+            }
+        }
+
+        var state = checkpoint.State;
         var generation = generations.GetValueOrDefault(task) + 1;
         generations[task] = generation;
         var slot = (int)(generation % 2);
         var compressed = Compress(state);
-        var chunks = Math.Max(1, (compressed.Length + ChunkBytes - 1) / ChunkBytes);
-        var partition = new TopicPartition(topic, PartitionFor(input));
+        var chunks = Chunks(compressed.Length);
         for (var i = 0; i < chunks; i++)
         {
             var chunk = compressed.AsSpan(i * ChunkBytes, Math.Min(ChunkBytes, compressed.Length - (i * ChunkBytes))).ToArray();
@@ -45,7 +66,7 @@ internal sealed class CheckpointStore(KafkaClients kafka, RecordProducer produce
         producer.Send(partition, task, manifest);
     }
 
-    /// <summary>The latest whole checkpoint of <paramref name="task"/>, or null when it has none.</summary>
+    /// <summary>The latest whole checkpoint of <paramref name="task"/> with its stored segments (see <see cref="CheckpointContainer"/>), or null when it has none.</summary>
     public byte[]? ReadLatest(string task, TopicPartition input, TimeSpan timeout)
     {
         using var reader = kafka.CreateConsumerBuilder("checkpoint-reader-unused", "checkpoint-reader").Build();
@@ -60,6 +81,8 @@ internal sealed class CheckpointStore(KafkaClients kafka, RecordProducer produce
         byte[]? manifest = null;
         var chunks = new Dictionary<string, (long Generation, byte[] Value)>(StringComparer.Ordinal);
         var prefix = task + "#";
+        var segmentPrefix = task + "@ids#";
+        var segmentChunks = new Dictionary<(long Segment, int Chunk), byte[]>();
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
@@ -83,10 +106,24 @@ internal sealed class CheckpointStore(KafkaClients kafka, RecordProducer produce
             {
                 chunks[record.Message.Key] = (BinaryPrimitives.ReadInt64BigEndian(generation), record.Message.Value);
             }
+            else if (record.Message.Key?.StartsWith(segmentPrefix, StringComparison.Ordinal) == true)
+            {
+                var at = record.Message.Key.AsSpan(segmentPrefix.Length);
+                var split = at.IndexOf('#');
+                var key = (long.Parse(at[..split], CultureInfo.InvariantCulture), int.Parse(at[(split + 1)..], CultureInfo.InvariantCulture));
+                if (record.Message.Value is null)
+                {
+                    segmentChunks.Remove(key);
+                }
+                else
+                {
+                    segmentChunks[key] = record.Message.Value;
+                }
+            }
 
             if (record.Offset.Value >= marks.High.Value - 1)
             {
-                return manifest is null ? null : Assemble(task, manifest, chunks);
+                return manifest is null ? null : CheckpointContainer.Pack(Assemble(task, manifest, chunks), Segments(segmentChunks));
             }
         }
     }
@@ -115,6 +152,28 @@ internal sealed class CheckpointStore(KafkaClients kafka, RecordProducer produce
     }
 
     private static string ChunkKey(string task, int slot, int index) => $"{task}#{slot}#{index}";
+
+    private static string SegmentKey(string task, long segment, int index) => string.Create(CultureInfo.InvariantCulture, $"{task}@ids#{segment}#{index}");
+
+    private static int Chunks(int bytes) => Math.Max(1, (bytes + ChunkBytes - 1) / ChunkBytes);
+
+    /// <summary>Each segment from its chunks 0, 1, … (a longer stale write of the same segment may follow; the state says how many bytes count).</summary>
+    private static Dictionary<long, byte[]> Segments(Dictionary<(long Segment, int Chunk), byte[]> chunks)
+    {
+        var segments = new Dictionary<long, byte[]>();
+        foreach (var segment in chunks.Keys.Where(k => k.Chunk == 0).Select(k => k.Segment))
+        {
+            using var bytes = new MemoryStream();
+            for (var i = 0; chunks.TryGetValue((segment, i), out var chunk); i++)
+            {
+                bytes.Write(chunk);
+            }
+
+            segments[segment] = bytes.ToArray();
+        }
+
+        return segments;
+    }
 
     private static byte[] Long(long value)
     {

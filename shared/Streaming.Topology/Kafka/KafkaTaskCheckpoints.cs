@@ -9,7 +9,7 @@ internal sealed class KafkaTaskCheckpoints(CheckpointStore store, RecordProducer
 {
     public byte[]? ReadLatest(string task, int partition) => store.ReadLatest(task, new TopicPartition(inputTopic, partition), restoreTimeout);
 
-    public void Write(string task, int partition, byte[] checkpoint) => store.Write(task, new TopicPartition(inputTopic, partition), checkpoint);
+    public void Write(string task, int partition, CheckpointWrite checkpoint) => store.Write(task, new TopicPartition(inputTopic, partition), checkpoint);
 
     public void Flush() => producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(60));
 }

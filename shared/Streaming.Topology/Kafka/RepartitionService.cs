@@ -41,7 +41,7 @@ internal sealed partial class RepartitionService<TEvent>(
 
     protected override IConsumer<string, byte[]> CreateConsumer()
     {
-        producer = DisposeWithService(kafka.CreateProducer(name));
+        producer = DisposeWithService(kafka.CreateProducer(name, linger: TimeSpan.FromMilliseconds(50)));
         var deadLetters = new KafkaDeadLetters(new DeadLetterWriter(producer, kafka.Options, name, clock), inputTopic, logger);
         stage = new RepartitionStage<TEvent>(source, new KafkaRepartitionOutput(kafka.Options.Name(step.Topic), producer, deadLetters));
         // Incremental rebalances: on a revoke, everything routed is flushed and stored (the kept partitions are still

@@ -15,6 +15,12 @@ internal enum RecordOutcome
     /// <summary>A re-send of a source position already counted: dropped.</summary>
     Duplicate,
 
+    /// <summary>An event whose identity was already counted, with the same content: dropped.</summary>
+    ReSent,
+
+    /// <summary>An event whose identity was already counted with other content: the first copy counts, this one goes to the dead-letter topic.</summary>
+    ReSentChanged,
+
     /// <summary>Not a readable event: goes to the dead-letter topic.</summary>
     Unreadable,
 }

@@ -3,10 +3,28 @@ using Streaming.Topology.Windowing;
 namespace Streaming.Topology.Processing;
 
 /// <summary>
-/// What a windowing task needs to resume exactly: its windows, the next input offset they reflect, and for every
-/// source partition of a repartitioned stream the highest source offset already counted.
+/// What a windowing task needs to resume exactly: its windows, the next input offset they reflect, for every source
+/// partition of a repartitioned stream the highest source offset already counted, and the identities of the events
+/// counted within the correction horizon.
 /// </summary>
 internal sealed record TaskCheckpoint<TKey, TValue>(
     long NextOffset,
     Dictionary<int, long> SourceOffsets,
-    WindowSnapshot<TKey, TValue> Windows);
+    WindowSnapshot<TKey, TValue> Windows,
+    EventIdCheckpoint EventIds);
+
+/// <summary>
+/// Remembered event identities in a checkpoint: segments of 16-byte entries (<see cref="RememberedEvents"/>), one per
+/// checkpoint that remembered new ones, live until every entry in them is past the horizon. Writing, <see cref="Bytes"/>
+/// holds only the new segment and <see cref="Dropped"/> the segments that just expired; reading, every live one.
+/// </summary>
+internal sealed record EventIdCheckpoint(IReadOnlyList<IdSegment> Live, long NextSegment, IReadOnlyDictionary<long, byte[]> Bytes, IReadOnlyList<IdSegment> Dropped)
+{
+    public static readonly EventIdCheckpoint None = new([], 0, new Dictionary<long, byte[]>(), []);
+}
+
+/// <summary>One segment: its number, entries, and the latest expiry among them (Unix seconds).</summary>
+internal readonly record struct IdSegment(long Id, int Count, uint ExpiresBy)
+{
+    public int Bytes => Count * RememberedEvents.EntryBytes;
+}

@@ -64,7 +64,7 @@ internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
             return null;
         }
 
-        state.Task.Restore(topology.Checkpoints.Read(stored, state.Id));
+        state.Task.Restore(topology.Checkpoints.Read(stored, state.Id), state.Id);
         state.Checkpointed = state.Task.NextOffset; // Committed again by this owner, in case the last owner's commit failed.
         LogRestored(logger, state.Id, state.Task.NextOffset, state.Task.Windows.OpenWindowCount);
         return state.Task.NextOffset;
@@ -89,7 +89,7 @@ internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
             case RecordOutcome.TooLate:
                 output.Late(record);
                 break;
-            case RecordOutcome.Unreadable:
+            case RecordOutcome.Unreadable or RecordOutcome.ReSentChanged:
                 output.DeadLetter(record, reason!);
                 break;
         }
@@ -252,7 +252,8 @@ internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
             var w = task.Windows;
             var watermark = w.Watermark == DateTimeOffset.MinValue ? (DateTimeOffset?)null : w.Watermark;
             status.Publish(new WindowTaskStatus(
-                state.Id, task.RecordsRead, w.Corrections, w.TooLate, task.Duplicates, task.Unreadable, w.OpenWindowCount, watermark, (now - watermark)?.TotalSeconds));
+                state.Id, task.RecordsRead, w.Corrections, w.TooLate, task.Duplicates, task.Unreadable, w.OpenWindowCount, watermark, (now - watermark)?.TotalSeconds,
+                task.ReSent, task.RememberedEvents.Count, task.RememberedEvents.Bytes));
         }
     }
 

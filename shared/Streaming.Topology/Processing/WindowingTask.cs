@@ -15,12 +15,24 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
     private readonly SourceDeduplicator deduplicator = new();
     private readonly WindowAggregator<TEvent, TKey, TValue> aggregator;
     private readonly List<WindowResult<TKey, TValue>> windowResults = [];
+    private readonly RememberedEvents remembered = new();
+    private readonly List<IdSegment> segments = [];
+    private long nextSegment;
+    private long expiryWindow = long.MinValue / 2; // the window start, its expiry in ticks and in Unix seconds, of the latest event
+    private long expiryTicks;
+    private uint expirySeconds;
+    private readonly Func<TEvent, EventIdentity>? identity;
+    private readonly long sizeTicks;
+    private readonly long horizonTicks;
 
     public WindowingTask(WindowedTopology<TEvent, TKey, TValue> topology, int partition, TimeProvider clock)
     {
         this.topology = topology;
         Partition = partition;
         aggregator = new WindowAggregator<TEvent, TKey, TValue>(topology, clock);
+        identity = topology.Source.Identity;
+        sizeTicks = topology.Window.Size.Ticks;
+        horizonTicks = topology.Window.CorrectionHorizon.Ticks;
     }
 
     public int Partition { get; }
@@ -30,7 +42,13 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
 
     public long Duplicates => deduplicator.Duplicates;
 
+    /// <summary>Events dropped because their identity was already counted (those with other content included).</summary>
+    public long ReSent { get; private set; }
+
     public long Unreadable { get; private set; }
+
+    /// <summary>The identities remembered, for dropping re-sent events.</summary>
+    public RememberedEvents RememberedEvents => remembered;
 
     /// <summary>Records read from the input partition, duplicates and unreadable ones included.</summary>
     public long RecordsRead { get; private set; }
@@ -59,6 +77,11 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
             return RecordOutcome.Counted;
         }
 
+        if (identity is not null && Recall(appEvent, identity(appEvent), out reason) is { } resent)
+        {
+            return resent;
+        }
+
         var outcome = aggregator.Add(appEvent, offset, windowResults);
         Drain(results);
         return outcome;
@@ -77,15 +100,95 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
         Drain(results);
     }
 
-    public TaskCheckpoint<TKey, TValue> Checkpoint() =>
-        new(NextOffset, new Dictionary<int, long>(deduplicator.Seen), aggregator.Windows.Snapshot());
+    /// <summary>
+    /// The state to store. Event identities go as segments: the ones remembered since the previous checkpoint become a
+    /// new segment, and segments whose every entry is past the horizon are dropped.
+    /// </summary>
+    public TaskCheckpoint<TKey, TValue> Checkpoint()
+    {
+        var now = WatermarkSeconds();
+        var added = new Dictionary<long, byte[]>();
+        var (bytes, count, expiresBy) = remembered.TakeJournal();
+        if (count > 0 && expiresBy > now)
+        {
+            var segment = new IdSegment(nextSegment++, count, expiresBy);
+            segments.Add(segment);
+            added[segment.Id] = bytes;
+        }
 
-    public void Restore(TaskCheckpoint<TKey, TValue> checkpoint)
+        var dropped = segments.Where(s => s.ExpiresBy <= now).ToList();
+        segments.RemoveAll(s => s.ExpiresBy <= now);
+        return new TaskCheckpoint<TKey, TValue>(
+            NextOffset, new Dictionary<int, long>(deduplicator.Seen), aggregator.Windows.Snapshot(), new EventIdCheckpoint([.. segments], nextSegment, added, dropped));
+    }
+
+    /// <param name="task">Names the task in errors.</param>
+    public void Restore(TaskCheckpoint<TKey, TValue> checkpoint, string task)
     {
         aggregator.Windows.Restore(checkpoint.Windows);
+        var ids = checkpoint.EventIds;
+        var stored = new List<ReadOnlyMemory<byte>>(ids.Live.Count);
+        foreach (var segment in ids.Live)
+        {
+            if (!ids.Bytes.TryGetValue(segment.Id, out var bytes) || bytes.Length < segment.Bytes)
+            {
+                throw new InvalidOperationException($"Checkpoint of {task} misses segment {segment.Id} of its event identities.");
+            }
+
+            stored.Add(bytes.AsMemory(0, segment.Bytes));
+        }
+
+        remembered.Restore(stored, WatermarkSeconds());
+        segments.Clear();
+        segments.AddRange(ids.Live);
+        nextSegment = ids.NextSegment;
         deduplicator.Restore(checkpoint.SourceOffsets);
         NextOffset = checkpoint.NextOffset;
     }
+
+    /// <summary>
+    /// Remembers the event's identity until its window is past the correction horizon; returns the outcome of a re-send,
+    /// or null for an event to count. An event already beyond the horizon is not remembered: it is not counted either.
+    /// </summary>
+    private RecordOutcome? Recall(TEvent appEvent, EventIdentity id, out string? reason)
+    {
+        reason = null;
+        var ticks = topology.Source.EventTime(appEvent).UtcTicks;
+        if ((ulong)(ticks - expiryWindow) >= (ulong)sizeTicks)
+        {
+            // Most events fall in the window of the one before: the division only when the window changes.
+            expiryWindow = ticks - (ticks % sizeTicks); // UtcTicks are never negative
+            expiryTicks = expiryWindow + sizeTicks + horizonTicks; // window end + horizon
+            expirySeconds = (uint)Math.Min(uint.MaxValue, SecondsUp(expiryTicks));
+        }
+
+        if (expiryTicks <= aggregator.Windows.Watermark.UtcTicks)
+        {
+            return null; // too late: the windows send it to the late-events topic
+        }
+
+        switch (remembered.Remember(id.Id, id.Content, expirySeconds, WatermarkSeconds()))
+        {
+            case Remembered.Repeat:
+                ReSent++;
+                return RecordOutcome.ReSent;
+            case Remembered.Changed:
+                ReSent++;
+                reason = "re-sent event with different content: an event with this identity was already counted, and the first copy counts";
+                return RecordOutcome.ReSentChanged;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The watermark in Unix seconds, rounded down (0 before any event): identities expiring at or before it are forgotten.</summary>
+    private uint WatermarkSeconds()
+    {
+        var watermark = aggregator.Windows.Watermark;
+        return watermark <= DateTimeOffset.UnixEpoch ? 0 : (uint)Math.Min(uint.MaxValue, watermark.ToUnixTimeSeconds());
+    }
+
+    private static long SecondsUp(long utcTicks) => Math.Max(0, (utcTicks - DateTimeOffset.UnixEpoch.UtcTicks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond);
 
     private void Drain(List<TopologyResult<TKey, TValue>> results)
     {

@@ -14,7 +14,10 @@ internal sealed record WindowTaskStatus(
     long Unreadable,
     int OpenWindows,
     DateTimeOffset? Watermark,
-    double? WatermarkLagSeconds);
+    double? WatermarkLagSeconds,
+    long ReSent = 0,
+    int EventIdsRemembered = 0,
+    long EventIdBytes = 0);
 
 /// <summary>The body of the status endpoint.</summary>
 internal sealed record TopologyStatus(IReadOnlyList<WindowTaskStatus> Tasks);
@@ -40,6 +43,13 @@ internal sealed class TaskStatusBoard : IDisposable
             "Records beyond the correction horizon, sent to the late-events topic, by task.");
         meter.CreateObservableCounter("streaming.windows.records.duplicate", () => Measure(t => t.Duplicates), "{record}",
             "Re-sent records recognised by their source position and dropped, by task.");
+        meter.CreateObservableCounter("streaming.windows.records.resent", () => Measure(t => t.ReSent), "{record}",
+            "Re-sent events recognised by their identity and dropped (those with other content go to the dead-letter topic), by task.");
+        meter.CreateObservableGauge("streaming.windows.event_ids", () => tasks.Values
+            .Select(t => new Measurement<int>(t.EventIdsRemembered, new KeyValuePair<string, object?>("task", t.Task))), "{id}",
+            "Event identities a task remembers (those within the correction horizon), to drop re-sent events.");
+        meter.CreateObservableGauge("streaming.windows.event_ids.memory", () => Measure(t => t.EventIdBytes), "By",
+            "Memory of a task's table of remembered event identities.");
         meter.CreateObservableGauge("streaming.windows.open", () => tasks.Values
             .Select(t => new Measurement<int>(t.OpenWindows, new KeyValuePair<string, object?>("task", t.Task))), "{window}",
             "Windows open in a task.");
