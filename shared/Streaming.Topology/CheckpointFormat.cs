@@ -35,6 +35,10 @@ public sealed class CheckpointFormat<TKey, TValue>
             json.WriteStartObject();
             json.WriteNumber("format"u8, Version);
             json.WriteNumber("next_offset"u8, checkpoint.NextOffset);
+            if (checkpoint.Incarnation != 0)
+            {
+                json.WriteNumber("incarnation"u8, checkpoint.Incarnation);
+            }
             json.WriteStartObject("source_offsets"u8);
             foreach (var (partition, offset) in checkpoint.SourceOffsets)
             {
@@ -66,7 +70,9 @@ public sealed class CheckpointFormat<TKey, TValue>
             sourceOffsets[int.Parse(source.Name, CultureInfo.InvariantCulture)] = source.Value.GetInt64();
         }
 
-        return new TaskCheckpoint<TKey, TValue>(root.GetProperty("next_offset"u8).GetInt64(), sourceOffsets, ReadWindows(root.GetProperty("windows"u8), task));
+        // Checkpoints written before incarnations existed belong to the first one, 0.
+        var incarnation = root.TryGetProperty("incarnation"u8, out var stored) ? stored.GetInt64() : 0;
+        return new TaskCheckpoint<TKey, TValue>(root.GetProperty("next_offset"u8).GetInt64(), sourceOffsets, ReadWindows(root.GetProperty("windows"u8), task), incarnation);
     }
 
     private void WriteWindows(Utf8JsonWriter json, WindowSnapshot<TKey, TValue> windows)

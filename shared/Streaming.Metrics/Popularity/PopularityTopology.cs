@@ -49,11 +49,12 @@ internal static class PopularityTopology
                 },
                 static counts => counts.Copy());
         return aggregated.WithProvisionalUpdates(options.ProvisionalInterval).To(Topics.MetricsPopularity, r => new OutputRecord(
-            string.Create(CultureInfo.InvariantCulture, $"{r.Key}|{r.WindowStart.ToUnixTimeSeconds()}|{r.Partition}"),
+            string.Create(CultureInfo.InvariantCulture, $"{r.Key}|{r.WindowStart.ToUnixTimeSeconds()}|{r.Partition}|{r.Incarnation}"),
             JsonSerializer.SerializeToUtf8Bytes(
                 new ProductPopularityPerMinute(r.WindowStart, r.Key, r.Partition, r.Revision, r.Provisional,
                     r.Value.Views, r.Value.Wishlists, r.Value.Bookings,
-                    (r.Value.Views * viewWeight) + (r.Value.Wishlists * wishlistWeight) + (r.Value.Bookings * bookingWeight)),
+                    (r.Value.Views * viewWeight) + (r.Value.Wishlists * wishlistWeight) + (r.Value.Bookings * bookingWeight),
+                    r.Incarnation),
                 PopularityJson.Default.ProductPopularityPerMinute)),
             new CheckpointFormat<string, PopularityCounts>(PopularityCheckpointJson.Default.String, PopularityCheckpointJson.Default.PopularityCounts));
     }

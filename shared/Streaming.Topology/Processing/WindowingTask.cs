@@ -28,6 +28,9 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
     /// <summary>The next input offset; everything before it is reflected in the state.</summary>
     public long NextOffset { get; private set; }
 
+    /// <summary>Names this run of the partition's results (see <see cref="TopologyResult{TKey, TValue}.Incarnation"/>).</summary>
+    public long Incarnation { get; private set; }
+
     public long Duplicates => deduplicator.Duplicates;
 
     public long Unreadable { get; private set; }
@@ -78,20 +81,28 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
     }
 
     public TaskCheckpoint<TKey, TValue> Checkpoint() =>
-        new(NextOffset, new Dictionary<int, long>(deduplicator.Seen), aggregator.Windows.Snapshot());
+        new(NextOffset, new Dictionary<int, long>(deduplicator.Seen), aggregator.Windows.Snapshot(), Incarnation);
+
+    /// <summary>Starts a new incarnation with empty state; <paramref name="nextOffset"/> -1 means "where the group is".</summary>
+    public void StartIncarnation(long incarnation, long nextOffset)
+    {
+        Incarnation = incarnation;
+        NextOffset = nextOffset;
+    }
 
     public void Restore(TaskCheckpoint<TKey, TValue> checkpoint)
     {
         aggregator.Windows.Restore(checkpoint.Windows);
         deduplicator.Restore(checkpoint.SourceOffsets);
         NextOffset = checkpoint.NextOffset;
+        Incarnation = checkpoint.Incarnation;
     }
 
     private void Drain(List<TopologyResult<TKey, TValue>> results)
     {
         foreach (var r in windowResults)
         {
-            results.Add(new TopologyResult<TKey, TValue>(r.WindowStart, r.Key, Partition, r.Revision, r.Provisional, r.Value));
+            results.Add(new TopologyResult<TKey, TValue>(r.WindowStart, r.Key, Partition, r.Revision, r.Provisional, r.Value, Incarnation));
         }
 
         windowResults.Clear();
