@@ -23,6 +23,9 @@ public static class FleetSchema
     /// </summary>
     private const int Incarnations = 10;
 
+    /// <summary>11: the gap ledger, raw event arrivals, repair tables, and the views with repair precedence.</summary>
+    private const int GapLedger = 11;
+
     public static readonly IReadOnlyList<string> Tables =
         [.. MetricCatalog.SinkTables.Select(t => t.Table)];
 
@@ -52,6 +55,7 @@ public static class FleetSchema
 
         migrations.Add(new(Incarnations, "results per incarnation (reset-proof revisions)",
             [.. ConcurrentUsersTable.Incarnations, .. BookingsTable.Incarnations, .. PopularityTable.Incarnations]));
+        migrations.Add(new(GapLedger, "gap ledger and repairs", Ledger.LedgerTable.Schema));
         return migrations;
     }
 }

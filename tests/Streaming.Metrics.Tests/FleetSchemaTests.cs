@@ -20,7 +20,7 @@ public sealed partial class FleetSchemaTests
     [Fact]
     public void The_migrations_are_the_skeleton_the_metrics_and_then_fleet_wide_changes()
     {
-        Assert.Equal([1, 2, 10], FleetSchema.Migrations.Select(m => m.Version));
+        Assert.Equal([1, 2, 10, 11], FleetSchema.Migrations.Select(m => m.Version));
         Assert.Equal([BookingsTable.PerMinute], FleetSchema.Migrations[0].Statements.Select(Created));
         // The skeleton's table gives its name to a view, so migration 2 drops it first.
         Assert.Equal("DROP TABLE IF EXISTS " + BookingsTable.PerMinute, Migration2[0]);
@@ -39,7 +39,8 @@ public sealed partial class FleetSchemaTests
     {
         Assert.All(FleetSchema.Migrations.SelectMany(m => m.Statements), s =>
             // ALTER TABLE ... ADD COLUMN: the migrator counts it as done when the column exists.
-            Assert.Matches(@"^\s*(CREATE (TABLE|VIEW) IF NOT EXISTS|DROP TABLE IF EXISTS|ALTER TABLE \w+ ADD COLUMN) ", s));
+            // The ledger's backfill of arrivals only triggers re-checks when repeated.
+            Assert.Matches(@"^\s*(CREATE (TABLE|VIEW|MATERIALIZED VIEW) IF NOT EXISTS|DROP TABLE IF EXISTS|ALTER TABLE \w+ ADD COLUMN|INSERT INTO events_arrivals) ", s));
     }
 
     [Fact]
