@@ -48,6 +48,14 @@ public abstract class LedgerTests(ClickHouseEngineFixture engine)
             $"SELECT arrayStringConcat(differences, ',') FROM {LedgerTable.Table} WHERE minute = {Sql.DateTime(T0.AddMinutes(1))} AND metric = 'popularity'");
         Assert.Equal("p0,p1,p2", differences);
 
+        // The gateway's GET /v1/ledger query: the latest row of each (minute, metric).
+        var listed = await client.QueryAsync(Gateway.Ledger.LedgerEndpoints.BuildSql(T0, T0.AddMinutes(3)), Gateway.Ledger.LedgerApiJsonContext.Default.LedgerStoredRow);
+        Assert.Equal(9, listed.Count);
+        var bookingsMinute1 = listed.Single(r => r.MinuteUnix == T0.AddMinutes(1).ToUnixTimeSeconds() && r.Metric == LedgerMetric.Bookings.Name);
+        Assert.Equal((LedgerTable.Repaired, T0.AddMinutes(8).ToUnixTimeSeconds(), 0.0), (bookingsMinute1.LastStatus, bookingsMinute1.CheckedUnix, bookingsMinute1.LastStreamValue));
+        Assert.Equal(events.Count(e => Minute(e) == T0.AddMinutes(1) && e.Type == EventTypes.BookingConfirmed), bookingsMinute1.LastRecomputedValue);
+        Assert.Equal(["p0|KRW".Insert(0, "product|")], bookingsMinute1.LastDifferences.Where(d => d.StartsWith("product|p0", StringComparison.Ordinal)));
+
         var before = await RowCounts(client);
         var second = await reconciler.RunPassAsync();
         Assert.Equal((0, 0), (second.MinutesChecked, second.Repaired));
