@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 using Streaming.Benchmarks;
 using Streaming.Benchmarks.Load;
 
-// `kafka-cpu` (and its `kafka-broker` child), `freshness`, `rebalance` and `load` (and its `load-fleet` child) are
+// `kafka-cpu` (and its `kafka-broker` child), `freshness`, `rebalance`, `ledger` and `load` (and its `load-fleet` child) are
 // plain programs; everything else goes to BenchmarkDotNet.
 return args.FirstOrDefault() switch
 {
@@ -12,6 +12,7 @@ return args.FirstOrDefault() switch
     "rebalance" => RebalanceBenchmark.Run(args),
     "load" => await LoadBenchmark.RunAsync(args),
     "load-fleet" => await FleetHost.RunAsync(),
+    "ledger" => await LedgerBenchmark.RunAsync(args),
     _ => Run(args),
 };
 
