@@ -33,6 +33,13 @@ public sealed partial class LedgerService(
             return;
         }
 
+        // The ledger checks and rewrites whole minutes; results of shorter windows (a benchmark's) are not per minute.
+        if (weights.Value.WindowSize != TimeSpan.FromMinutes(1))
+        {
+            LogNotPerMinute(logger, weights.Value.WindowSize);
+            return;
+        }
+
         await readiness.Migrated.WaitAsync(stoppingToken);
         var reconciler = new LedgerReconciler(clickHouse, options.Value, weights.Value, clock);
         using var timer = new PeriodicTimer(options.Value.Interval, clock);
@@ -49,8 +56,9 @@ public sealed partial class LedgerService(
                     LogRepaired(logger, pass.Repaired, pass.MinutesChecked, pass.Differences);
                 }
             }
-            catch (Exception ex) when (ex is HttpRequestException or ClickHouseException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                // Whatever failed (ClickHouse down, a timeout, a bad answer), the sink keeps running: the minutes stay due.
                 LogPassFailed(logger, ex.Message);
             }
         }
@@ -59,6 +67,9 @@ public sealed partial class LedgerService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ledger repaired {Repaired} (minute, metric) pairs among {Minutes} minutes checked ({Differences} series differed)")]
     private static partial void LogRepaired(ILogger logger, int repaired, int minutes, int differences);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ledger off: Aggregator__WindowSize is {Size}, and the ledger checks one-minute windows only")]
+    private static partial void LogNotPerMinute(ILogger logger, TimeSpan size);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ledger pass failed ({Reason}); the next pass checks the same minutes")]
     private static partial void LogPassFailed(ILogger logger, string reason);

@@ -46,7 +46,8 @@ public static class LedgerEndpoints
                 rows.Add(stored.TryGetValue((minute, metric.Name), out var r)
                     ? new LedgerItem(
                         MetricsResults.Minute(minute), r.Metric, r.LastStatus, r.CheckedUnix == 0 ? null : MetricsResults.Minute(r.CheckedUnix),
-                        r.LastDifferences, r.LastDifferenceCount, r.LastStreamValue, r.LastRecomputedValue)
+                        r.LastDifferences, r.LastDifferenceCount,
+                        r.LastStatus == LedgerTable.Pending ? null : r.LastStreamValue, r.LastStatus == LedgerTable.Pending ? null : r.LastRecomputedValue)
                     : new LedgerItem(MetricsResults.Minute(minute), metric.Name, LedgerTable.Pending, null, [], 0, null, null));
             }
         }

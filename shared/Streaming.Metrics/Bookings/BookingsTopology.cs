@@ -49,7 +49,7 @@ internal static class BookingsTopology
     }
 
     private static OutputRecord Write(TopologyResult<BookingSeries, BookingTotals> r) => new(
-        string.Create(CultureInfo.InvariantCulture, $"{r.Key.Dimension}|{r.Key.Value}|{r.Key.Currency}|{r.WindowStart.ToUnixTimeSeconds()}|{r.Partition}|{r.Incarnation}"),
+        string.Create(CultureInfo.InvariantCulture, $"{r.Key.Dimension}|{r.Key.Value}|{r.Key.Currency}|{r.WindowStart.ToUnixTimeSeconds()}|{r.Partition}"),
         JsonSerializer.SerializeToUtf8Bytes(
             new BookingsPerMinute(r.WindowStart, r.Key.Dimension, r.Key.Value, r.Key.Currency, r.Partition, r.Revision, r.Provisional,
                 r.Value.Bookings, r.Value.Cancellations, r.Value.RevenueMinor, r.Value.CancelledRevenueMinor, r.Incarnation),

@@ -49,7 +49,7 @@ internal static class PopularityTopology
                 },
                 static counts => counts.Copy());
         return aggregated.WithProvisionalUpdates(options.ProvisionalInterval).To(Topics.MetricsPopularity, r => new OutputRecord(
-            string.Create(CultureInfo.InvariantCulture, $"{r.Key}|{r.WindowStart.ToUnixTimeSeconds()}|{r.Partition}|{r.Incarnation}"),
+            string.Create(CultureInfo.InvariantCulture, $"{r.Key}|{r.WindowStart.ToUnixTimeSeconds()}|{r.Partition}"),
             JsonSerializer.SerializeToUtf8Bytes(
                 new ProductPopularityPerMinute(r.WindowStart, r.Key, r.Partition, r.Revision, r.Provisional,
                     r.Value.Views, r.Value.Wishlists, r.Value.Bookings,
