@@ -72,4 +72,14 @@ public sealed class LedgerEndpointTests : IClassFixture<GatewayFactory>
         using var good = await client.PostAsync("/v1/ledger/recheck?" + Range, null);
         Assert.Equal(HttpStatusCode.InternalServerError, good.StatusCode);
     }
+
+    [Fact]
+    public async Task The_api_document_states_the_ledger_s_own_range_limit()
+    {
+        var document = await factory.CreateClient().GetStringAsync("/openapi/v1.json");
+        var node = System.Text.Json.Nodes.JsonNode.Parse(document)!;
+        var to = node["paths"]!["/v1/ledger"]!["get"]!["parameters"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "to")!;
+        Assert.Contains("at most 24 hours later", to["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.NotNull(node["paths"]!["/v1/ledger/recheck"]!["post"]);
+    }
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using Streaming.Gateway.ApiDocs;
 using Streaming.ServiceDefaults;
 
 namespace Streaming.Gateway.Ledger;
@@ -14,7 +16,9 @@ public static class LedgerExtensions
 
     public static WebApplication MapLedgerEndpoints(this WebApplication app)
     {
+        var maxRange = app.Services.GetRequiredService<IOptions<LedgerApiOptions>>().Value.MaxRange;
         var ledger = app.MapGroup("/v1")
+            .WithMetadata(new RangeLimit(maxRange))
             .RequireRateLimiting(GatewayExtensions.PublicPolicy)
             .WithTags("Operations")
             .ProducesValidationProblem()
