@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Options;
 using Streaming.ClickHouse;
 using Streaming.ClickHouseSink.Batching;
+using Streaming.ClickHouseSink.Ledger;
 using Streaming.ClickHouseSink.Schema;
 using Streaming.Kafka;
 using Streaming.Metrics;
+using Streaming.Metrics.Ledger;
 using Streaming.ServiceDefaults;
 
 namespace Streaming.ClickHouseSink;
@@ -22,6 +24,10 @@ public static class SinkExtensions
         services.AddHealthChecks().AddCheck<SchemaReadiness>("schema");
         // Migrations run first; the sink loops start consuming only once the tables exist.
         services.AddHostedService<SchemaMigrationService>();
+        // The gap ledger's reconciler; it reads the popularity weights from the aggregator's section.
+        services.AddValidatedOptions<LedgerOptions>(LedgerOptions.Section);
+        services.AddValidatedOptions<MetricOptions>(MetricOptions.Section);
+        services.AddHostedService<LedgerService>();
         var loops = new TableSinkRegistration(services);
         foreach (var table in MetricCatalog.SinkTables)
         {

@@ -5,6 +5,7 @@ using Scalar.AspNetCore;
 using Streaming.ClickHouse;
 using Streaming.Gateway.ApiDocs;
 using Streaming.Gateway.Dashboard;
+using Streaming.Gateway.Ledger;
 using Streaming.Gateway.Metrics;
 using Streaming.Gateway.Status;
 using Streaming.Metrics;
@@ -38,6 +39,7 @@ public static class GatewayExtensions
         services.AddSingleton<BookingsQueryValidator>();
         services.AddSingleton<PopularityTopQueryValidator>();
         services.AddFleetStatus();
+        services.AddLedgerApi();
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -117,6 +119,8 @@ public static class GatewayExtensions
             .Produces<string>(StatusCodes.Status200OK, "text/html")
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .DescribeResponse(StatusCodes.Status429TooManyRequests, TooManyRequestsDescription);
+
+        app.MapLedgerEndpoints();
 
         // The document and its page are public like the dashboard, and share its budget.
         app.MapOpenApi().RequireRateLimiting(PublicPolicy);

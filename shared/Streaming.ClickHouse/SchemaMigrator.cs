@@ -2,7 +2,10 @@ using System.Text.Json.Serialization;
 
 namespace Streaming.ClickHouse;
 
-/// <summary>One versioned schema step. Statements must be idempotent (IF NOT EXISTS) so concurrent starts are safe.</summary>
+/// <summary>
+/// One versioned schema step. Statements must be idempotent (IF NOT EXISTS) so concurrent starts are safe; an
+/// <c>ALTER TABLE ... ADD COLUMN</c> refused because the column exists counts as done.
+/// </summary>
 public sealed record Migration(int Version, string Name, IReadOnlyList<string> Statements);
 
 /// <summary>Applies the migrations a database has not seen yet, in version order, and records each.</summary>
@@ -21,7 +24,14 @@ public sealed class SchemaMigrator(ClickHouseClient client)
         {
             foreach (var statement in migration.Statements)
             {
-                await client.ExecuteAsync(statement, cancellationToken);
+                try
+                {
+                    await client.ExecuteAsync(statement, cancellationToken);
+                }
+                catch (ClickHouseException e) when (ColumnAlreadyAdded(statement, e))
+                {
+                    // Done by an earlier run of this migration (18.16 has no ADD COLUMN IF NOT EXISTS).
+                }
             }
 
             await client.ExecuteAsync(
@@ -32,6 +42,12 @@ public sealed class SchemaMigrator(ClickHouseClient client)
 
         return count;
     }
+
+    /// <summary>An ALTER that adds a column, refused because the column exists (code 44 on 18.16, 15 DUPLICATE_COLUMN on 26.x).</summary>
+    private static bool ColumnAlreadyAdded(string statement, ClickHouseException e) =>
+        statement.StartsWith("ALTER TABLE", StringComparison.Ordinal) && statement.Contains(" ADD COLUMN ", StringComparison.Ordinal)
+        && (e.ServerText.Contains("Code: 44", StringComparison.Ordinal) || e.ServerText.Contains("Code: 15.", StringComparison.Ordinal))
+        && e.ServerText.Contains("column with this name already exists", StringComparison.Ordinal);
 }
 
 internal sealed record AppliedMigration(int Version);

@@ -1,5 +1,7 @@
 using Streaming.ClickHouse;
 using Streaming.Metrics.Bookings;
+using Streaming.Metrics.ConcurrentUsers;
+using Streaming.Metrics.Popularity;
 using Streaming.Metrics.RawEvents;
 
 namespace Streaming.Metrics;
@@ -14,6 +16,15 @@ public static class FleetSchema
 {
     /// <summary>Migration 2 made the three metrics and the raw events; a later metric brings its own version.</summary>
     private const int MetricsAndRawEvents = 2;
+
+    /// <summary>
+    /// Fleet-wide changes of the metric tables are numbered from 10, out of the way of metrics' own versions (3, 4, ...):
+    /// 10 puts the incarnation into every results table and view.
+    /// </summary>
+    private const int Incarnations = 10;
+
+    /// <summary>11: the gap ledger, raw event arrivals, repair tables, and the views with repair precedence.</summary>
+    private const int GapLedger = 11;
 
     public static readonly IReadOnlyList<string> Tables =
         [.. MetricCatalog.SinkTables.Select(t => t.Table)];
@@ -42,6 +53,9 @@ public static class FleetSchema
             migrations.Add(new(later.Key, "metrics " + string.Join(", ", later.Select(m => m.Name)), [.. later.SelectMany(m => m.SchemaStatements)]));
         }
 
+        migrations.Add(new(Incarnations, "results per incarnation (reset-proof revisions)",
+            [.. ConcurrentUsersTable.Incarnations, .. BookingsTable.Incarnations, .. PopularityTable.Incarnations]));
+        migrations.Add(new(GapLedger, "gap ledger and repairs", Ledger.LedgerTable.Schema));
         return migrations;
     }
 }

@@ -56,7 +56,8 @@ public sealed class TopologyTestDriver<TEvent, TKey, TValue>
             new TopologyRuntimeOptions { AdvanceInterval = TimeSpan.Zero },
             Clock,
             status: null,
-            NullLogger.Instance);
+            NullLogger.Instance,
+            logEnd: partition => windowInputLog[partition].Count);
         for (var partition = 0; partition < partitions; partition++)
         {
             windowing.Assign(partition);
@@ -130,6 +131,26 @@ public sealed class TopologyTestDriver<TEvent, TKey, TValue>
             windowing.Tick();
         }
     }
+
+    /// <summary>
+    /// Empties the source and window input topics, as when a topic is recreated or a local Kafka that keeps nothing
+    /// restarts: offsets start again at 0, while checkpoints (and results already written) stay.
+    /// </summary>
+    public void RecreateTopics()
+    {
+        foreach (var log in sourceLog)
+        {
+            log.Clear();
+        }
+
+        foreach (var log in windowInputLog)
+        {
+            log.Clear();
+        }
+    }
+
+    /// <summary>The incarnation the task of <paramref name="partition"/> is counting in.</summary>
+    public long Incarnation(int partition) => windowing.TaskOf(partition).Incarnation;
 
     /// <summary>
     /// Sends the source records of <paramref name="sourcePartition"/> from <paramref name="fromOffset"/> through the

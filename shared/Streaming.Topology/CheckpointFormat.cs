@@ -17,7 +17,7 @@ public sealed class CheckpointFormat<TKey, TValue>
     /// <summary>
     /// The layout version; a task refuses a checkpoint of another version rather than misread it. Version 3 added the
     /// remembered event identities ("event_ids": the live segments, stored beside the state); a version 2 checkpoint
-    /// reads as having none.
+    /// reads as having none. A checkpoint without "incarnation" belongs to incarnation 0.
     /// </summary>
     internal const int Version = 3;
 
@@ -41,6 +41,11 @@ public sealed class CheckpointFormat<TKey, TValue>
             json.WriteStartObject();
             json.WriteNumber("format"u8, Version);
             json.WriteNumber("next_offset"u8, checkpoint.NextOffset);
+            if (checkpoint.Incarnation != 0)
+            {
+                json.WriteNumber("incarnation"u8, checkpoint.Incarnation);
+            }
+
             json.WriteStartObject("source_offsets"u8);
             foreach (var (partition, offset) in checkpoint.SourceOffsets)
             {
@@ -77,7 +82,11 @@ public sealed class CheckpointFormat<TKey, TValue>
         }
 
         var eventIds = root.TryGetProperty("event_ids"u8, out var ids) ? ReadEventIds(ids, segments) : EventIdCheckpoint.None;
-        return new TaskCheckpoint<TKey, TValue>(root.GetProperty("next_offset"u8).GetInt64(), sourceOffsets, ReadWindows(root.GetProperty("windows"u8), task), eventIds);
+
+        // Checkpoints written before incarnations existed belong to the first one, 0.
+        var incarnation = root.TryGetProperty("incarnation"u8, out var stored) ? stored.GetInt64() : 0;
+        return new TaskCheckpoint<TKey, TValue>(
+            root.GetProperty("next_offset"u8).GetInt64(), sourceOffsets, ReadWindows(root.GetProperty("windows"u8), task), eventIds, incarnation);
     }
 
     private static void WriteEventIds(Utf8JsonWriter json, EventIdCheckpoint ids)

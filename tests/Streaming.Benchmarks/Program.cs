@@ -3,8 +3,8 @@ using Streaming.Benchmarks;
 using Streaming.Benchmarks.Load;
 using Streaming.Benchmarks.Widgets;
 
-// `kafka-cpu` (and its `kafka-broker` child), `profiles-cpu`, `freshness`, `rebalance`, `load` (and its `load-fleet` child), `live` and `sse-fanout` are
-// plain programs; everything else goes to BenchmarkDotNet.
+// `kafka-cpu` (and its `kafka-broker` child), `profiles-cpu`, `freshness`, `rebalance`, `ledger`, `load` (and its `load-fleet` child),
+// `live` and `sse-fanout` are plain programs; everything else goes to BenchmarkDotNet.
 return args.FirstOrDefault() switch
 {
     "kafka-cpu" => await KafkaCpuBenchmark.RunAsync(args),
@@ -16,6 +16,7 @@ return args.FirstOrDefault() switch
     "load-fleet" => await FleetHost.RunAsync(),
     "live" => await WidgetApiBenchmark.RunLiveAsync(args),
     "sse-fanout" => await WidgetApiBenchmark.RunSseFanOutAsync(args),
+    "ledger" => await LedgerBenchmark.RunAsync(args),
     _ => Run(args),
 };
 

@@ -15,7 +15,8 @@ public sealed class StageLifeCycleTests
     public void A_checkpoint_commits_the_input_offset_its_state_reflects()
     {
         var driver = new TopologyTestDriver<AppEvent, string, PopularityCounts>(PopularityTopology.Define(new MetricOptions()), T0, upstream: ProductEventsTopology.Define(new MetricOptions()));
-        Assert.Null(driver.Checkpoint(0)); // nothing counted yet: nothing to store
+        Assert.NotNull(driver.Checkpoint(0)); // nothing counted yet, but the task's new incarnation is stored at once
+        Assert.Null(driver.CommittedOffset(0)); // and no offset to commit
         for (var i = 0; i < 3; i++)
         {
             driver.Pipe(Events.View("u" + i, "p1", T0.AddSeconds(i)));

@@ -11,6 +11,9 @@ namespace Streaming.Gateway.ApiDocs;
 /// <summary>The dimensions a metrics endpoint accepts, and the one it uses when the request names none.</summary>
 public sealed record DimensionChoices(IReadOnlyList<string> Dimensions, string Default);
 
+/// <summary>An endpoint whose from..to may span at most this (instead of Gateway options' MaxRange).</summary>
+public sealed record RangeLimit(TimeSpan MaxRange);
+
 /// <summary>
 /// Describes the query parameters of the metrics endpoints. They bind as text so that the validators can name a bad one
 /// in the 400; the schemas here say which values those validators accept (limits as configured in Gateway options).
@@ -21,18 +24,19 @@ public static class MetricsQueryParameters
     {
         var options = context.ApplicationServices.GetRequiredService<IOptions<GatewayOptions>>().Value;
         var dimensions = context.Description.ActionDescriptor.EndpointMetadata.OfType<DimensionChoices>().SingleOrDefault();
+        var maxRange = context.Description.ActionDescriptor.EndpointMetadata.OfType<RangeLimit>().SingleOrDefault()?.MaxRange ?? options.MaxRange;
         foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
         {
             if (parameter.In == ParameterLocation.Query)
             {
-                Describe(parameter, options, dimensions);
+                Describe(parameter, options, maxRange, dimensions);
             }
         }
 
         return Task.CompletedTask;
     }
 
-    private static void Describe(OpenApiParameter parameter, GatewayOptions options, DimensionChoices? dimensions)
+    private static void Describe(OpenApiParameter parameter, GatewayOptions options, TimeSpan maxRange, DimensionChoices? dimensions)
     {
         switch (parameter.Name)
         {
@@ -44,7 +48,7 @@ public static class MetricsQueryParameters
                 break;
             case "to":
                 parameter.Required = true;
-                parameter.Description = $"End of the range, exclusive: ISO-8601 with an offset; after from and at most {TimeRangeValidator.Describe(options.MaxRange)} later.";
+                parameter.Description = $"End of the range, exclusive: ISO-8601 with an offset; after from and at most {TimeRangeValidator.Describe(maxRange)} later.";
                 parameter.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time" };
                 parameter.Example = "2026-11-21T11:00:00Z";
                 break;

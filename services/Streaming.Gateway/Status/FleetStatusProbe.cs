@@ -27,10 +27,10 @@ public sealed partial class FleetStatusProbe(
         (
             SELECT minute FROM
             (
-                SELECT window_start AS minute, source_partition, argMax(provisional, version) AS partition_provisional
+                SELECT window_start AS minute, source_partition, incarnation, argMax(provisional, version) AS partition_provisional
                 FROM {Sql.Identifier(ConcurrentUsersTable.Table)}
                 WHERE dimension = {Sql.String(ResultDimensions.All)} AND window_start >= now() - INTERVAL 1 HOUR AND window_start <= now()
-                GROUP BY window_start, source_partition
+                GROUP BY window_start, source_partition, incarnation
             )
             GROUP BY minute
             HAVING max(partition_provisional) = 0

@@ -14,9 +14,12 @@ public static class BookingsTable
     public const string PerHour = "bookings_per_hour";
     public const string PerDay = "bookings_per_day";
 
+    /// <summary>Rows the ledger wrote for minutes it repaired (see <see cref="Repairs"/>).</summary>
+    public const string RepairTable = "bookings_minute_repair";
+
     public static readonly RowBinaryLayout<BookingsPerMinute> Rows = new(
         ["window_start", "dimension", "dimension_value", "currency", "source_partition", "revision", "provisional",
-            "bookings", "cancellations", "revenue_minor", "cancelled_revenue_minor"],
+            "bookings", "cancellations", "revenue_minor", "cancelled_revenue_minor", "incarnation"],
         static (w, r) =>
         {
             w.DateTime(r.WindowStart);
@@ -30,12 +33,13 @@ public static class BookingsTable
             w.UInt64(checked((ulong)r.Cancellations));
             w.Int64(r.RevenueMinor);
             w.Int64(r.CancelledRevenueMinor);
+            w.UInt64(checked((ulong)r.Incarnation));
         });
 
     public static readonly SinkTable<BookingsPerMinute> Sink = new(
         BookingsTopology.Metric, Topics.MetricsBookings, Table, BookingsJson.Default.BookingsPerMinute, Rows,
         r => RecordChecks.Result(r.WindowStart, r.Partition, r.Revision) ?? RecordChecks.Dimension(r.Dimension)
-            ?? RecordChecks.NotNegative(("bookings", r.Bookings), ("cancellations", r.Cancellations)));
+            ?? RecordChecks.NotNegative(("bookings", r.Bookings), ("cancellations", r.Cancellations), ("incarnation", r.Incarnation)));
 
     /// <summary>Migration 1's table (the walking skeleton); migration 2 drops it and reuses its name for a view.</summary>
     internal const string SkeletonTable = """
@@ -103,6 +107,57 @@ public static class BookingsTable
         Rollup(PerHour, "hour", "toStartOfHour(minute)"),
         Rollup(PerDay, "day", "toDate(minute)"),
     ];
+
+    private const string SeriesColumns = "dimension, dimension_value, currency";
+
+    /// <summary>Migration 10: results carry their incarnation, part of the sorting key, and the view adds incarnations up.</summary>
+    internal static IReadOnlyList<string> Incarnations =>
+    [
+        ResultColumns.AddIncarnation(Table, $"window_start, {SeriesColumns}, source_partition"),
+        "DROP TABLE IF EXISTS " + PerMinute,
+        $"CREATE VIEW IF NOT EXISTS {PerMinute} AS {PerMinuteQuery(repairs: false)}",
+    ];
+
+    /// <summary>
+    /// The per-minute view's query: the latest version of each (window, series, partition, incarnation), then the sum
+    /// over partitions and incarnations; provisional is 1 while any of them is still provisional. With
+    /// <paramref name="repairs"/>, a minute the ledger repaired shows its latest repair instead of the stream's rows
+    /// (see <see cref="Repairs"/>). <paramref name="where"/> narrows the minutes (the ledger reads
+    /// a few at a time): a condition on <c>window_start</c>, applied to both sources.
+    /// </summary>
+    internal static string PerMinuteQuery(bool repairs, string? where = null) => $"""
+        SELECT minute, {SeriesColumns},
+               sum(partition_bookings) AS bookings,
+               sum(partition_cancellations) AS cancellations,
+               sum(partition_revenue_minor) AS revenue_minor,
+               sum(partition_cancelled_revenue_minor) AS cancelled_revenue_minor,
+               max(partition_provisional) AS provisional
+        FROM
+        (
+            SELECT window_start AS minute, {SeriesColumns}, source_partition, incarnation,
+                   argMax(bookings, version) AS partition_bookings,
+                   argMax(cancellations, version) AS partition_cancellations,
+                   argMax(revenue_minor, version) AS partition_revenue_minor,
+                   argMax(cancelled_revenue_minor, version) AS partition_cancelled_revenue_minor,
+                   argMax(provisional, version) AS partition_provisional
+            FROM {Table}
+            {Repairs.StreamCondition(repairs, BookingsTopology.Metric, where)}
+            GROUP BY window_start, {SeriesColumns}, source_partition, incarnation
+            {(repairs ? $"""
+            UNION ALL
+            SELECT window_start AS minute, {SeriesColumns}, toUInt32(0) AS source_partition, toUInt64(0) AS incarnation,
+                   any(bookings) AS partition_bookings,
+                   any(cancellations) AS partition_cancellations,
+                   any(revenue_minor) AS partition_revenue_minor,
+                   any(cancelled_revenue_minor) AS partition_cancelled_revenue_minor,
+                   toUInt8(0) AS partition_provisional
+            FROM {RepairTable}
+            {Repairs.RepairCondition(BookingsTopology.Metric, where)}
+            GROUP BY window_start, {SeriesColumns}
+            """ : "")}
+        )
+        GROUP BY minute, {SeriesColumns}
+        """;
 
     // Aggregates get private names inside and the public names outside: sum(bookings) AS bookings would shadow the
     // column on 18.16.

@@ -53,6 +53,6 @@ internal static class BookingsTopology
         string.Create(CultureInfo.InvariantCulture, $"{r.Key.Dimension}|{r.Key.Value}|{r.Key.Currency}|{r.WindowStart.ToUnixTimeSeconds()}|{r.Partition}"),
         JsonSerializer.SerializeToUtf8Bytes(
             new BookingsPerMinute(r.WindowStart, r.Key.Dimension, r.Key.Value, r.Key.Currency, r.Partition, r.Revision, r.Provisional,
-                r.Value.Bookings, r.Value.Cancellations, r.Value.RevenueMinor, r.Value.CancelledRevenueMinor),
+                r.Value.Bookings, r.Value.Cancellations, r.Value.RevenueMinor, r.Value.CancelledRevenueMinor, r.Incarnation),
             BookingsJson.Default.BookingsPerMinute));
 }

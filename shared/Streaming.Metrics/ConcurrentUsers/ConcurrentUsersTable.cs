@@ -14,8 +14,11 @@ public static class ConcurrentUsersTable
     public const string PerHour = "concurrent_users_per_hour";
     public const string PerDay = "concurrent_users_per_day";
 
+    /// <summary>Rows the ledger wrote for minutes it repaired (see <see cref="Repairs"/>).</summary>
+    public const string RepairTable = "concurrent_users_minute_repair";
+
     public static readonly RowBinaryLayout<ConcurrentUsersPerMinute> Rows = new(
-        ["window_start", "dimension", "dimension_value", "source_partition", "revision", "provisional", "users"],
+        ["window_start", "dimension", "dimension_value", "source_partition", "revision", "provisional", "users", "incarnation"],
         static (w, r) =>
         {
             w.DateTime(r.WindowStart);
@@ -25,12 +28,13 @@ public static class ConcurrentUsersTable
             w.UInt64(checked((ulong)r.Revision));
             w.Bool(r.Provisional);
             w.UInt64(checked((ulong)r.Users));
+            w.UInt64(checked((ulong)r.Incarnation));
         });
 
     public static readonly SinkTable<ConcurrentUsersPerMinute> Sink = new(
         ConcurrentUsersTopology.Metric, Topics.MetricsConcurrentUsers, Table, ConcurrentUsersJson.Default.ConcurrentUsersPerMinute, Rows,
         r => RecordChecks.Result(r.WindowStart, r.Partition, r.Revision) ?? RecordChecks.Dimension(r.Dimension)
-            ?? RecordChecks.NotNegative(("users", r.Users)));
+            ?? RecordChecks.NotNegative(("users", r.Users), ("incarnation", r.Incarnation)));
 
     internal static readonly IReadOnlyList<string> Schema =
     [
@@ -71,6 +75,45 @@ public static class ConcurrentUsersTable
         Rollup(PerHour, "hour", "toStartOfHour(minute)"),
         Rollup(PerDay, "day", "toDate(minute)"),
     ];
+
+    /// <summary>Migration 10: results carry their incarnation, part of the sorting key, and the view adds incarnations up.</summary>
+    internal static IReadOnlyList<string> Incarnations =>
+    [
+        ResultColumns.AddIncarnation(Table, "window_start, dimension, dimension_value, source_partition"),
+        "DROP TABLE IF EXISTS " + PerMinute,
+        $"CREATE VIEW IF NOT EXISTS {PerMinute} AS {PerMinuteQuery(repairs: false)}",
+    ];
+
+    /// <summary>
+    /// The per-minute view's query: the latest version of each (window, series, partition, incarnation), then the sum
+    /// over partitions and incarnations (incarnations hold different events, so their users are different records; a user
+    /// active in both is counted twice until the ledger repairs the minute). With <paramref name="repairs"/>, a repaired
+    /// minute shows its latest repair instead (see <see cref="Repairs"/>); <paramref name="where"/> narrows the minutes.
+    /// </summary>
+    internal static string PerMinuteQuery(bool repairs, string? where = null) => $"""
+        SELECT minute, dimension, dimension_value,
+               sum(partition_users) AS users,
+               max(partition_provisional) AS provisional
+        FROM
+        (
+            SELECT window_start AS minute, dimension, dimension_value, source_partition, incarnation,
+                   argMax(users, version) AS partition_users,
+                   argMax(provisional, version) AS partition_provisional
+            FROM {Table}
+            {Repairs.StreamCondition(repairs, ConcurrentUsersTopology.Metric, where)}
+            GROUP BY window_start, dimension, dimension_value, source_partition, incarnation
+            {(repairs ? $"""
+            UNION ALL
+            SELECT window_start AS minute, dimension, dimension_value, toUInt32(0) AS source_partition, toUInt64(0) AS incarnation,
+                   any(users) AS partition_users,
+                   toUInt8(0) AS partition_provisional
+            FROM {RepairTable}
+            {Repairs.RepairCondition(ConcurrentUsersTopology.Metric, where)}
+            GROUP BY window_start, dimension, dimension_value
+            """ : "")}
+        )
+        GROUP BY minute, dimension, dimension_value
+        """;
 
     // peak_users is the busiest minute; avg_users averages the minutes present (the "all" series has explicit zeros,
     // a platform or country with no users in a minute has no row for it).

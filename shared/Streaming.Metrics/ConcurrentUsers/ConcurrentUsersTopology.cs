@@ -40,6 +40,6 @@ internal static class ConcurrentUsersTopology
     private static OutputRecord Write(TopologyResult<UserSeries, HashSet<string>> r) => new(
         string.Create(CultureInfo.InvariantCulture, $"{r.Key.Dimension}|{r.Key.Value}|{r.WindowStart.ToUnixTimeSeconds()}|{r.Partition}"),
         JsonSerializer.SerializeToUtf8Bytes(
-            new ConcurrentUsersPerMinute(r.WindowStart, r.Key.Dimension, r.Key.Value, r.Partition, r.Revision, r.Provisional, r.Value.Count),
+            new ConcurrentUsersPerMinute(r.WindowStart, r.Key.Dimension, r.Key.Value, r.Partition, r.Revision, r.Provisional, r.Value.Count, r.Incarnation),
             ConcurrentUsersJson.Default.ConcurrentUsersPerMinute));
 }

@@ -52,7 +52,8 @@ internal static class PopularityTopology
             JsonSerializer.SerializeToUtf8Bytes(
                 new ProductPopularityPerMinute(r.WindowStart, r.Key, r.Partition, r.Revision, r.Provisional,
                     r.Value.Views, r.Value.Wishlists, r.Value.Bookings,
-                    (r.Value.Views * viewWeight) + (r.Value.Wishlists * wishlistWeight) + (r.Value.Bookings * bookingWeight)),
+                    (r.Value.Views * viewWeight) + (r.Value.Wishlists * wishlistWeight) + (r.Value.Bookings * bookingWeight),
+                    r.Incarnation),
                 PopularityJson.Default.ProductPopularityPerMinute)),
             new CheckpointFormat<string, PopularityCounts>(PopularityCheckpointJson.Default.String, PopularityCheckpointJson.Default.PopularityCounts));
     }

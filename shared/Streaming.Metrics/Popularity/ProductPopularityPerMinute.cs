@@ -3,6 +3,8 @@ namespace Streaming.Metrics.Popularity;
 /// <summary>
 /// Views, wishlists and bookings of one product in one minute, and their weighted score. After the repartition by
 /// product a product lives in one partition, so the row is the whole count. The record on <c>metrics.popularity</c>.
+/// <c>Incarnation</c> names the run of the source partition's task that computed it (0 for results written before
+/// incarnations existed); revisions compare within one incarnation, and the views add incarnations up.
 /// </summary>
 public sealed record ProductPopularityPerMinute(
     DateTimeOffset WindowStart,
@@ -13,4 +15,5 @@ public sealed record ProductPopularityPerMinute(
     long Views,
     long Wishlists,
     long Bookings,
-    double Score);
+    double Score,
+    long Incarnation = 0);

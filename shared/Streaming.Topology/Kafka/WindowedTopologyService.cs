@@ -13,7 +13,7 @@ namespace Streaming.Topology.Kafka;
 /// revocations and shutdown to <see cref="WindowingStage{TEvent, TKey, TValue}"/>, with Kafka ports: results and
 /// late records through one producer, checkpoints in the checkpoints topic, offsets committed to the group.
 /// </summary>
-internal sealed class WindowedTopologyService<TEvent, TKey, TValue>(
+internal sealed partial class WindowedTopologyService<TEvent, TKey, TValue>(
     WindowedTopology<TEvent, TKey, TValue> topology,
     KafkaClients kafka,
     TopologyRuntimeOptions options,
@@ -62,9 +62,27 @@ internal sealed class WindowedTopologyService<TEvent, TKey, TValue>(
             clock,
             status,
             logger,
-            trace);
+            trace,
+            partition => LogEnd(consumer, partition));
         return consumer;
     }
+
+    /// <summary>The partition's high watermark, or null when the broker does not answer in time (then the checkpoint is trusted).</summary>
+    private long? LogEnd(IConsumer<string, byte[]> consumer, int partition)
+    {
+        try
+        {
+            return consumer.QueryWatermarkOffsets(new TopicPartition(inputTopic, partition), options.RestoreTimeout).High.Value;
+        }
+        catch (KafkaException e)
+        {
+            LogLogEndUnknown(logger, inputTopic, partition, e.Error.Reason);
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Log end of {Topic}/{Partition} unknown ({Reason}); the checkpoint is trusted")]
+    private static partial void LogLogEndUnknown(ILogger logger, string topic, int partition, string reason);
 
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {

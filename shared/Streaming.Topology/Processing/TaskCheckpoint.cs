@@ -4,14 +4,16 @@ namespace Streaming.Topology.Processing;
 
 /// <summary>
 /// What a windowing task needs to resume exactly: its windows, the next input offset they reflect, for every source
-/// partition of a repartitioned stream the highest source offset already counted, and the identities of the events
-/// counted within the correction horizon.
+/// partition of a repartitioned stream the highest source offset already counted, the identities of the events
+/// counted within the correction horizon, and the incarnation its results carry. A negative
+/// <paramref name="NextOffset"/> means "where the consumer group is" (a fresh incarnation stored before it read anything).
 /// </summary>
 internal sealed record TaskCheckpoint<TKey, TValue>(
     long NextOffset,
     Dictionary<int, long> SourceOffsets,
     WindowSnapshot<TKey, TValue> Windows,
-    EventIdCheckpoint EventIds);
+    EventIdCheckpoint EventIds,
+    long Incarnation = 0);
 
 /// <summary>
 /// Remembered event identities in a checkpoint: segments of 16-byte entries (<see cref="RememberedEvents"/>), one per

@@ -24,6 +24,8 @@ namespace Streaming.Topology.Processing;
 /// <param name="inputTopic">The topic's name as the runtime reads it; part of every task's identity.</param>
 /// <param name="status">Where counters are published at checkpoint time; none in the test driver, which reads the tasks.</param>
 /// <param name="trace">The batch spans (see <see cref="WindowBatchTrace"/>); none in the test driver.</param>
+/// <param name="logEnd">The input partition's log end offset, or null when unknown: a checkpoint beyond it belongs to an
+/// earlier log (topic recreated, cluster migrated, a local Kafka that keeps nothing).</param>
 internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
     WindowedTopology<TEvent, TKey, TValue> topology,
     string inputTopic,
@@ -34,7 +36,8 @@ internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
     TimeProvider clock,
     TaskStatusBoard? status,
     ILogger logger,
-    WindowBatchTrace? trace = null)
+    WindowBatchTrace? trace = null,
+    Func<int, long?>? logEnd = null)
     where TEvent : class
     where TKey : notnull
 {
@@ -52,22 +55,59 @@ internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
 
     public WindowingTask<TEvent, TKey, TValue> TaskOf(int partition) => tasks[partition].Task;
 
-    /// <summary>Creates the partition's task from its latest checkpoint; returns the offset to resume from, or null without one.</summary>
+    /// <summary>
+    /// Creates the partition's task from its latest checkpoint; returns the offset to resume from, or null for "where the
+    /// consumer group is". Without a usable checkpoint (none, or one beyond the log's end) the task starts a new
+    /// incarnation, stored at once so that a crash before the next checkpoint resumes the same one.
+    /// </summary>
     public long? Assign(int partition)
     {
         var state = new TaskState(TaskId(partition), new WindowingTask<TEvent, TKey, TValue>(topology, partition, clock));
         tasks[partition] = state;
         var stored = checkpoints.ReadLatest(state.Id, partition);
-        if (stored is null)
+        var checkpoint = stored is null ? null : topology.Checkpoints.Read(stored, state.Id);
+        if (checkpoint is null)
         {
-            LogStartedFresh(logger, state.Id);
+            StartIncarnation(state, partition, nextOffset: -1, earlier: null);
+            LogStartedFresh(logger, state.Id, state.Task.Incarnation);
             return null;
         }
 
-        state.Task.Restore(topology.Checkpoints.Read(stored, state.Id), state.Id);
+        if (checkpoint.NextOffset > 0 && logEnd?.Invoke(partition) is { } end && checkpoint.NextOffset > end)
+        {
+            // The log restarted below the checkpoint: its windows and offsets describe records that are gone. Count the new
+            // log from its start under a new incarnation; the earlier incarnation's results stay as they are.
+            StartIncarnation(state, partition, nextOffset: 0, earlier: checkpoint.Incarnation);
+            LogLogRestarted(logger, state.Id, checkpoint.NextOffset, end, state.Task.Incarnation);
+            return 0;
+        }
+
+        state.Task.Restore(checkpoint, state.Id);
+        if (state.Task.NextOffset < 0)
+        {
+            return null; // A fresh incarnation that had not read anything yet.
+        }
+
         state.Checkpointed = state.Task.NextOffset; // Committed again by this owner, in case the last owner's commit failed.
         LogRestored(logger, state.Id, state.Task.NextOffset, state.Task.Windows.OpenWindowCount);
         return state.Task.NextOffset;
+    }
+
+    /// <summary>
+    /// Mints an incarnation (the wall clock's Unix milliseconds: distinct from every earlier one of the partition, which is
+    /// all the views need) and stores it before any result carries it.
+    /// </summary>
+    private void StartIncarnation(TaskState state, int partition, long nextOffset, long? earlier)
+    {
+        var incarnation = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        if (incarnation == earlier)
+        {
+            incarnation++;
+        }
+
+        state.Task.StartIncarnation(incarnation, nextOffset);
+        checkpoints.Write(state.Id, partition, topology.Checkpoints.Write(state.Task.Checkpoint()));
+        checkpoints.Flush();
     }
 
     public void Process(in InputRecord record)
@@ -275,8 +315,11 @@ internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {Task} lost its partition (fenced from the group); dropped without a checkpoint")]
     private static partial void LogLost(ILogger logger, string task);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Task {Task} starts without a checkpoint")]
-    private static partial void LogStartedFresh(ILogger logger, string task);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Task {Task} starts without a checkpoint, as incarnation {Incarnation}")]
+    private static partial void LogStartedFresh(ILogger logger, string task, long incarnation);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {Task}: its checkpoint is at offset {Offset}, beyond the log's end {End} (the input restarted); counting the log from its start as incarnation {Incarnation}")]
+    private static partial void LogLogRestarted(ILogger logger, string task, long offset, long end, long incarnation);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Task {Task} restored at offset {Offset} with {Open} open windows")]
     private static partial void LogRestored(ILogger logger, string task, long offset, int open);

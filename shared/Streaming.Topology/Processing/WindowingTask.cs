@@ -40,6 +40,9 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
     /// <summary>The next input offset; everything before it is reflected in the state.</summary>
     public long NextOffset { get; private set; }
 
+    /// <summary>Names this run of the partition's results (see <see cref="TopologyResult{TKey, TValue}.Incarnation"/>).</summary>
+    public long Incarnation { get; private set; }
+
     public long Duplicates => deduplicator.Duplicates;
 
     /// <summary>Events dropped because their identity was already counted (those with other content included).</summary>
@@ -100,6 +103,13 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
         Drain(results);
     }
 
+    /// <summary>Starts a new incarnation with empty state; <paramref name="nextOffset"/> -1 means "where the group is".</summary>
+    public void StartIncarnation(long incarnation, long nextOffset)
+    {
+        Incarnation = incarnation;
+        NextOffset = nextOffset;
+    }
+
     /// <summary>
     /// The state to store. Event identities go as segments: the ones remembered since the previous checkpoint become a
     /// new segment, and segments whose every entry is past the horizon are dropped.
@@ -119,7 +129,11 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
         var dropped = segments.Where(s => s.ExpiresBy <= now).ToList();
         segments.RemoveAll(s => s.ExpiresBy <= now);
         return new TaskCheckpoint<TKey, TValue>(
-            NextOffset, new Dictionary<int, long>(deduplicator.Seen), aggregator.Windows.Snapshot(), new EventIdCheckpoint([.. segments], nextSegment, added, dropped));
+            NextOffset,
+            new Dictionary<int, long>(deduplicator.Seen),
+            aggregator.Windows.Snapshot(),
+            new EventIdCheckpoint([.. segments], nextSegment, added, dropped),
+            Incarnation);
     }
 
     /// <param name="task">Names the task in errors.</param>
@@ -144,6 +158,7 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
         nextSegment = ids.NextSegment;
         deduplicator.Restore(checkpoint.SourceOffsets);
         NextOffset = checkpoint.NextOffset;
+        Incarnation = checkpoint.Incarnation;
     }
 
     /// <summary>
@@ -194,7 +209,7 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
     {
         foreach (var r in windowResults)
         {
-            results.Add(new TopologyResult<TKey, TValue>(r.WindowStart, r.Key, Partition, r.Revision, r.Provisional, r.Value));
+            results.Add(new TopologyResult<TKey, TValue>(r.WindowStart, r.Key, Partition, r.Revision, r.Provisional, r.Value, Incarnation));
         }
 
         windowResults.Clear();

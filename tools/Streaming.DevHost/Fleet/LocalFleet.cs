@@ -121,6 +121,8 @@ public sealed class LocalFleet : IAsyncDisposable
             ["ClickHouse__Url"] = clickHouse.Url,
             ["ClickHouse__Database"] = Settings.ClickHouseDatabase,
             ["Ingest__ApiKeys__0"] = Settings.ApiKey,
+            // The gateway's ledger re-check takes the same key in the demo.
+            ["LedgerApi__ApiKeys__0"] = Settings.ApiKey,
         };
         // The gateway's status page sums the lag the consumers publish on their /metrics.
         var consumers = ports.Where(p => p.Key is not (Gateway or Ingest)).Select(p => p.Value).ToList();
