@@ -7,6 +7,7 @@ using Streaming.Gateway.ApiDocs;
 using Streaming.Gateway.Dashboard;
 using Streaming.Gateway.Metrics;
 using Streaming.Gateway.Status;
+using Streaming.Gateway.Widgets;
 using Streaming.Metrics;
 using Streaming.ServiceDefaults;
 
@@ -38,6 +39,7 @@ public static class GatewayExtensions
         services.AddSingleton<BookingsQueryValidator>();
         services.AddSingleton<PopularityTopQueryValidator>();
         services.AddFleetStatus();
+        builder.AddWidgets();
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -117,6 +119,8 @@ public static class GatewayExtensions
             .Produces<string>(StatusCodes.Status200OK, "text/html")
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .DescribeResponse(StatusCodes.Status429TooManyRequests, TooManyRequestsDescription);
+
+        app.MapWidgetEndpoints(PublicPolicy, TooManyRequestsDescription);
 
         // The document and its page are public like the dashboard, and share its budget.
         app.MapOpenApi().RequireRateLimiting(PublicPolicy);
