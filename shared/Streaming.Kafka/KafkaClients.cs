@@ -50,6 +50,8 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
         {
             BootstrapServers = Options.BootstrapServers,
             ClientId = clientId,
+            // The .NET client insists on a group id; with Assign and no commits no group is ever joined or written.
+            GroupId = clientId + "-" + Guid.NewGuid().ToString("N"),
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,

@@ -27,6 +27,8 @@ public sealed partial class ProfileChangesConsumer(
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.Factory.StartNew(() => Run(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
+    // Any failure is logged and the reader starts over: the gateway keeps serving meanwhile.
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031:Do not catch general exception types", Justification = "the reader must never stop the gateway")]
     private void Run(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -47,7 +49,7 @@ public sealed partial class ProfileChangesConsumer(
             {
                 return;
             }
-            catch (Exception e) when (e is KafkaException or InvalidOperationException)
+            catch (Exception e)
             {
                 LogFailed(logger, e.Message);
                 stoppingToken.WaitHandle.WaitOne(RetryDelay);
@@ -58,13 +60,17 @@ public sealed partial class ProfileChangesConsumer(
     private void Consume(IConsumer<string, byte[]> consumer, CancellationToken stoppingToken)
     {
         var topic = kafka.Options.Name(Topics.ProfileChanges);
-        consumer.Assign(StartOffsets(consumer, topic, stoppingToken));
+        var since = new Timestamp(time.GetUtcNow() - options.Value.History);
+        var start = StartOffsets(consumer, topic, since, stoppingToken);
+        LogAssigned(logger, topic, string.Join(", ", start.Select(p => $"{p.Partition.Value}@{p.Offset}")));
+        consumer.Assign(start);
         assigned.TrySetResult();
         var nextPrune = time.GetTimestamp();
         while (!stoppingToken.IsCancellationRequested)
         {
             var record = consumer.Consume(TimeSpan.FromMilliseconds(500));
-            if (record?.Message is { } message)
+            // Records from before the window (read when a partition had to start at its beginning) are skipped.
+            if (record?.Message is { } message && message.Timestamp.UtcDateTime >= since.UtcDateTime)
             {
                 Handle(record.TopicPartitionOffset, message.Value);
             }
@@ -95,8 +101,13 @@ public sealed partial class ProfileChangesConsumer(
         }
     }
 
-    /// <summary>Each partition's first offset at or after now − History; the partition's start when the broker cannot look up times.</summary>
-    private List<TopicPartitionOffset> StartOffsets(IConsumer<string, byte[]> consumer, string topic, CancellationToken stoppingToken)
+    /// <summary>
+    /// Each partition's first offset at or after <paramref name="since"/>, as a concrete offset (an End assignment would
+    /// resolve later and skip what arrived in between). A partition the lookup answers "end" for although it holds records
+    /// starts at its beginning, and the loop skips the older records: librdkafka's mock cluster answers every time lookup
+    /// with "end", and on a real broker this only re-reads a partition that was quiet for a whole day.
+    /// </summary>
+    private List<TopicPartitionOffset> StartOffsets(IConsumer<string, byte[]> consumer, string topic, Timestamp since, CancellationToken stoppingToken)
     {
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
         while (true)
@@ -105,25 +116,34 @@ public sealed partial class ProfileChangesConsumer(
             var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(5)).Topics.SingleOrDefault(t => t.Topic == topic);
             if (metadata is { Error.IsError: false, Partitions.Count: > 0 })
             {
-                var since = new Timestamp(time.GetUtcNow() - options.Value.History);
                 var partitions = metadata.Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).OrderBy(p => p.Partition.Value).ToList();
+                List<TopicPartitionOffset> found;
                 try
                 {
-                    // No record since then: the partition's end (Offset.End), which is what the lookup answers.
-                    return consumer.OffsetsForTimes(partitions.Select(p => new TopicPartitionTimestamp(p, since)), TimeSpan.FromSeconds(10));
+                    found = consumer.OffsetsForTimes(partitions.Select(p => new TopicPartitionTimestamp(p, since)), TimeSpan.FromSeconds(10));
                 }
                 catch (KafkaException e)
                 {
                     LogNoTimeLookup(logger, e.Message);
+                    found = [.. partitions.Select(p => new TopicPartitionOffset(p, Offset.End))];
                 }
 
-                return [.. partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning))];
+                return [.. found.Select(f => f.Offset != Offset.End ? f : Concrete(consumer, f.TopicPartition))];
             }
 
             LogWaitingForTopic(logger, topic);
             stoppingToken.WaitHandle.WaitOne(RetryDelay);
         }
     }
+
+    private static TopicPartitionOffset Concrete(IConsumer<string, byte[]> consumer, TopicPartition partition)
+    {
+        var marks = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
+        return new TopicPartitionOffset(partition, marks.High > marks.Low ? marks.Low : marks.High);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reading {Topic} from {Offsets}")]
+    private static partial void LogAssigned(ILogger logger, string topic, string offsets);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading profile-changes failed ({Reason}); starting over")]
     private static partial void LogFailed(ILogger logger, string reason);
@@ -134,6 +154,6 @@ public sealed partial class ProfileChangesConsumer(
     [LoggerMessage(Level = LogLevel.Information, Message = "Topic {Topic} has no partitions yet; waiting")]
     private static partial void LogWaitingForTopic(ILogger logger, string topic);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The broker cannot look offsets up by time ({Reason}); reading profile-changes from the start")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The broker cannot look offsets up by time ({Reason}); reading profile-changes from the start of each partition")]
     private static partial void LogNoTimeLookup(ILogger logger, string reason);
 }
