@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Streaming.Kafka;
 using Streaming.Profiles.Contracts;
 using Streaming.ServiceDefaults;
@@ -7,12 +8,16 @@ namespace Streaming.Gateway.Widgets;
 /// <summary>The widget API: live profiles (JSON and SSE), the just-booked feed, and the embeddable script.</summary>
 public static class WidgetEndpoints
 {
+    public const string Tag = "Widgets";
+
     public static WebApplicationBuilder AddWidgets(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddValidatedOptions<WidgetOptions>(WidgetOptions.Section);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(WidgetJsonContext.Default));
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
+        // The gateway's document is "v1" (AddOpenApi's default name).
+        services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>("v1", WidgetApiDocs.Configure);
         services.AddSingleton<ProfileChangesHub>();
         services.AddSingleton<JustBookedFeed>();
         services.AddSingleton<SubscriberSlots>();
@@ -46,7 +51,7 @@ public static class WidgetEndpoints
     {
         var widgets = app.MapGroup("")
             .RequireRateLimiting(rateLimitPolicy)
-            .WithTags("Widgets")
+            .WithTags(Tag)
             .AddEndpointFilter(AllowAnyOrigin)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .DescribeResponse(StatusCodes.Status429TooManyRequests, tooManyRequestsDescription);
