@@ -110,6 +110,7 @@ public sealed partial class ProfileChangesConsumer(
     private List<TopicPartitionOffset> StartOffsets(IConsumer<string, byte[]> consumer, string topic, Timestamp since, CancellationToken stoppingToken)
     {
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        var waitingLogged = false;
         while (true)
         {
             stoppingToken.ThrowIfCancellationRequested();
@@ -131,7 +132,12 @@ public sealed partial class ProfileChangesConsumer(
                 return [.. found.Select(f => f.Offset != Offset.End ? f : Concrete(consumer, f.TopicPartition))];
             }
 
-            LogWaitingForTopic(logger, topic);
+            if (!waitingLogged)
+            {
+                LogWaitingForTopic(logger, topic);
+                waitingLogged = true;
+            }
+
             stoppingToken.WaitHandle.WaitOne(RetryDelay);
         }
     }
