@@ -8,6 +8,7 @@ using Streaming.Gateway.Dashboard;
 using Streaming.Gateway.Ledger;
 using Streaming.Gateway.Metrics;
 using Streaming.Gateway.Status;
+using Streaming.Gateway.Widgets;
 using Streaming.Metrics;
 using Streaming.ServiceDefaults;
 
@@ -40,6 +41,7 @@ public static class GatewayExtensions
         services.AddSingleton<PopularityTopQueryValidator>();
         services.AddFleetStatus();
         services.AddLedgerApi();
+        builder.AddWidgets();
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -121,6 +123,7 @@ public static class GatewayExtensions
             .DescribeResponse(StatusCodes.Status429TooManyRequests, TooManyRequestsDescription);
 
         app.MapLedgerEndpoints();
+        app.MapWidgetEndpoints(PublicPolicy, TooManyRequestsDescription);
 
         // The document and its page are public like the dashboard, and share its budget.
         app.MapOpenApi().RequireRateLimiting(PublicPolicy);

@@ -44,6 +44,25 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
     public ConsumerBuilder<string, byte[]> CreateConsumerBuilder(string groupId, string clientId) =>
         new(CreateConsumerConfig(groupId, clientId));
 
+    /// <summary>
+    /// A consumer outside any group, for a reader that takes partitions by <c>Assign</c> and keeps no committed
+    /// offsets (every gateway instance reads all of profile-changes into memory, from a point in time).
+    /// </summary>
+    public ConsumerBuilder<string, byte[]> CreateReaderBuilder(string clientId)
+    {
+        KafkaNative.EnsureLoaded();
+        return new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = Options.BootstrapServers,
+            ClientId = clientId,
+            // The .NET client insists on a group id; with Assign and no commits no group is ever joined or written.
+            GroupId = clientId + "-" + Guid.NewGuid().ToString("N"),
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+        });
+    }
+
     /// <summary>The settings behind <see cref="CreateConsumerBuilder"/>; the rebalance benchmark varies the assignor.</summary>
     internal ConsumerConfig CreateConsumerConfig(string groupId, string clientId)
     {

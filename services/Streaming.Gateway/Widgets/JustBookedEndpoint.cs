@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Streaming.Events;
+
+namespace Streaming.Gateway.Widgets;
+
+/// <summary>GET /v1/just-booked and /v1/just-booked/stream: the newest confirmed bookings of the last 24 h.</summary>
+public static class JustBookedEndpoint
+{
+    public const int DefaultLimit = 20;
+    public const int MaxLimit = 100;
+
+    public static IResult Handle(
+        [FromQuery] string? city, [FromQuery] string? category, [FromQuery] string? limit, JustBookedFeed feed)
+    {
+        if (Parse(city, category, limit, out var filter, out var take) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var items = feed.Newest(filter, take).Select(JustBookedItem.From).ToList();
+        return Results.Json(new JustBookedResponse(items), WidgetJsonContext.Default.JustBookedResponse);
+    }
+
+    /// <summary>
+    /// Events <c>booking</c>: first the newest <c>limit</c> matching bookings (oldest of them first), then each new one
+    /// as it arrives; a comment line every keep-alive interval.
+    /// </summary>
+    public static async Task<IResult> StreamAsync(
+        [FromQuery] string? city, [FromQuery] string? category, [FromQuery] string? limit, HttpContext http, JustBookedFeed feed,
+        SubscriberSlots slots, IOptions<WidgetOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (Parse(city, category, limit, out var filter, out var take) is { } invalid)
+        {
+            return invalid;
+        }
+
+        using var slot = slots.TryTake();
+        if (slot is null)
+        {
+            return WidgetResults.TooManySubscribers(http, slots.Max);
+        }
+
+        using var subscription = feed.Subscribe(filter);
+        using var keepAlive = new PeriodicTimer(options.Value.KeepAliveInterval, time);
+        // At most limit ids: the first page, which may overlap the subscription by what arrived in between.
+        var sent = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            await ServerSentEvents.StartAsync(http.Response, cancellationToken);
+            foreach (var booking in feed.Newest(filter, take).Reverse())
+            {
+                sent.Add(booking.EventId);
+                await WriteAsync(http.Response, JustBookedItem.From(booking), cancellationToken);
+            }
+
+            Task<bool>? tick = null;
+            Task<bool>? arrived = null;
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                tick ??= keepAlive.WaitForNextTickAsync(cancellationToken).AsTask();
+                arrived ??= subscription.Bookings.WaitToReadAsync(cancellationToken).AsTask();
+                if (await Task.WhenAny(tick, arrived) == tick)
+                {
+                    if (!await tick)
+                    {
+                        break;
+                    }
+
+                    tick = null;
+                    await ServerSentEvents.WriteKeepAliveAsync(http.Response, cancellationToken);
+                    continue;
+                }
+
+                if (!await arrived)
+                {
+                    break;
+                }
+
+                arrived = null;
+                while (subscription.Bookings.TryRead(out var booking))
+                {
+                    // The first page and the subscription overlap by the bookings that arrived in between.
+                    if (!sent.Contains(booking.EventId))
+                    {
+                        await WriteAsync(http.Response, JustBookedItem.From(booking), cancellationToken);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+
+        return Results.Empty;
+    }
+
+    private static Task WriteAsync(HttpResponse response, JustBookedItem item, CancellationToken cancellationToken) =>
+        ServerSentEvents.WriteEventAsync(response, "booking", null, JsonSerializer.SerializeToUtf8Bytes(item, WidgetJsonContext.Default.JustBookedItem), cancellationToken);
+
+    private static IResult? Parse(string? city, string? category, string? limit, out JustBookedFilter filter, out int take)
+    {
+        filter = new JustBookedFilter(Blank(city), Blank(category));
+        take = DefaultLimit;
+        if (city?.Length > EventLimits.MaxTextLength)
+        {
+            return WidgetResults.Invalid("city", $"A city is at most {EventLimits.MaxTextLength} characters.");
+        }
+
+        if (category?.Length > EventLimits.MaxTextLength)
+        {
+            return WidgetResults.Invalid("category", $"A category is at most {EventLimits.MaxTextLength} characters.");
+        }
+
+        if (limit is not null
+            && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out take) || take is < 1 or > MaxLimit))
+        {
+            take = DefaultLimit;
+            return WidgetResults.Invalid("limit", $"limit is a whole number from 1 to {MaxLimit} (default {DefaultLimit}).");
+        }
+
+        return null;
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+}

@@ -1,0 +1,127 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Streaming.Profiles.Contracts;
+
+namespace Streaming.Gateway.Widgets;
+
+/// <summary>
+/// GET /v1/products/{product_id}/live/stream: Server-Sent Events, each an event <c>profile</c> whose data is the whole
+/// profile and whose id is its version. First the current profile from the grain (id = the newest version this gateway
+/// has seen), then every newer change, at most one per <see cref="WidgetOptions.MinEventInterval"/> (the newest).
+/// With Last-Event-ID the stream starts with the kept changes after that version instead, so nothing is sent twice.
+/// </summary>
+public static class LiveStreamEndpoint
+{
+    public static async Task<IResult> HandleAsync(
+        [FromRoute(Name = "product_id")] string productId, HttpContext http, IProductProfileReader profiles, ProfileChangesHub hub,
+        SubscriberSlots slots, IOptions<WidgetOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (WidgetResults.InvalidProductId(productId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        using var slot = slots.TryTake();
+        if (slot is null)
+        {
+            return WidgetResults.TooManySubscribers(http, slots.Max);
+        }
+
+        var lastEventId = ServerSentEvents.LastEventId(http.Request);
+        using var subscription = hub.Subscribe(productId, lastEventId, out var missed, out var newestVersion);
+        // Created before the first write, so that a test's clock sees it (and a proxy's idle timer starts with the stream).
+        using var keepAlive = new PeriodicTimer(options.Value.KeepAliveInterval, time);
+
+        var first = new List<(ProductProfile Profile, long? Version)>();
+        if (lastEventId is null)
+        {
+            try
+            {
+                first.Add((await profiles.ReadAsync(productId, cancellationToken), newestVersion));
+            }
+            catch (ProfilesUnavailableException e)
+            {
+                // Without the grain, the newest change seen here is the best current profile there is.
+                if (hub.Newest(productId) is not { } newest)
+                {
+                    return WidgetResults.Unavailable(http, e.Message);
+                }
+
+                first.Add((newest.Profile, newest.Version));
+            }
+        }
+        else
+        {
+            first.AddRange(missed.Select(c => (c.Profile, (long?)c.Version)));
+        }
+
+        await ServerSentEvents.StartAsync(http.Response, cancellationToken);
+        long sentVersion = lastEventId ?? newestVersion ?? -1;
+        try
+        {
+            foreach (var (profile, version) in first)
+            {
+                await WriteAsync(http.Response, profile, version, cancellationToken);
+                sentVersion = Math.Max(sentVersion, version ?? -1);
+            }
+
+            await StreamChangesAsync(http.Response, subscription, keepAlive, sentVersion, options.Value.MinEventInterval, time, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+
+        return Results.Empty;
+    }
+
+    private static async Task StreamChangesAsync(
+        HttpResponse response, ProfileSubscription subscription, PeriodicTimer keepAlive, long sentVersion, TimeSpan minInterval,
+        TimeProvider time, CancellationToken cancellationToken)
+    {
+        long? lastSentAt = null;
+        Task<bool>? tick = null;
+        Task<bool>? changed = null;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            tick ??= keepAlive.WaitForNextTickAsync(cancellationToken).AsTask();
+            changed ??= subscription.Changes.WaitToReadAsync(cancellationToken).AsTask();
+            if (await Task.WhenAny(tick, changed) == tick)
+            {
+                if (!await tick)
+                {
+                    return;
+                }
+
+                tick = null;
+                await ServerSentEvents.WriteKeepAliveAsync(response, cancellationToken);
+                continue;
+            }
+
+            if (!await changed)
+            {
+                return;
+            }
+
+            changed = null;
+            var wait = lastSentAt is { } at ? minInterval - time.GetElapsedTime(at) : TimeSpan.Zero;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, time, cancellationToken);
+            }
+
+            // Only the newest waits in the subscription; whatever arrived during the wait replaced the older one.
+            if (subscription.Changes.TryRead(out var change) && change.Version > sentVersion)
+            {
+                await WriteAsync(response, change.Profile, change.Version, cancellationToken);
+                sentVersion = change.Version;
+                lastSentAt = time.GetTimestamp();
+            }
+        }
+    }
+
+    private static Task WriteAsync(HttpResponse response, ProductProfile profile, long? version, CancellationToken cancellationToken) =>
+        ServerSentEvents.WriteEventAsync(
+            response, "profile", version, JsonSerializer.SerializeToUtf8Bytes(profile, ProfilesJsonContext.Default.ProductProfile), cancellationToken);
+}

@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Streaming.Gateway.Widgets;
+using Streaming.LocalServers;
+using Streaming.Profiles.Contracts;
+
+namespace Streaming.Gateway.Tests.Widgets;
+
+/// <summary>The gateway with profiles from <see cref="Profiles"/> instead of grains, and a fake clock.</summary>
+public sealed class WidgetGatewayFactory : WebApplicationFactory<Program>
+{
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 30, TimeSpan.Zero));
+
+    public StubProfileReader Profiles { get; } = new();
+
+    /// <summary>Configuration keys and values, e.g. "Kafka:BootstrapServers".</summary>
+    public Dictionary<string, string> Settings { get; } = [];
+
+    public ProfileChangesHub Hub => Services.GetRequiredService<ProfileChangesHub>();
+
+    public JustBookedFeed JustBooked => Services.GetRequiredService<JustBookedFeed>();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("ClickHouse:Url", "http://127.0.0.1:" + LoopbackPorts.Free());
+        builder.UseSetting("Gateway:RequestsPerMinute", "100000");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Time);
+            services.AddSingleton<IProductProfileReader>(Profiles);
+        });
+    }
+}
+
+/// <summary>Profiles as a test sets them; an unknown product has zeros, as from a fresh grain.</summary>
+public sealed class StubProfileReader : IProductProfileReader
+{
+    private readonly ConcurrentDictionary<string, ProductProfile> profiles = new(StringComparer.Ordinal);
+
+    public void Set(ProductProfile profile) => profiles[profile.ProductId] = profile;
+
+    public Task<ProductProfile> ReadAsync(string productId, CancellationToken cancellationToken) =>
+        Task.FromResult(profiles.TryGetValue(productId, out var profile) ? profile : ProductProfile.Empty(productId));
+}
