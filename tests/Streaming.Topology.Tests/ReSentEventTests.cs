@@ -3,6 +3,7 @@ using Streaming.Metrics;
 using Streaming.Metrics.Bookings;
 using Streaming.Metrics.ConcurrentUsers;
 using Streaming.Metrics.Popularity;
+using Streaming.Metrics.ProductEvents;
 using Streaming.Topology.Processing;
 using Streaming.Topology.Testing;
 
@@ -154,7 +155,7 @@ public sealed class ReSentEventTests
     [Fact]
     public void Popularity_drops_re_sent_events_after_the_repartition_though_their_source_positions_are_new()
     {
-        var driver = new TopologyTestDriver<AppEvent, string, PopularityCounts>(PopularityTopology.Define(new MetricOptions()), T0, partitions: 3);
+        var driver = new TopologyTestDriver<AppEvent, string, PopularityCounts>(PopularityTopology.Define(new MetricOptions()), T0, partitions: 3, upstream: ProductEventsTopology.Define(new MetricOptions()));
         var events = Enumerable.Range(0, 90).Select(i => (Event: Events.View("u" + (i % 12), "p" + (i % 5), T0.AddSeconds(i % 50)), Partition: i % 12 % 3)).ToList();
         foreach (var (e, partition) in events)
         {
@@ -182,7 +183,7 @@ public sealed class ReSentEventTests
     [Fact]
     public void Repartitioner_re_sends_and_client_re_sends_together_count_once()
     {
-        var driver = new TopologyTestDriver<AppEvent, string, PopularityCounts>(PopularityTopology.Define(new MetricOptions()), T0, partitions: 2);
+        var driver = new TopologyTestDriver<AppEvent, string, PopularityCounts>(PopularityTopology.Define(new MetricOptions()), T0, partitions: 2, upstream: ProductEventsTopology.Define(new MetricOptions()));
         var events = Enumerable.Range(0, 40).Select(i => Events.View("u" + i, "p" + (i % 3), T0.AddSeconds(i))).ToList();
         foreach (var e in events)
         {
