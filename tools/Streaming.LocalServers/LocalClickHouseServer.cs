@@ -54,7 +54,7 @@ public sealed class LocalClickHouseServer : IAsyncDisposable
         var deleteFolder = folder is null;
         folder = Path.GetFullPath(folder ?? Path.Combine(Path.GetTempPath(), "streaming-clickhouse-" + Guid.NewGuid().ToString("N")[..12]));
         Directory.CreateDirectory(folder);
-        StopStale(folder);
+        ChildServerProcess.StopStale(folder, "clickhouse");
         httpPort = LoopbackPorts.FreeOr(httpPort, "ClickHouse HTTP");
         tcpPort = LoopbackPorts.FreeOr(tcpPort, "ClickHouse native");
         var interserverPort = LoopbackPorts.Free();
@@ -80,7 +80,7 @@ public sealed class LocalClickHouseServer : IAsyncDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await File.WriteAllTextAsync(Path.Combine(folder, "server.pid"), process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+        ChildServerProcess.WritePid(folder, process);
         return process;
     }
 
@@ -139,54 +139,13 @@ public sealed class LocalClickHouseServer : IAsyncDisposable
     {
         if (process is not null)
         {
-            if (!process.HasExited)
-            {
-                Signals.Terminate(process.Id);
-                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-                try
-                {
-                    await process.WaitForExitAsync(wait.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-            }
-
-            process.Dispose();
-            File.Delete(Path.Combine(folder!, "server.pid"));
+            await ChildServerProcess.StopAsync(process, folder!, TimeSpan.FromSeconds(15));
         }
 
         if (deleteFolder && folder is not null && Directory.Exists(folder))
         {
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    /// <summary>A server left behind by a killed parent would hold the folder's lock and ports.</summary>
-    private static void StopStale(string folder)
-    {
-        var pidFile = Path.Combine(folder, "server.pid");
-        if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile), out var pid))
-        {
-            return;
-        }
-
-        try
-        {
-            using var stale = Process.GetProcessById(pid);
-            if (stale.ProcessName.Contains("clickhouse", StringComparison.Ordinal))
-            {
-                stale.Kill();
-                stale.WaitForExit(10000);
-            }
-        }
-        catch (ArgumentException)
-        {
-            // Already gone.
-        }
-
-        File.Delete(pidFile);
     }
 
     private static string WriteConfig(string folder, int httpPort, int tcpPort, int interserverPort)

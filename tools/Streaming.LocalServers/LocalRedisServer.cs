@@ -51,7 +51,7 @@ public sealed class LocalRedisServer : IAsyncDisposable
         var deleteFolder = folder is null;
         folder = Path.GetFullPath(folder ?? Path.Combine(Path.GetTempPath(), "streaming-redis-" + Guid.NewGuid().ToString("N")[..12]));
         Directory.CreateDirectory(folder);
-        StopStale(folder);
+        ChildServerProcess.StopStale(folder, "redis");
         port = LoopbackPorts.FreeOr(port, "Redis");
         var server = new LocalRedisServer($"127.0.0.1:{port}", port, null, folder, deleteFolder);
         server.process = await server.LaunchAsync(serverBinary, cancellationToken);
@@ -80,7 +80,7 @@ public sealed class LocalRedisServer : IAsyncDisposable
         started.ErrorDataReceived += (_, _) => { };
         started.BeginOutputReadLine();
         started.BeginErrorReadLine();
-        await File.WriteAllTextAsync(Path.Combine(folder!, "server.pid"), started.Id.ToString(CultureInfo.InvariantCulture), cancellationToken);
+        ChildServerProcess.WritePid(folder!, started);
         return started;
     }
 
@@ -144,53 +144,12 @@ public sealed class LocalRedisServer : IAsyncDisposable
     {
         if (process is not null)
         {
-            if (!process.HasExited)
-            {
-                Signals.Terminate(process.Id);
-                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                try
-                {
-                    await process.WaitForExitAsync(wait.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-            }
-
-            process.Dispose();
-            File.Delete(Path.Combine(folder!, "server.pid"));
+            await ChildServerProcess.StopAsync(process, folder!, TimeSpan.FromSeconds(10));
         }
 
         if (deleteFolder && folder is not null && Directory.Exists(folder))
         {
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    /// <summary>A server left behind by a killed parent would hold the folder's files and port.</summary>
-    private static void StopStale(string folder)
-    {
-        var pidFile = Path.Combine(folder, "server.pid");
-        if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile), out var pid))
-        {
-            return;
-        }
-
-        try
-        {
-            using var stale = Process.GetProcessById(pid);
-            if (stale.ProcessName.Contains("redis", StringComparison.Ordinal))
-            {
-                stale.Kill();
-                stale.WaitForExit(10000);
-            }
-        }
-        catch (ArgumentException)
-        {
-            // Already gone.
-        }
-
-        File.Delete(pidFile);
     }
 }
