@@ -60,6 +60,7 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
+            FetchWaitMaxMs = Options.FetchWaitMaxMs,
         });
     }
 
@@ -78,6 +79,7 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
             AutoCommitIntervalMs = 1000,
             EnableAutoOffsetStore = false,
             GroupProtocol = Options.GroupProtocol,
+            FetchWaitMaxMs = Options.FetchWaitMaxMs,
         };
         if (Options.GroupProtocol == GroupProtocol.Classic)
         {

@@ -26,6 +26,14 @@ public sealed class KafkaOptions
     [Range(1, 10000)]
     public int CheckpointPartitions { get; set; } = 6;
 
+    /// <summary>
+    /// How long a fetch may wait for records (librdkafka's fetch.wait.max.ms); null: the client's 500 ms. A real broker
+    /// answers as soon as a record arrives, so this costs no latency there; the local mock Kafka holds a fetch of an
+    /// idle partition for the whole wait, which adds up to that much to every hop (the SSE fan-out benchmark lowers it).
+    /// </summary>
+    [Range(1, 300000)]
+    public int? FetchWaitMaxMs { get; set; }
+
     /// <summary>Prefix for every topic name, so several fleets can share one cluster (and tests stay apart).</summary>
     [RegularExpression("^[a-zA-Z0-9._-]*$")]
     public string TopicPrefix { get; set; } = "";

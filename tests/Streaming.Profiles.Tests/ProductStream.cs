@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Streaming.Events;
 using Streaming.Kafka;
@@ -79,9 +80,115 @@ public sealed class ProductStream
         return new ExpectedTotals(views, wishlists, bookings, cancellations, lastBooked, city);
     }
 
+    /// <summary>
+    /// Every field of the widget API's JSON for <paramref name="product"/> at <paramref name="now"/>, from the input alone
+    /// and the issue's definitions ("the last N minutes" = the N one-minute buckets ending with now's minute; trend with
+    /// the default thresholds 10, 1.5× and two thirds), each as <see cref="WidgetJson.Canonical"/> writes it.
+    /// </summary>
+    public SortedDictionary<string, string> ExpectedWidget(string product, DateTimeOffset now)
+    {
+        var current = MinuteOf(now);
+        long views5 = 0, viewsBefore5 = 0, viewsHour = 0, wishlists = 0, bookingsHour = 0, bookings = 0, cancellations = 0;
+        var viewers = new HashSet<string>(StringComparer.Ordinal);
+        DateTimeOffset? lastBooked = null, asOf = null;
+        string? city = null;
+        foreach (var (e, _) in events.Where(e => e.Event.ProductId == product))
+        {
+            asOf = asOf is null || e.OccurredAt > asOf ? e.OccurredAt : asOf;
+            var age = current - MinuteOf(e.OccurredAt);
+            var inDay = age is >= 0 and < 1440;
+            var inHour = age is >= 0 and < 60;
+            switch (e.Type)
+            {
+                case EventTypes.ProductView:
+                    if (age is >= 0 and < 5)
+                    {
+                        views5++;
+                        viewers.Add(e.UserId);
+                    }
+                    else if (age is >= 5 and < 10)
+                    {
+                        viewsBefore5++;
+                    }
+
+                    viewsHour += inHour ? 1 : 0;
+                    break;
+                case EventTypes.WishlistAdd: wishlists += inDay ? 1 : 0; break;
+                case EventTypes.BookingCancelled: cancellations += inDay ? 1 : 0; break;
+                default:
+                    bookings += inDay ? 1 : 0;
+                    bookingsHour += inHour ? 1 : 0;
+                    if (lastBooked is null || e.OccurredAt > lastBooked)
+                    {
+                        (lastBooked, city) = (e.OccurredAt, e.City);
+                    }
+
+                    break;
+            }
+        }
+
+        var trend = views5 >= 10 && 2 * views5 >= 3 * viewsBefore5 ? "rising"
+            : viewsBefore5 >= 10 && 3 * views5 <= 2 * viewsBefore5 ? "falling"
+            : "steady";
+        return new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["product_id"] = product,
+            ["viewers_now"] = WidgetJson.Canonical(viewers.Count),
+            ["views_last_5m"] = WidgetJson.Canonical(views5),
+            ["views_last_hour"] = WidgetJson.Canonical(viewsHour),
+            ["wishlists_last_24h"] = WidgetJson.Canonical(wishlists),
+            ["bookings_last_hour"] = WidgetJson.Canonical(bookingsHour),
+            ["bookings_last_24h"] = WidgetJson.Canonical(bookings),
+            ["cancellations_last_24h"] = WidgetJson.Canonical(cancellations),
+            ["last_booked_at"] = WidgetJson.Canonical(lastBooked),
+            ["last_booked_city"] = city ?? WidgetJson.Null,
+            ["trend"] = trend,
+            ["as_of"] = WidgetJson.Canonical(asOf),
+        };
+    }
+
+    private static long MinuteOf(DateTimeOffset at) => (long)Math.Floor(at.ToUnixTimeMilliseconds() / 60_000.0);
+
     public static ExpectedTotals Shown(ProductProfile profile) =>
         new(profile.ViewsLastHour, profile.WishlistsLast24h, profile.BookingsLast24h, profile.CancellationsLast24h, profile.LastBookedAt, profile.LastBookedCity);
 }
 
 /// <summary>The counts a test can check exactly while it runs (all events are within the last hour).</summary>
 public sealed record ExpectedTotals(long Views, long Wishlists, long Bookings, long Cancellations, DateTimeOffset? LastBookedAt, string? LastBookedCity);
+
+/// <summary>The widget API's JSON as field name → canonical text, to compare with <see cref="ProductStream.ExpectedWidget"/>.</summary>
+public static class WidgetJson
+{
+    public const string Null = "(null)";
+
+    public static string Canonical(long number) => number.ToString(CultureInfo.InvariantCulture);
+
+    public static string Canonical(DateTimeOffset? at) => at?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) ?? Null;
+
+    /// <summary>Every property of a JSON object: numbers as integers, times (…_at, as_of) as UTC instants.</summary>
+    public static SortedDictionary<string, string> Fields(JsonElement body)
+    {
+        var fields = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var property in body.EnumerateObject())
+        {
+            var value = property.Value;
+            fields[property.Name] = value.ValueKind switch
+            {
+                JsonValueKind.Null => Null,
+                JsonValueKind.Number => Canonical(value.GetInt64()),
+                JsonValueKind.String when property.Name.EndsWith("_at", StringComparison.Ordinal) || property.Name == "as_of" =>
+                    Canonical(DateTimeOffset.Parse(value.GetString()!, CultureInfo.InvariantCulture)),
+                JsonValueKind.String => value.GetString()!,
+                _ => value.GetRawText(),
+            };
+        }
+
+        return fields;
+    }
+
+    /// <summary>"field: shown X, expected Y" for each difference, names present on one side only included.</summary>
+    public static IEnumerable<string> Differences(SortedDictionary<string, string> shown, SortedDictionary<string, string> expected) =>
+        shown.Keys.Union(expected.Keys).Order(StringComparer.Ordinal)
+            .Where(k => shown.GetValueOrDefault(k) != expected.GetValueOrDefault(k))
+            .Select(k => $"{k}: shown {shown.GetValueOrDefault(k) ?? "(absent)"}, expected {expected.GetValueOrDefault(k) ?? "(absent)"}");
+}

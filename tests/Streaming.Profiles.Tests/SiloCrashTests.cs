@@ -1,21 +1,20 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
+using System.Net;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Orleans.Configuration;
-using StackExchange.Redis;
 using Streaming.Kafka;
 using Streaming.LocalServers;
-using Streaming.Profiles.Contracts;
 using Xunit.Abstractions;
 
 namespace Streaming.Profiles.Tests;
 
 /// <summary>
-/// Two silo processes against the local Kafka and a real Redis, fed a deterministic stream over 2,000 products; one
-/// of them is killed with SIGKILL at random points and restarted. Afterwards every product's profile, read through an
-/// Orleans client, equals the totals computed from the input on their own: none lost, none counted twice.
+/// Two silo processes and a gateway process against the local Kafka and a real Redis, fed a deterministic stream over
+/// 2,000 products; one silo is killed with SIGKILL at random points and restarted. Afterwards every product's profile,
+/// read through the gateway's GET /v1/products/{id}/live (the gateway an Orleans client of the silos via Redis
+/// clustering, up through all the kills), equals field by field what the input gives on its own: none lost, none
+/// counted twice.
 /// </summary>
 public sealed class SiloCrashTests(ITestOutputHelper output)
 {
@@ -42,12 +41,18 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
         var stream = new ProductStream(Products, Events, DateTimeOffset.UtcNow, seed: 11);
         var silos = new[] { 1, 2 }.Select(n => new SiloSlot(n, kafka.BootstrapServers, redis.ConnectionString, logs)).ToArray();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        ServiceProcess? gateway = null;
         try
         {
             foreach (var silo in silos)
             {
                 silo.Start();
             }
+
+            gateway = StartGateway(kafka.BootstrapServers, redis.ConnectionString, logs);
+            var gatewayUrl = gateway.Url;
+            await WaitUntilAsync(async () => await StatusOfAsync(http, gatewayUrl + "/v1/products/prod-00000/live") == HttpStatusCode.OK, TimeSpan.FromSeconds(90),
+                "the gateway to answer a live profile from the silos");
 
             // The stream goes in at a steady pace while silos are killed, so every kill lands on work in flight.
             var feeding = Task.Run(() => Feed(stream, kafka.BootstrapServers));
@@ -65,7 +70,7 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
 
             await feeding;
             output.WriteLine($"all {Events} events sent");
-            var wrong = await CompareUntilExactAsync(stream, redis.ConnectionString, TimeSpan.FromSeconds(240));
+            var wrong = await CompareUntilExactAsync(stream, gateway.Url, TimeSpan.FromSeconds(240));
             foreach (var silo in silos)
             {
                 output.WriteLine($"silo {silo.Number}: {await silo.Current!.StatusAsync(http)}");
@@ -79,6 +84,11 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
         }
         finally
         {
+            if (gateway is not null)
+            {
+                await gateway.DisposeAsync();
+            }
+
             foreach (var silo in silos)
             {
                 await silo.DisposeAsync();
@@ -110,33 +120,56 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Reads every profile through an Orleans client until all equal the input's totals, or the time is up.</summary>
-    private async Task<List<string>> CompareUntilExactAsync(ProductStream stream, string redis, TimeSpan timeout)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.UseOrleansClient(client =>
+    /// <summary>
+    /// The gateway as the fleet runs it, an Orleans client of the silos (Redis clustering, the silos' default cluster and
+    /// service ids) and a reader of profile-changes; ClickHouse is never asked. The public rate limit is set far above
+    /// the test's reads, which all come from one address.
+    /// </summary>
+    private static ServiceProcess StartGateway(string kafka, string redis, string logs) =>
+        ServiceProcess.Start(ServiceProcess.Gateway, LoopbackPorts.Free(), Path.Combine(logs, "gateway.log"), new Dictionary<string, string>
         {
-            client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = ("streaming", "streaming"));
-            client.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis));
+            ["Orleans__Redis"] = redis,
+            ["Kafka__BootstrapServers"] = kafka,
+            ["ClickHouse__Url"] = "http://127.0.0.1:9",
+            ["Gateway__RequestsPerMinute"] = "1000000",
         });
-        using var host = builder.Build();
-        await host.StartAsync();
-        var grains = host.Services.GetRequiredService<IClusterClient>();
+
+    private static async Task<HttpStatusCode?> StatusOfAsync(HttpClient http, string url)
+    {
+        try
+        {
+            using var response = await http.GetAsync(url);
+            return response.StatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads every profile through the gateway until all equal the input's, or the time is up.</summary>
+    private async Task<List<string>> CompareUntilExactAsync(ProductStream stream, string gateway, TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(gateway), Timeout = TimeSpan.FromSeconds(10) };
+        using var parallel = new SemaphoreSlim(16);
         var clock = Stopwatch.StartNew();
         var wrong = new List<string>();
         do
         {
-            wrong.Clear();
-            var profiles = await Task.WhenAll(stream.Products.Select(async p => (Product: p, Shown: await TryReadAsync(grains, p))));
-            foreach (var (product, shown) in profiles)
+            var differences = await Task.WhenAll(stream.Products.Select(async product =>
             {
-                if (shown != stream.Expected(product))
+                await parallel.WaitAsync();
+                try
                 {
-                    wrong.Add($"{product}: shown {shown?.ToString() ?? "(no answer)"}, expected {stream.Expected(product)}");
+                    return await CompareAsync(http, stream, product);
                 }
-            }
-
-            output.WriteLine($"{clock.Elapsed.TotalSeconds:0} s: {wrong.Count} profiles not (yet) equal to the input's totals");
+                finally
+                {
+                    parallel.Release();
+                }
+            }));
+            wrong = [.. differences.OfType<string>()];
+            output.WriteLine($"{clock.Elapsed.TotalSeconds:0} s: {wrong.Count} profiles served by the gateway not (yet) equal to the input's");
             if (wrong.Count == 0)
             {
                 break;
@@ -146,20 +179,47 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
         }
         while (clock.Elapsed < timeout);
 
-        await host.StopAsync();
         return wrong;
     }
 
-    private static async Task<ExpectedTotals?> TryReadAsync(IClusterClient grains, string product)
+    /// <summary>
+    /// Null when the gateway's answer for <paramref name="product"/> has exactly the expected fields and values, else
+    /// what differs. The time-relative fields are expected as of the minute the request was sent or answered (equal
+    /// unless a minute began in between, when either is right).
+    /// </summary>
+    private static async Task<string?> CompareAsync(HttpClient http, ProductStream stream, string product)
     {
+        var sent = DateTimeOffset.UtcNow;
+        SortedDictionary<string, string> shown;
         try
         {
-            return ProductStream.Shown(await grains.GetGrain<IProductProfileGrain>(product).GetProfileAsync());
+            using var response = await http.GetAsync($"/v1/products/{product}/live");
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                return $"{product}: status {(int)response.StatusCode}";
+            }
+
+            if (response.Headers.ETag is null || response.Headers.CacheControl?.MaxAge != TimeSpan.FromSeconds(1))
+            {
+                return $"{product}: ETag {response.Headers.ETag}, Cache-Control {response.Headers.CacheControl}";
+            }
+
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStreamAsync());
+            shown = WidgetJson.Fields(body.RootElement);
         }
-        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
-            return null;
+            return $"{product}: no answer ({ex.Message})";
         }
+
+        var answered = DateTimeOffset.UtcNow;
+        var differences = WidgetJson.Differences(shown, stream.ExpectedWidget(product, sent)).ToList();
+        if (differences.Count > 0 && !WidgetJson.Differences(shown, stream.ExpectedWidget(product, answered)).Any())
+        {
+            return null; // a minute began while the request was under way, and the gateway answered as of the new one
+        }
+
+        return differences.Count == 0 ? null : $"{product}: {string.Join("; ", differences)}";
     }
 
     /// <summary>One silo's place in the cluster: the same ports on every restart, one log file per start.</summary>
@@ -179,9 +239,9 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
 
         public int Number => number;
 
-        public SiloProcess? Current { get; private set; }
+        public ServiceProcess? Current { get; private set; }
 
-        public void Start() => Current = SiloProcess.Start(httpPort, Path.Combine(logs, $"silo-{number}-{++starts}.log"), environment);
+        public void Start() => Current = ServiceProcess.Start(ServiceProcess.Silo, httpPort, Path.Combine(logs, $"silo-{number}-{++starts}.log"), environment);
 
         public async Task KillAndRestartAsync()
         {

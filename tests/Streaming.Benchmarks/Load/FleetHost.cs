@@ -7,7 +7,10 @@ using Streaming.DevHost.Fleet;
 namespace Streaming.Benchmarks.Load;
 
 /// <summary>Where the fleet of a load run listens, as its host process reports it.</summary>
-internal sealed record FleetEndpoints(string IngestUrl, string GatewayUrl, string ApiKey, string KafkaBootstrap, string ClickHouseUrl, string ClickHouseDatabase, string LogFolder);
+/// <param name="ProfileSiloUrls">Each profile silo's HTTP address (its /v1/profiles/status).</param>
+internal sealed record FleetEndpoints(
+    string IngestUrl, string GatewayUrl, string ApiKey, string KafkaBootstrap, string ClickHouseUrl, string ClickHouseDatabase, string LogFolder,
+    IReadOnlyList<string> ProfileSiloUrls);
 
 /// <summary>
 /// The fleet of a load run in a child process (`load-fleet`): the local Kafka lives in that process, so its CPU is
@@ -40,11 +43,13 @@ internal static class FleetHost
                 ["Aggregator__WindowSize"] = Window.ToString("c", CultureInfo.InvariantCulture),
                 ["Aggregator__Grace"] = Grace.ToString("c", CultureInfo.InvariantCulture),
                 // The widget benchmarks load the public API from one address.
-                ["Gateway__RequestsPerMinute"] = "100000000",
+                ["Gateway__RequestsPerMinute"] = "1000000", // GatewayOptions allows at most 1,000,000
             },
         };
         await using var fleet = await LocalFleet.StartAsync(settings, line => Console.Error.WriteLine("  " + line), CancellationToken.None);
-        var endpoints = new FleetEndpoints(fleet.IngestUrl, fleet.GatewayUrl, settings.ApiKey, fleet.KafkaBootstrap, fleet.ClickHouseOptions.Url, settings.ClickHouseDatabase, fleet.LogFolder);
+        var silos = fleet.Services.Where(s => s.Name.StartsWith(LocalFleet.Profiles, StringComparison.Ordinal)).Select(s => s.Url).ToList();
+        var endpoints = new FleetEndpoints(
+            fleet.IngestUrl, fleet.GatewayUrl, settings.ApiKey, fleet.KafkaBootstrap, fleet.ClickHouseOptions.Url, settings.ClickHouseDatabase, fleet.LogFolder, silos);
         Console.WriteLine(JsonSerializer.Serialize(endpoints, LoadJson.Default.FleetEndpoints));
         Console.Out.Flush();
         while (await Console.In.ReadLineAsync() is not null)

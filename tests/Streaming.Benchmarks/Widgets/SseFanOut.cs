@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Streaming.Benchmarks.Widgets;
@@ -38,7 +37,7 @@ internal sealed class SseFanOut(HttpClient gateway, int subscribers, int product
                     continue;
                 }
 
-                var at = Stopwatch.GetTimestamp();
+                var at = DateTimeOffset.UtcNow;
                 if (first)
                 {
                     first = false;
@@ -52,7 +51,7 @@ internal sealed class SseFanOut(HttpClient gateway, int subscribers, int product
                 if (current is { } round && bookings >= round.Bookings && seenRound < round.Bookings)
                 {
                     seenRound = round.Bookings;
-                    round.Seen(at);
+                    round.Seen(product, at);
                 }
             }
         }
@@ -68,22 +67,22 @@ internal sealed class SseFanOut(HttpClient gateway, int subscribers, int product
 
     internal sealed class Round(int bookings, int subscribers)
     {
-        private readonly ConcurrentBag<long> arrivals = [];
+        private readonly ConcurrentBag<(string Product, DateTimeOffset At)> arrivals = [];
         private readonly TaskCompletionSource all = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public int Bookings => bookings;
 
-        public void Seen(long timestamp)
+        public void Seen(string product, DateTimeOffset at)
         {
-            arrivals.Add(timestamp);
+            arrivals.Add((product, at));
             if (arrivals.Count >= subscribers)
             {
                 all.TrySetResult();
             }
         }
 
-        /// <summary>The arrival timestamps (Stopwatch ticks) and how many subscribers did not see the round in time.</summary>
-        public async Task<(List<long> Received, int Late)> WaitAsync(TimeSpan timeout)
+        /// <summary>Each subscriber's product and arrival time, and how many subscribers did not see the round in time.</summary>
+        public async Task<(List<(string Product, DateTimeOffset At)> Received, int Late)> WaitAsync(TimeSpan timeout)
         {
             await Task.WhenAny(all.Task, Task.Delay(timeout));
             var received = arrivals.ToList();

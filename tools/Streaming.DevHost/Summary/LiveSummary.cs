@@ -14,7 +14,8 @@ namespace Streaming.DevHost.Summary;
 
 /// <summary>
 /// One line every few seconds: traffic in; for the last closed minute, active users, bookings and the most popular
-/// product; rows stored in ClickHouse (deduplicated); consumer lag and freshness (the gateway's /v1/status); service health.
+/// product; rows stored in ClickHouse (deduplicated); consumer lag and freshness (the gateway's /v1/status); the
+/// profile silos' products live, events applied and lag (<see cref="ProfilesSummary"/>); service health.
 /// </summary>
 public sealed class LiveSummary(LocalFleet fleet, TrafficSimulator simulator, TextWriter output)
 {
@@ -75,10 +76,11 @@ public sealed class LiveSummary(LocalFleet fleet, TrafficSimulator simulator, Te
             }
 
             var pipeline = await PipelineAsync(http, cancellationToken);
+            var profiles = ProfilesSummary.Format(await ProfilesSummary.ReadAsync(fleet, http, cancellationToken));
             var down = fleet.Services.Where(s => s.HasExited).Select(s => s.Name.Replace("Streaming.", "", StringComparison.Ordinal)).ToList();
             var health = down.Count == 0 ? "all services up" : "DOWN: " + string.Join(",", down) + " (see logs)";
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"[{now:HH:mm:ss}] in {rate,6:0} ev/s (accepted {accepted:N0}, rejected {simulator.Rejected:N0}{Changes()}) | last closed minute {minute} | ClickHouse rows {rows} | {pipeline} | {health}"));
+                $"[{now:HH:mm:ss}] in {rate,6:0} ev/s (accepted {accepted:N0}, rejected {simulator.Rejected:N0}{Changes()}) | last closed minute {minute} | ClickHouse rows {rows} | {pipeline} | {profiles} | {health}"));
         }
     }
 

@@ -8,14 +8,17 @@ using Streaming.ServiceDefaults;
 namespace Streaming.Profiles.Tests;
 
 /// <summary>
-/// The built profiles service (artifacts/bin/Streaming.Profiles) as its own OS process, output to a log file: killed
-/// with SIGKILL like a crash, stopped with SIGTERM. Same start as the dev host's, without the rest of the fleet.
+/// A built service (artifacts/bin/Streaming.Profiles, Streaming.Gateway) as its own OS process, output to a log file:
+/// killed with SIGKILL like a crash, stopped with SIGTERM. Same start as the dev host's, without the rest of the fleet.
 /// </summary>
-public sealed class SiloProcess : IAsyncDisposable
+public sealed class ServiceProcess : IAsyncDisposable
 {
+    public const string Silo = "Streaming.Profiles";
+    public const string Gateway = "Streaming.Gateway";
+
     private readonly Process process;
 
-    private SiloProcess(Process process, string url, string logFile)
+    private ServiceProcess(Process process, string url, string logFile)
     {
         this.process = process;
         Url = url;
@@ -26,11 +29,11 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public string LogFile { get; }
 
-    public static SiloProcess Start(int httpPort, string logFile, IReadOnlyDictionary<string, string> environment)
+    public static ServiceProcess Start(string service, int httpPort, string logFile, IReadOnlyDictionary<string, string> environment)
     {
-        // This assembly sits in artifacts/bin/Streaming.Profiles.Tests/<configuration>/; the service beside it.
+        // This assembly sits in artifacts/bin/Streaming.Profiles.Tests/<configuration>/; the services beside it.
         var here = new DirectoryInfo(AppContext.BaseDirectory);
-        var dll = Path.Combine(here.Parent!.Parent!.FullName, "Streaming.Profiles", here.Name, "Streaming.Profiles.dll");
+        var dll = Path.Combine(here.Parent!.Parent!.FullName, service, here.Name, service + ".dll");
         Assert.True(File.Exists(dll), dll + " is missing: build the solution first.");
         var url = "http://127.0.0.1:" + httpPort.ToString(CultureInfo.InvariantCulture);
         var start = new ProcessStartInfo("/bin/sh")
@@ -46,10 +49,10 @@ public sealed class SiloProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
-        return new SiloProcess(Process.Start(start) ?? throw new InvalidOperationException("The silo did not start."), url, logFile);
+        return new ServiceProcess(Process.Start(start) ?? throw new InvalidOperationException(service + " did not start."), url, logFile);
     }
 
-    /// <summary>The silo's status, or null while it does not answer.</summary>
+    /// <summary>A silo's status, or null while it does not answer.</summary>
     public async Task<StatusReport?> StatusAsync(HttpClient http)
     {
         try
