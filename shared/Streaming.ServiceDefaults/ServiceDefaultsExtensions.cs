@@ -27,6 +27,8 @@ public static class ServiceDefaultsExtensions
         // Per-request framework logs would bury the service's own.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        // Orleans' placement retries log every attempt through Polly at Information: thousands of lines a second.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.AddFleetTelemetry();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
         builder.Services.AddSingleton(TimeProvider.System);

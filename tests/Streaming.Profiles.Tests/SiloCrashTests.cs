@@ -59,8 +59,10 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
             for (var kill = 1; kill <= Kills; kill++)
             {
                 var victim = silos[random.Next(silos.Length)];
-                // Only a silo that owns partitions and has applied events has work to lose.
-                await WaitUntilAsync(async () => await victim.Current!.StatusAsync(http) is { Partitions: > 0, EventsApplied: > 0 }, TimeSpan.FromSeconds(90),
+                // Only a silo that owns partitions and has applied events has work to lose. After two kills in a row the group
+                // can take a minute to settle (the survivor's revocation waits on calls to grains of the dead silo until
+                // Orleans declares it dead), hence the generous wait.
+                await WaitUntilAsync(async () => await victim.Current!.StatusAsync(http) is { Partitions: > 0, EventsApplied: > 0 }, TimeSpan.FromSeconds(180),
                     $"silo {victim.Number} to own partitions and apply events");
                 await Task.Delay(random.Next(0, 1500));
                 var before = await victim.Current!.StatusAsync(http);
