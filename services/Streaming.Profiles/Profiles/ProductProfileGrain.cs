@@ -125,6 +125,7 @@ public sealed partial class ProductProfileGrain(
             await stored.WriteStateAsync();
         }
 
+        status.Written();
         pending.Clear();
         return activation;
     }
@@ -165,6 +166,7 @@ public sealed partial class ProductProfileGrain(
             .Select(b => new BookingEntry(b.EventId, ProductId, b.BookedAt, b.City, b.Category))
             .ToArray();
         changes.Publish(new ProfileChange(activity.Profile(ProductId, now), state.Version, state.LastPartition, state.LastOffset, now, newBookings));
+        status.Emitted();
         lastEmittedAt = now;
         lastEmittedVersion = state.Version;
         changePending = false;
