@@ -30,6 +30,7 @@ public sealed partial class ProductEventsConsumer(
     private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(2);
     private readonly ProductEventsOptions settings = options.Value;
     private readonly DeadLetterWriter deadLetters = new(producer, kafka.Options, Group, clock);
+    private readonly ProductEventParser parser = new();
     private readonly Dictionary<string, List<ProductEvent>> batch = new(StringComparer.Ordinal);
     private readonly Dictionary<TopicPartition, PartitionProgress> progress = [];
     private int batched;
@@ -63,7 +64,7 @@ public sealed partial class ProductEventsConsumer(
     {
         var partition = ProgressOf(record.TopicPartition, record.Offset.Value);
         partition.Next = record.Offset.Value + 1;
-        if (!ProductEventParser.TryParse(record, out var productId, out var productEvent, out var reason))
+        if (!parser.TryParse(record, out var productId, out var productEvent, out var reason))
         {
             deadLetters.Write(record, reason);
             deadLettersPending = true;
