@@ -21,11 +21,12 @@ public sealed class ProductEventsOptions
 
     /// <summary>
     /// A batch goes to the grains at the latest this long after its first record, or as soon as the input has nothing
-    /// more: longer batches mean fewer grain calls per event (CPU), shorter ones a faster change (a booking must show
-    /// within 2 s).
+    /// more: longer batches mean fewer grain calls per event (CPU: in a busy stream every product gets one call per
+    /// batch), shorter ones a faster change. A booking shows within this plus the change interval (1 s) at worst, and
+    /// at once on a quiet stream, where the batch goes as soon as the input has nothing more.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:05")]
-    public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>While grain storage fails, input stays paused and the barrier is retried this often.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
