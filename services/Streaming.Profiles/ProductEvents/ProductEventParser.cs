@@ -32,6 +32,7 @@ public sealed class ProductEventParser
         ProductEventKind? kind = null;
         DateTimeOffset? occurredAt = null;
         var (eventIdFound, eventIdStart, eventIdLength) = (false, 0, 0);
+        var (userIdFound, userIdStart, userIdLength) = (false, 0, 0);
         try
         {
             var reader = new Utf8JsonReader(utf8);
@@ -57,21 +58,10 @@ public sealed class ProductEventParser
                         break;
                     case Field.ProductId: product = Pooled(ref reader); break;
                     case Field.OccurredAt: occurredAt = reader.TokenType == JsonTokenType.Null ? null : reader.GetDateTimeOffset(); break;
-                    case Field.UserId: userId = Text(ref reader); break;
-                    case Field.EventId:
-                        // Only a booking keeps its id (for the just-booked feed's de-duplication): the bytes are turned
-                        // into a string once the type is known.
-                        eventIdFound = reader.TokenType == JsonTokenType.String;
-                        if (eventIdFound && !reader.ValueIsEscaped && !reader.HasValueSequence)
-                        {
-                            (eventIdStart, eventIdLength) = ((int)reader.TokenStartIndex + 1, reader.ValueSpan.Length);
-                        }
-                        else
-                        {
-                            eventId = Text(ref reader);
-                        }
-
-                        break;
+                    case Field.UserId: (userIdFound, userIdStart, userIdLength, userId) = Deferred(ref reader); break;
+                    // Only a booking keeps its id (for the just-booked feed's de-duplication), only a view its user
+                    // (distinct viewers): their bytes become strings once the type is known.
+                    case Field.EventId: (eventIdFound, eventIdStart, eventIdLength, eventId) = Deferred(ref reader); break;
                     case Field.City: city = Pooled(ref reader); break;
                     case Field.Category: category = Pooled(ref reader); break;
                     default: reader.Skip(); break;
@@ -87,6 +77,11 @@ public sealed class ProductEventParser
             if (kind == ProductEventKind.Booking && eventId is null && eventIdLength > 0)
             {
                 eventId = StrictUtf8.GetString(utf8.Slice(eventIdStart, eventIdLength));
+            }
+
+            if (kind == ProductEventKind.View && userId is null && userIdLength > 0)
+            {
+                userId = StrictUtf8.GetString(utf8.Slice(userIdStart, userIdLength));
             }
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or ArgumentException)
@@ -107,7 +102,7 @@ public sealed class ProductEventParser
             return false;
         }
 
-        if (userId is null)
+        if (!userIdFound && userId is null)
         {
             reason = "not a valid AppEvent: user_id is missing";
             return false;
@@ -126,7 +121,7 @@ public sealed class ProductEventParser
         }
 
         productId = product;
-        productEvent = new ProductEvent(kind.Value, occurredAt.Value, userId, kind == ProductEventKind.Booking ? city : null,
+        productEvent = new ProductEvent(kind.Value, occurredAt.Value, userId ?? "", kind == ProductEventKind.Booking ? city : null,
             kind == ProductEventKind.Booking ? category : null, eventId ?? "", source.Partition, source.Offset, record.Partition.Value, record.Offset.Value);
         reason = "";
         return true;
@@ -186,6 +181,19 @@ public sealed class ProductEventParser
         }
 
         return kind;
+    }
+
+    /// <summary>A string value left as bytes (found, start, length) when unescaped, else read at once; null: not a string.</summary>
+    private static (bool Found, int Start, int Length, string? Value) Deferred(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            return (false, 0, 0, Text(ref reader));
+        }
+
+        return reader.ValueIsEscaped || reader.HasValueSequence
+            ? (true, 0, 0, reader.GetString())
+            : (true, (int)reader.TokenStartIndex + 1, reader.ValueSpan.Length, null);
     }
 
     private static string? Text(ref Utf8JsonReader reader) => reader.TokenType switch

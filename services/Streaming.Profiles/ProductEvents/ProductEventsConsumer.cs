@@ -36,6 +36,8 @@ public sealed partial class ProductEventsConsumer(
     private readonly Dictionary<TopicPartition, PartitionProgress> progress = [];
     private readonly Dictionary<string, IProductProfileWriter> writers = new(StringComparer.Ordinal);
     private List<(string Product, TopicPartition Partition, Task<FeedResult> Call)>? inFlight;
+    private PartitionProgress? cachedProgress;
+    private int cachedPartition = -1;
     private int batched;
     private long batchStarted;
     private bool deadLettersPending;
@@ -66,7 +68,10 @@ public sealed partial class ProductEventsConsumer(
 
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {
-        var partition = ProgressOf(record.TopicPartition, record.Offset.Value);
+        // Records come in runs of one partition: the last one's progress saves a TopicPartition and a lookup per record.
+        var partition = cachedProgress is { } cached && cachedPartition == record.Partition.Value
+            ? cached
+            : ProgressOf(record.TopicPartition, record.Offset.Value);
         partition.Next = record.Offset.Value + 1;
         if (!parser.TryParse(record, out var productId, out var productEvent, out var reason))
         {
@@ -290,6 +295,7 @@ public sealed partial class ProductEventsConsumer(
             // Not assigned any more: its next owner reads from the stored offset anyway.
             LogRewindFailed(logger, partition.Partition.Value, ex.Error.Reason);
             progress.Remove(partition);
+            cachedProgress = null;
         }
     }
 
@@ -318,6 +324,8 @@ public sealed partial class ProductEventsConsumer(
             progress[partition] = fed;
         }
 
+        (cachedPartition, cachedProgress) = (partition.Partition.Value, fed);
+
         return fed;
     }
 
@@ -327,6 +335,8 @@ public sealed partial class ProductEventsConsumer(
         {
             progress.Remove(partition);
         }
+
+        cachedProgress = null;
     }
 
     private void SampleLag(IConsumer<string, byte[]> consumer)
