@@ -15,8 +15,10 @@ public static class ProfilesExtensions
         builder.Services.AddValidatedOptions<ProfileOptions>(ProfileOptions.Section);
         builder.Services.AddValidatedOptions<ProductEventsOptions>(ProductEventsOptions.Section);
         builder.Services.AddSingleton<KafkaClients>();
-        // One producer for the process: profile changes and dead letters.
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<KafkaClients>().CreateProducer("profiles"));
+        // One producer for the process: profile changes and dead letters. Changes stream (up to one per product per
+        // second) and nothing waits for them, so they linger longer than the default to go in fewer, larger requests;
+        // dead letters are flushed before their offsets are stored, whatever the linger.
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<KafkaClients>().CreateProducer("profiles", TimeSpan.FromMilliseconds(50)));
         builder.Services.AddSingleton<IProfileChangeSink, KafkaProfileChangeSink>();
         builder.Services.AddSingleton<ProfilesStatus>();
         builder.Services.AddProfilesClock();

@@ -114,7 +114,11 @@ public sealed class ProductProfileGrainTests(ProfilesCluster fixture)
         // Within the second: held back (the grain answered, so it had its chance to emit).
         Assert.Single(ProfilesCluster.Changes.Of(product));
 
+        // The interval passed: the held change waits for the next batch a little longer, then a timer emits it alone.
         ProfilesCluster.Clock.Advance(TimeSpan.FromSeconds(1));
+        await Reader.GetProfileAsync();
+        Assert.Single(ProfilesCluster.Changes.Of(product));
+        ProfilesCluster.Clock.Advance(new ProfileOptions().TrailingChangeWait);
         var trailing = (await ProfilesCluster.Changes.WaitForAsync(product, 2, Timeout))[1];
 
         Assert.Equal(4, trailing.Version);
@@ -129,6 +133,28 @@ public sealed class ProductProfileGrainTests(ProfilesCluster fixture)
         Assert.Equal(5, next.Version);
         Assert.Empty(next.NewBookings);
         Assert.Equal(1, next.Profile.WishlistsLast24h);
+    }
+
+    [Fact]
+    public async Task A_held_change_goes_out_with_the_first_batch_after_the_interval()
+    {
+        await Writer.ApplyAsync(new([events.Booking(Now, "Busan")]));
+        await ProfilesCluster.Changes.WaitForAsync(product, 1, Timeout);
+        await Writer.ApplyAsync(new([events.Booking(Now, "Seoul")]));
+        Assert.Single(ProfilesCluster.Changes.Of(product));
+
+        // A batch that changes nothing a widget shows (a view two hours old) still carries the held change out.
+        ProfilesCluster.Clock.Advance(TimeSpan.FromSeconds(1));
+        await Writer.ApplyAsync(new([events.View(Now.AddHours(-2))]));
+        var changes = await ProfilesCluster.Changes.WaitForAsync(product, 2, Timeout);
+
+        Assert.Equal(3, changes[1].Version);
+        Assert.Equal("Seoul", Assert.Single(changes[1].NewBookings).City);
+        Assert.Equal(Now, changes[1].EmittedAt);
+        // Nothing was left pending for the timer: the next change is the next batch's, at once.
+        ProfilesCluster.Clock.Advance(TimeSpan.FromSeconds(2));
+        await Writer.ApplyAsync(new([events.Wishlist(Now)]));
+        Assert.Equal([1L, 3L, 4L], (await ProfilesCluster.Changes.WaitForAsync(product, 3, Timeout)).Select(c => c.Version));
     }
 
     [Fact]

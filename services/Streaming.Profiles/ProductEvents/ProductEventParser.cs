@@ -1,53 +1,256 @@
-using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using System.Text.Json;
 using Confluent.Kafka;
-using Streaming.Events;
 using Streaming.Kafka;
 using Streaming.Profiles.Profiles;
 
 namespace Streaming.Profiles.ProductEvents;
 
-/// <summary>Reads a product-events record into what a grain applies, or says why it cannot (the reason is dead-lettered).</summary>
-public static class ProductEventParser
+/// <summary>
+/// Reads a product-events record into what a grain applies, or says why it cannot (the reason is dead-lettered).
+/// Every record of the topic passes here, so it reads the JSON bytes once and keeps only what a profile uses: the
+/// type, product, time and user, and a booking's id, city and category; other fields are skipped unread. Product
+/// ids, cities and categories come from a pool instead of a new string per record. One instance per consumer thread.
+/// </summary>
+public sealed class ProductEventParser
 {
-    public static bool TryParse(ConsumeResult<string, byte[]> record, [NotNullWhen(true)] out string? productId,
-        [NotNullWhen(true)] out ProductEvent? productEvent, [NotNullWhen(false)] out string? reason)
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private readonly Utf8StringPool pool = new();
+
+    public bool TryParse(ConsumeResult<string, byte[]> record, out string productId, out ProductEvent productEvent, out string reason)
     {
-        productId = null;
-        productEvent = null;
+        productId = "";
+        productEvent = default;
         if (SourcePosition.From(record.Message.Headers) is not { } source)
         {
             reason = "no source position (src-partition/src-offset headers): cannot be de-duplicated";
             return false;
         }
 
-        if (!AppEventReader.TryRead(record.Message.Value ?? [], out var appEvent, out reason))
+        var utf8 = (ReadOnlySpan<byte>)(record.Message.Value ?? []);
+        string? product = null, userId = null, eventId = null, city = null, category = null;
+        ProductEventKind? kind = null;
+        DateTimeOffset? occurredAt = null;
+        var (eventIdFound, eventIdStart, eventIdLength) = (false, 0, 0);
+        var (userIdFound, userIdStart, userIdLength) = (false, 0, 0);
+        try
         {
+            var reader = new Utf8JsonReader(utf8);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                reason = "not a valid AppEvent: not a JSON object";
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var field = FieldOf(ref reader);
+                reader.Read();
+                switch (field)
+                {
+                    case Field.Type:
+                        kind = KindOf(ref reader, out reason);
+                        if (kind is null)
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case Field.ProductId: product = Pooled(ref reader); break;
+                    case Field.OccurredAt: occurredAt = reader.TokenType == JsonTokenType.Null ? null : reader.GetDateTimeOffset(); break;
+                    case Field.UserId: (userIdFound, userIdStart, userIdLength, userId) = Deferred(ref reader); break;
+                    // Only a booking keeps its id (for the just-booked feed's de-duplication), only a view its user
+                    // (distinct viewers): their bytes become strings once the type is known.
+                    case Field.EventId: (eventIdFound, eventIdStart, eventIdLength, eventId) = Deferred(ref reader); break;
+                    case Field.City: city = Pooled(ref reader); break;
+                    case Field.Category: category = Pooled(ref reader); break;
+                    default: reader.Skip(); break;
+                }
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                reason = "not a valid AppEvent: content after the object";
+                return false;
+            }
+
+            if (kind == ProductEventKind.Booking && eventId is null && eventIdLength > 0)
+            {
+                eventId = StrictUtf8.GetString(utf8.Slice(eventIdStart, eventIdLength));
+            }
+
+            if (kind == ProductEventKind.View && userId is null && userIdLength > 0)
+            {
+                userId = StrictUtf8.GetString(utf8.Slice(userIdStart, userIdLength));
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            reason = $"not a valid AppEvent: {ex.Message}";
             return false;
         }
 
-        ProductEventKind? kind = appEvent.Type switch
-        {
-            EventTypes.ProductView => ProductEventKind.View,
-            EventTypes.WishlistAdd => ProductEventKind.Wishlist,
-            EventTypes.BookingConfirmed => ProductEventKind.Booking,
-            EventTypes.BookingCancelled => ProductEventKind.Cancellation,
-            _ => null,
-        };
         if (kind is null)
         {
-            reason = $"type '{appEvent.Type}' is not a product event";
+            reason = "not a valid AppEvent: type is missing";
             return false;
         }
 
-        if (string.IsNullOrEmpty(appEvent.ProductId))
+        if (!eventIdFound && eventId is null)
+        {
+            reason = "not a valid AppEvent: event_id is missing";
+            return false;
+        }
+
+        if (!userIdFound && userId is null)
+        {
+            reason = "not a valid AppEvent: user_id is missing";
+            return false;
+        }
+
+        if (occurredAt is null)
+        {
+            reason = "not a valid AppEvent: occurred_at is missing";
+            return false;
+        }
+
+        if (string.IsNullOrEmpty(product))
         {
             reason = "product_id is missing";
             return false;
         }
 
-        productId = appEvent.ProductId;
-        productEvent = new ProductEvent(kind.Value, appEvent.OccurredAt, appEvent.UserId, appEvent.City, appEvent.Category, appEvent.EventId,
-            source.Partition, source.Offset, record.Partition.Value, record.Offset.Value);
+        productId = product;
+        productEvent = new ProductEvent(kind.Value, occurredAt.Value, userId ?? "", kind == ProductEventKind.Booking ? city : null,
+            kind == ProductEventKind.Booking ? category : null, eventId ?? "", source.Partition, source.Offset, record.Partition.Value, record.Offset.Value);
+        reason = "";
         return true;
+    }
+
+    private enum Field
+    {
+        Other, EventId, Type, UserId, ProductId, OccurredAt, City, Category,
+    }
+
+    private static Field FieldOf(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueIsEscaped || reader.HasValueSequence)
+        {
+            return reader.ValueTextEquals("event_id"u8) ? Field.EventId
+                : reader.ValueTextEquals("type"u8) ? Field.Type
+                : reader.ValueTextEquals("user_id"u8) ? Field.UserId
+                : reader.ValueTextEquals("product_id"u8) ? Field.ProductId
+                : reader.ValueTextEquals("occurred_at"u8) ? Field.OccurredAt
+                : reader.ValueTextEquals("city"u8) ? Field.City
+                : reader.ValueTextEquals("category"u8) ? Field.Category
+                : Field.Other;
+        }
+
+        var name = reader.ValueSpan;
+        return name.Length switch
+        {
+            4 when name.SequenceEqual("type"u8) => Field.Type,
+            4 when name.SequenceEqual("city"u8) => Field.City,
+            7 when name.SequenceEqual("user_id"u8) => Field.UserId,
+            8 when name.SequenceEqual("event_id"u8) => Field.EventId,
+            8 when name.SequenceEqual("category"u8) => Field.Category,
+            10 when name.SequenceEqual("product_id"u8) => Field.ProductId,
+            11 when name.SequenceEqual("occurred_at"u8) => Field.OccurredAt,
+            _ => Field.Other,
+        };
+    }
+
+    private static ProductEventKind? KindOf(ref Utf8JsonReader reader, out string reason)
+    {
+        reason = "";
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            reason = reader.TokenType == JsonTokenType.Null ? "not a valid AppEvent: type is missing" : $"not a valid AppEvent: type is a {reader.TokenType}";
+            return null;
+        }
+
+        // EventTypes.ProductView, WishlistAdd, BookingConfirmed, BookingCancelled as UTF-8.
+        ProductEventKind? kind = reader.ValueTextEquals("product_view"u8) ? ProductEventKind.View
+            : reader.ValueTextEquals("wishlist_add"u8) ? ProductEventKind.Wishlist
+            : reader.ValueTextEquals("booking_confirmed"u8) ? ProductEventKind.Booking
+            : reader.ValueTextEquals("booking_cancelled"u8) ? ProductEventKind.Cancellation
+            : null;
+        if (kind is null)
+        {
+            reason = $"type '{reader.GetString()}' is not a product event";
+        }
+
+        return kind;
+    }
+
+    /// <summary>A string value left as bytes (found, start, length) when unescaped, else read at once; null: not a string.</summary>
+    private static (bool Found, int Start, int Length, string? Value) Deferred(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            return (false, 0, 0, Text(ref reader));
+        }
+
+        return reader.ValueIsEscaped || reader.HasValueSequence
+            ? (true, 0, 0, reader.GetString())
+            : (true, (int)reader.TokenStartIndex + 1, reader.ValueSpan.Length, null);
+    }
+
+    private static string? Text(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.Null => null,
+        JsonTokenType.String => reader.GetString(),
+        _ => throw new InvalidOperationException($"expected a string, found {reader.TokenType}"),
+    };
+
+    private string? Pooled(ref Utf8JsonReader reader) =>
+        reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped || reader.HasValueSequence
+            ? Text(ref reader)
+            : pool.Get(reader.ValueSpan);
+
+    /// <summary>
+    /// Strings by their UTF-8 bytes (open addressing; short values only, a full neighbourhood just allocates). For
+    /// low-cardinality values: product ids, cities, categories. Invalid UTF-8 throws, as the serializer does.
+    /// </summary>
+    private sealed class Utf8StringPool
+    {
+        private const int MaxBytes = 64;
+        private const int Slots = 1 << 14;
+        private const int Probes = 8;
+        private readonly byte[]?[] keys = new byte[Slots][];
+        private readonly string[] values = new string[Slots];
+
+        public string Get(ReadOnlySpan<byte> utf8)
+        {
+            if (utf8.Length > MaxBytes)
+            {
+                return StrictUtf8.GetString(utf8);
+            }
+
+            var hash = 2166136261u;
+            foreach (var b in utf8)
+            {
+                hash = (hash ^ b) * 16777619u;
+            }
+
+            for (var probe = 0; probe < Probes; probe++)
+            {
+                var slot = (int)((hash + (uint)probe) & (Slots - 1));
+                var key = keys[slot];
+                if (key is null)
+                {
+                    var text = StrictUtf8.GetString(utf8);
+                    (keys[slot], values[slot]) = (utf8.ToArray(), text);
+                    return text;
+                }
+
+                if (utf8.SequenceEqual(key))
+                {
+                    return values[slot];
+                }
+            }
+
+            return StrictUtf8.GetString(utf8);
+        }
     }
 }

@@ -26,12 +26,18 @@ public sealed partial class ProductEventsConsumer(
     IHostApplicationLifetime lifetime) : ConsumeLoopService(logger, lifetime)
 {
     private const string Group = "profiles";
+    private const int MaxCachedWriters = 100_000;
     private static readonly TimeSpan DeadLetterFlushTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(2);
     private readonly ProductEventsOptions settings = options.Value;
     private readonly DeadLetterWriter deadLetters = new(producer, kafka.Options, Group, clock);
+    private readonly ProductEventParser parser = new();
     private readonly Dictionary<string, List<ProductEvent>> batch = new(StringComparer.Ordinal);
     private readonly Dictionary<TopicPartition, PartitionProgress> progress = [];
+    private readonly Dictionary<string, IProductProfileWriter> writers = new(StringComparer.Ordinal);
+    private List<(string Product, TopicPartition Partition, Task<FeedResult> Call)>? inFlight;
+    private PartitionProgress? cachedProgress;
+    private int cachedPartition = -1;
     private int batched;
     private long batchStarted;
     private bool deadLettersPending;
@@ -55,15 +61,19 @@ public sealed partial class ProductEventsConsumer(
             .SetPartitionsLostHandler((consumer, lost) =>
             {
                 Dispatch(consumer);
+                Complete(consumer);
                 Forget(lost.Select(p => p.TopicPartition));
             })
             .Build();
 
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {
-        var partition = ProgressOf(record.TopicPartition, record.Offset.Value);
+        // Records come in runs of one partition: the last one's progress saves a TopicPartition and a lookup per record.
+        var partition = cachedProgress is { } cached && cachedPartition == record.Partition.Value
+            ? cached
+            : ProgressOf(record.TopicPartition, record.Offset.Value);
         partition.Next = record.Offset.Value + 1;
-        if (!ProductEventParser.TryParse(record, out var productId, out var productEvent, out var reason))
+        if (!parser.TryParse(record, out var productId, out var productEvent, out var reason))
         {
             deadLetters.Write(record, reason);
             deadLettersPending = true;
@@ -115,9 +125,14 @@ public sealed partial class ProductEventsConsumer(
 
     protected override void Stopping(IConsumer<string, byte[]> consumer) => Barrier(consumer);
 
-    /// <summary>Sends the batch to the grains (one call per product, all at once) and waits for them.</summary>
+    /// <summary>
+    /// Sends the batch to the grains (one call per product, all at once) and leaves it in flight: the next batch is read
+    /// and parsed meanwhile. A grain's next batch goes only once its previous call has completed (each dispatch first
+    /// completes the one before), so every grain gets its events in order.
+    /// </summary>
     private void Dispatch(IConsumer<string, byte[]> consumer)
     {
+        Complete(consumer);
         if (batched == 0)
         {
             return;
@@ -127,11 +142,23 @@ public sealed partial class ProductEventsConsumer(
         foreach (var (product, events) in batch)
         {
             var partition = new TopicPartition(InputTopics.First(), events[0].Partition);
-            calls.Add((product, partition, grains.GetGrain<IProductProfileWriter>(product).ApplyAsync(new([.. events]))));
+            calls.Add((product, partition, WriterOf(product).ApplyAsync(new([.. events]))));
         }
 
         batch.Clear();
         batched = 0;
+        inFlight = calls;
+    }
+
+    /// <summary>Waits for the batch in flight and checks its calls: a failed call or a replaced activation reads its partition again.</summary>
+    private void Complete(IConsumer<string, byte[]> consumer)
+    {
+        if (inFlight is not { } calls)
+        {
+            return;
+        }
+
+        inFlight = null;
         WaitAll(calls.Select(c => c.Call));
         var rewind = new HashSet<TopicPartition>();
         foreach (var (product, partition, call) in calls)
@@ -163,6 +190,23 @@ public sealed partial class ProductEventsConsumer(
         }
     }
 
+    /// <summary>Grain references by product: resolving one costs more than the call's own bookkeeping.</summary>
+    private IProductProfileWriter WriterOf(string product)
+    {
+        if (!writers.TryGetValue(product, out var writer))
+        {
+            if (writers.Count >= MaxCachedWriters)
+            {
+                writers.Clear();
+            }
+
+            writer = grains.GetGrain<IProductProfileWriter>(product);
+            writers[product] = writer;
+        }
+
+        return writer;
+    }
+
     /// <summary>
     /// Every grain fed since the last barrier writes its state; then each partition whose grains all wrote (with the
     /// activations that were fed) has its offset stored. Returns false if storage failed (input stays paused).
@@ -170,6 +214,7 @@ public sealed partial class ProductEventsConsumer(
     private bool Barrier(IConsumer<string, byte[]> consumer)
     {
         Dispatch(consumer);
+        Complete(consumer);
         var flushes = new Dictionary<string, Task<Guid>>(StringComparer.Ordinal);
         foreach (var fed in progress.Values)
         {
@@ -243,12 +288,30 @@ public sealed partial class ProductEventsConsumer(
             consumer.Seek(new TopicPartitionOffset(partition, fed.From));
             fed.Next = fed.From;
             fed.Grains.Clear();
+            DropBatched(partition.Partition.Value);
         }
         catch (KafkaException ex)
         {
             // Not assigned any more: its next owner reads from the stored offset anyway.
             LogRewindFailed(logger, partition.Partition.Value, ex.Error.Reason);
             progress.Remove(partition);
+            cachedProgress = null;
+        }
+    }
+
+    /// <summary>
+    /// Removes a rewound partition's records from the batch being gathered: they are read again after the seek, and
+    /// sent now they would be applied before the earlier records read again (which the grains would then ignore).
+    /// </summary>
+    private void DropBatched(int partition)
+    {
+        foreach (var (product, events) in batch)
+        {
+            batched -= events.RemoveAll(e => e.Partition == partition);
+            if (events.Count == 0)
+            {
+                batch.Remove(product);
+            }
         }
     }
 
@@ -261,6 +324,8 @@ public sealed partial class ProductEventsConsumer(
             progress[partition] = fed;
         }
 
+        (cachedPartition, cachedProgress) = (partition.Partition.Value, fed);
+
         return fed;
     }
 
@@ -270,6 +335,8 @@ public sealed partial class ProductEventsConsumer(
         {
             progress.Remove(partition);
         }
+
+        cachedProgress = null;
     }
 
     private void SampleLag(IConsumer<string, byte[]> consumer)

@@ -28,6 +28,7 @@ public sealed class ProductActivity(ProfileState state, ProfileOptions options)
     public const int HourMinutes = 60;
     public const int DayMinutes = 1440;
 
+    private readonly HashSet<string>[] recentViewers = new HashSet<string>[ViewersMinutes];
     private long prunedAt = long.MinValue;
 
     public ProfileState State => state;
@@ -183,29 +184,35 @@ public sealed class ProductActivity(ProfileState state, ProfileOptions options)
         RemoveOlderThan(state.Viewers, currentMinute - ViewersMinutes + 1);
     }
 
+    /// <summary>Distinct viewers over the last 5 minutes' sets: each user counted in the last set that has it (no union built).</summary>
     private int ViewersNow(long current)
     {
-        HashSet<string>? single = null;
-        HashSet<string>? union = null;
+        var count = 0;
         foreach (var (minute, viewers) in state.Viewers)
         {
-            if (current - minute is < 0 or >= ViewersMinutes || viewers.Count == 0)
+            if (current - minute is >= 0 and < ViewersMinutes && viewers.Count > 0)
             {
-                continue;
-            }
-
-            if (single is null)
-            {
-                single = viewers;
-            }
-            else
-            {
-                union ??= new HashSet<string>(single, StringComparer.Ordinal);
-                union.UnionWith(viewers);
+                recentViewers[count++] = viewers;
             }
         }
 
-        return union?.Count ?? single?.Count ?? 0;
+        var distinct = count > 0 ? recentViewers[count - 1].Count : 0;
+        for (var i = 0; i < count - 1; i++)
+        {
+            foreach (var user in recentViewers[i])
+            {
+                var seenLater = false;
+                for (var j = i + 1; j < count && !seenLater; j++)
+                {
+                    seenLater = recentViewers[j].Contains(user);
+                }
+
+                distinct += seenLater ? 0 : 1;
+            }
+        }
+
+        recentViewers.AsSpan(0, count).Clear();
+        return distinct;
     }
 
     private static void RemoveOlderThan<T>(Dictionary<long, T> byMinute, long oldestKept)

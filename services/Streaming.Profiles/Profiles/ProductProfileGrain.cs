@@ -13,7 +13,8 @@ namespace Streaming.Profiles.Profiles;
 /// those already applied are recognised by their source position. Placed on the calling silo where possible, so a
 /// partition's grains live where the partition is consumed. Every applied change a widget would show goes to
 /// profile-changes at once, at most one per product per <see cref="ProfileOptions.ChangeInterval"/>; the trailing
-/// change follows when the interval has passed.
+/// change follows with the first batch after the interval, or by a timer <see cref="ProfileOptions.TrailingChangeWait"/>
+/// later if no batch comes.
 /// </summary>
 [PreferLocalPlacement]
 public sealed partial class ProductProfileGrain(
@@ -90,7 +91,8 @@ public sealed partial class ProductProfileGrain(
         }
 
         status.Applied(applied, duplicates);
-        if (changed)
+        changePending |= changed;
+        if (changePending)
         {
             OnChanged(now);
         }
@@ -125,6 +127,7 @@ public sealed partial class ProductProfileGrain(
             await stored.WriteStateAsync();
         }
 
+        status.Written();
         pending.Clear();
         return activation;
     }
@@ -141,19 +144,24 @@ public sealed partial class ProductProfileGrain(
         return Task.CompletedTask;
     }
 
-    /// <summary>Emits now if the last change is at least an interval old, else makes sure the trailing one is scheduled.</summary>
+    /// <summary>
+    /// Emits the pending change now if the last one is at least an interval old; else makes sure a timer emits it
+    /// <see cref="ProfileOptions.TrailingChangeWait"/> after the interval, unless a batch applied before then does.
+    /// </summary>
     private void OnChanged(DateTimeOffset now)
     {
-        changePending = true;
         var interval = options.Value.ChangeInterval;
         if (lastEmittedAt is not { } last || now - last >= interval)
         {
+            trailingChange?.Dispose();
+            trailingChange = null;
             Emit(now);
         }
         else if (trailingChange is null)
         {
             // The callback runs outside the grain: it calls the grain, so the emit is one more turn of its own.
-            trailingChange = clock.CreateTimer(static s => ((IProductProfileWriter)s!).EmitDueChangeAsync(), self, last + interval - now, Timeout.InfiniteTimeSpan);
+            trailingChange = clock.CreateTimer(static s => ((IProductProfileWriter)s!).EmitDueChangeAsync(), self,
+                last + interval - now + options.Value.TrailingChangeWait, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -165,6 +173,7 @@ public sealed partial class ProductProfileGrain(
             .Select(b => new BookingEntry(b.EventId, ProductId, b.BookedAt, b.City, b.Category))
             .ToArray();
         changes.Publish(new ProfileChange(activity.Profile(ProductId, now), state.Version, state.LastPartition, state.LastOffset, now, newBookings));
+        status.Emitted();
         lastEmittedAt = now;
         lastEmittedVersion = state.Version;
         changePending = false;

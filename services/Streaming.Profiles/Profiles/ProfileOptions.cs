@@ -23,6 +23,15 @@ public sealed class ProfileOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan ChangeInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long past <see cref="ChangeInterval"/> a held-back change waits for the product's next batch, which then
+    /// emits it along with its own events; only if none comes does a timer emit it alone. In a busy stream every
+    /// product gets a batch at least every <c>ProductEvents:MaxBatchDelay</c>, so this spares a timer and a grain call
+    /// per product and second; a product that went quiet shows its last change at most this much later.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:05")]
+    public TimeSpan TrailingChangeWait { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Newest confirmed bookings a profile keeps for the changes it emits (NewBookings).</summary>
     [Range(1, 100)]
     public int RecentBookings { get; set; } = 10;

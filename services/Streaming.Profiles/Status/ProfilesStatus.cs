@@ -11,6 +11,9 @@ public sealed class ProfilesStatus
     private long storeFailures;
     private long partitions;
     private long rewinds;
+    private long feeds;
+    private long writes;
+    private long changes;
 
     /// <summary>Product profiles active on this silo.</summary>
     public long ProductsLive => Interlocked.Read(ref activations);
@@ -33,6 +36,15 @@ public sealed class ProfilesStatus
     /// <summary>Times a partition was read again because a grain activation it fed was lost (or a feed failed).</summary>
     public long Rewinds => Interlocked.Read(ref rewinds);
 
+    /// <summary>Grain calls that fed events (one per product per consumer batch).</summary>
+    public long Feeds => Interlocked.Read(ref feeds);
+
+    /// <summary>Grain states written to storage (at flush barriers, and on deactivation).</summary>
+    public long StateWrites => Interlocked.Read(ref writes);
+
+    /// <summary>Records sent to profile-changes.</summary>
+    public long ChangesEmitted => Interlocked.Read(ref changes);
+
     public void Assigned(int count) => Interlocked.Exchange(ref partitions, count);
 
     public void Rewound() => Interlocked.Increment(ref rewinds);
@@ -41,11 +53,17 @@ public sealed class ProfilesStatus
 
     public void Deactivated() => Interlocked.Decrement(ref activations);
 
+    /// <summary>One feed applied <paramref name="events"/> and ignored <paramref name="duplicated"/>.</summary>
     public void Applied(int events, int duplicated)
     {
+        Interlocked.Increment(ref feeds);
         Interlocked.Add(ref applied, events);
         Interlocked.Add(ref duplicates, duplicated);
     }
+
+    public void Written() => Interlocked.Increment(ref writes);
+
+    public void Emitted() => Interlocked.Increment(ref changes);
 
     public void DeadLetter() => Interlocked.Increment(ref deadLettered);
 

@@ -11,7 +11,7 @@ public static class StatusEndpoint
     {
         app.MapGet(Path, (ProfilesStatus status) => TypedResults.Json(
                 new StatusReport(status.ProductsLive, status.EventsApplied, status.DuplicatesIgnored, status.DeadLettered, status.ConsumerLag,
-                    status.Partitions, status.Rewinds, status.FlushFailures),
+                    status.Partitions, status.Rewinds, status.FlushFailures, status.Feeds, status.StateWrites, status.ChangesEmitted),
                 StatusJsonContext.Default.StatusReport))
             .WithName("ProfilesStatus");
         return app;
@@ -23,8 +23,12 @@ public static class StatusEndpoint
 /// <param name="Partitions">product-events partitions this silo's consumer reads.</param>
 /// <param name="Rewinds">Partitions read again because a grain activation they fed was lost with unwritten events.</param>
 /// <param name="FlushFailures">Barriers whose grains could not all write their state (Redis unavailable).</param>
+/// <param name="Feeds">Grain calls that fed events (one per product per batch).</param>
+/// <param name="StateWrites">Profile states written to storage.</param>
+/// <param name="ChangesEmitted">Records sent to profile-changes.</param>
 public sealed record StatusReport(
-    long ProductsLive, long EventsApplied, long DuplicatesIgnored, long DeadLettered, long ConsumerLag, long Partitions, long Rewinds, long FlushFailures);
+    long ProductsLive, long EventsApplied, long DuplicatesIgnored, long DeadLettered, long ConsumerLag, long Partitions, long Rewinds, long FlushFailures,
+    long Feeds = 0, long StateWrites = 0, long ChangesEmitted = 0);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(StatusReport))]

@@ -1,0 +1,98 @@
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using Streaming.Events;
+using Streaming.Kafka;
+using Streaming.Profiles.ProductEvents;
+using Streaming.Profiles.Profiles;
+
+namespace Streaming.Profiles.Tests;
+
+public sealed class ProductEventParserTests
+{
+    private static readonly DateTimeOffset At = new(2026, 11, 23, 12, 4, 30, TimeSpan.Zero);
+    private readonly ProductEventParser parser = new();
+
+    private static AppEvent Event(string type, string? city = "Busan") =>
+        new("ev-1", type, "user-7", "s-7", "prod-3", At, "ios", "KR", city, null, null, At.AddSeconds(1), "tours");
+
+    private static ConsumeResult<string, byte[]> Record(byte[] value, Headers? headers) => new()
+    {
+        Topic = "product-events",
+        Partition = new Partition(4),
+        Offset = new Offset(77),
+        Message = new Message<string, byte[]> { Key = "prod-3", Value = value, Headers = headers },
+    };
+
+    private static ConsumeResult<string, byte[]> Record(AppEvent e) =>
+        Record(JsonSerializer.SerializeToUtf8Bytes(e, EventJsonContext.Default.AppEvent), new SourcePosition(2, 1234).ToHeaders());
+
+    private static ConsumeResult<string, byte[]> Record(string json) => Record(Encoding.UTF8.GetBytes(json), new SourcePosition(2, 1234).ToHeaders());
+
+    [Fact]
+    public void A_view_keeps_its_user_and_where_it_was_read()
+    {
+        Assert.True(parser.TryParse(Record(Event(EventTypes.ProductView)), out var product, out var e, out _));
+
+        Assert.Equal("prod-3", product);
+        Assert.Equal(new ProductEvent(ProductEventKind.View, At, "user-7", null, null, "", 2, 1234, 4, 77), e);
+    }
+
+    [Fact]
+    public void A_booking_keeps_its_id_city_and_category()
+    {
+        Assert.True(parser.TryParse(Record(Event(EventTypes.BookingConfirmed) with { Amount = 12000, Currency = "KRW" }), out _, out var e, out _));
+
+        Assert.Equal((ProductEventKind.Booking, "ev-1", "Busan", "tours"), (e.Kind, e.EventId, e.City, e.Category));
+    }
+
+    [Fact]
+    public void Wishlists_and_cancellations_are_product_events()
+    {
+        Assert.True(parser.TryParse(Record(Event(EventTypes.WishlistAdd)), out _, out var wishlist, out _));
+        Assert.True(parser.TryParse(Record(Event(EventTypes.BookingCancelled)), out _, out var cancellation, out _));
+
+        Assert.Equal((ProductEventKind.Wishlist, ProductEventKind.Cancellation), (wishlist.Kind, cancellation.Kind));
+    }
+
+    [Fact]
+    public void Escaped_names_and_values_read_as_the_serializer_reads_them()
+    {
+        const string json = """
+            {"event_id":"ev-9","\u0074ype":"product_view","user_id":"us\u00e9r","session_id":"s","product_id":"p\u002d1",
+             "occurred_at":"2026-11-23T12:04:30+00:00","platform":"web","country":"KR","extra":{"nested":[1,2]}}
+            """;
+
+        Assert.True(parser.TryParse(Record(json), out var product, out var e, out var reason), reason);
+
+        Assert.Equal(("p-1", "usér", ProductEventKind.View, At), (product, e.UserId, e.Kind, e.OccurredAt));
+    }
+
+    [Theory]
+    [InlineData("{not json", "not a valid AppEvent")]
+    [InlineData("[1]", "not a valid AppEvent: not a JSON object")]
+    [InlineData("""{"event_id":"e","type":"search","user_id":"u","product_id":"p","occurred_at":"2026-11-23T12:04:30Z"}""", "type 'search' is not a product event")]
+    [InlineData("""{"event_id":"e","user_id":"u","product_id":"p","occurred_at":"2026-11-23T12:04:30Z"}""", "not a valid AppEvent: type is missing")]
+    [InlineData("""{"type":"product_view","user_id":"u","product_id":"p","occurred_at":"2026-11-23T12:04:30Z"}""", "not a valid AppEvent: event_id is missing")]
+    [InlineData("""{"event_id":"e","type":"wishlist_add","product_id":"p","occurred_at":"2026-11-23T12:04:30Z"}""", "not a valid AppEvent: user_id is missing")]
+    [InlineData("""{"event_id":"e","type":"product_view","user_id":"u","product_id":"p"}""", "not a valid AppEvent: occurred_at is missing")]
+    [InlineData("""{"event_id":"e","type":"product_view","user_id":"u","product_id":"","occurred_at":"2026-11-23T12:04:30Z"}""", "product_id is missing")]
+    [InlineData("""{"event_id":"e","type":"product_view","user_id":"u","product_id":"p","occurred_at":"yesterday"}""", "not a valid AppEvent")]
+    [InlineData("""{"event_id":"e","type":"product_view","user_id":"u","product_id":"p","occurred_at":"2026-11-23T12:04:30Z"} {}""", "not a valid AppEvent")]
+    public void Unreadable_records_say_why(string json, string expected)
+    {
+        Assert.False(parser.TryParse(Record(json), out _, out _, out var reason));
+
+        Assert.StartsWith(expected, reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_record_without_its_source_position_cannot_be_de_duplicated()
+    {
+        var record = Record(JsonSerializer.SerializeToUtf8Bytes(Event(EventTypes.ProductView), EventJsonContext.Default.AppEvent), new Headers());
+
+        Assert.False(parser.TryParse(record, out _, out _, out var reason));
+
+        Assert.StartsWith("no source position", reason, StringComparison.Ordinal);
+    }
+}
