@@ -59,6 +59,9 @@ public sealed class SiloAgainstKafkaAndRedisTests : IAsyncLifetime
         {
             await WaitForAsync(first, s => s.EventsApplied == 2000, "2,000 applied");
             Assert.Equal(2, first.Services.GetRequiredService<ProfilesStatus>().DeadLettered);
+
+            // A barrier stored them all: the offsets of all 2,002 records are committed (only after the state is written).
+            await WaitForCommittedAsync(2002);
         }
 
         // Meanwhile: new events, and the repartitioner re-sends 500 it had sent already.
@@ -200,6 +203,20 @@ public sealed class SiloAgainstKafkaAndRedisTests : IAsyncLifetime
         app.MapProfileEndpoints();
         await app.StartAsync();
         return app;
+    }
+
+    private async Task WaitForCommittedAsync(long records)
+    {
+        var topic = kafkaOptions.Name(Topics.ProductEvents);
+        var partitions = Enumerable.Range(0, Topics.DefaultPartitions[Topics.ProductEvents]).Select(p => new TopicPartition(topic, p)).ToList();
+        using var probe = clients.CreateConsumerBuilder("profiles", "commit-probe").Build();
+        var deadline = DateTime.UtcNow + Timeout;
+        long committed;
+        while ((committed = probe.Committed(partitions, TimeSpan.FromSeconds(10)).Sum(o => Math.Max(0, o.Offset.Value))) < records)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Not committed within {Timeout.TotalSeconds:0} s: {committed} of {records} records");
+            await Task.Delay(100);
+        }
     }
 
     private static async Task<ProfilesStatus> WaitForAsync(WebApplication silo, Func<ProfilesStatus, bool> condition, string what)
