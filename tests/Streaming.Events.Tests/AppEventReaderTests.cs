@@ -49,6 +49,54 @@ public sealed class AppEventReaderTests
         Assert.Equal((EventTypes.Search, "KR"), (read.Type, read.Country));
     }
 
+    [Theory]
+    [InlineData("2026-11-22T10:15:30Z")]
+    [InlineData("2026-11-22T10:15:30+00:00")]
+    [InlineData("2026-11-22T10:15:30.1Z")]
+    [InlineData("2026-11-22T10:15:30.1234567+00:00")]
+    [InlineData("2026-11-22T10:15:30.0000001Z")]
+    [InlineData("2026-11-22T10:15:30.12345678Z")]
+    [InlineData("2026-11-22T10:15:30.123+09:00")]
+    [InlineData("2026-11-22T10:15:30-00:00")]
+    [InlineData("2024-02-29T23:59:59.9999999Z")]
+    [InlineData("2026-02-29T10:15:30Z")]
+    [InlineData("2026-13-01T10:15:30Z")]
+    [InlineData("2026-11-22T24:00:00Z")]
+    [InlineData("2026-11-22T10:60:00Z")]
+    [InlineData("2026-11-22T10:15:60Z")]
+    [InlineData("0000-11-22T10:15:30Z")]
+    [InlineData("2026-11-22t10:15:30Z")]
+    [InlineData("2026-11-22T10:15:30.Z")]
+    [InlineData("2026-11-22T10:15:3aZ")]
+    [InlineData("2026-11-22 10:15:30Z")]
+    [InlineData("2026-11-22T10:15:30")]
+    [InlineData("2026-11-22T10:15Z")]
+    public void Reads_times_as_the_serializer_does(string time)
+    {
+        // The reader's own parser for the common UTC form must agree with the serializer's on every input: same value and
+        // offset when accepted, refused when it refuses.
+        var json = Encoding.UTF8.GetBytes($"{{\"event_id\":\"e\",\"type\":\"search\",\"user_id\":\"u\",\"session_id\":\"s\",\"occurred_at\":\"{time}\",\"platform\":\"ios\",\"country\":\"KR\",\"received_at\":\"{time}\"}}");
+        AppEvent? expected;
+        try
+        {
+            expected = JsonSerializer.Deserialize(json, EventJsonContext.Default.AppEvent);
+        }
+        catch (JsonException)
+        {
+            expected = null;
+        }
+
+        var accepted = AppEventReader.TryRead(json, out var read, out var reason);
+        Assert.Equal(expected is not null, accepted);
+        if (expected is not null)
+        {
+            Assert.True(accepted, reason);
+            Assert.Equal(expected.OccurredAt, read!.OccurredAt);
+            Assert.Equal(expected.OccurredAt.Offset, read.OccurredAt.Offset);
+            Assert.Equal(expected.ReceivedAt.UtcTicks, read.ReceivedAt.UtcTicks);
+        }
+    }
+
     [Fact]
     public void Pooled_values_stay_right_beyond_the_pool_size()
     {
