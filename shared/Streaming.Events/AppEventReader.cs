@@ -19,6 +19,167 @@ public static class AppEventReader
 
     public static bool TryRead(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out AppEvent? appEvent, [NotNullWhen(false)] out string? reason)
     {
+        if (TryReadCompact(utf8, out appEvent))
+        {
+            reason = null;
+            return true;
+        }
+
+        return TryReadAny(utf8, out appEvent, out reason);
+    }
+
+    /// <summary>
+    /// The form the serializer writes, read without a JSON reader: one flat object, no whitespace, strings without
+    /// escapes or control characters, valid UTF-8, integer amounts, each field once, times in the UTC form, every
+    /// required field there. Anything else returns false and goes to <see cref="TryReadAny"/>, which decides (and gives
+    /// the reason), so this never accepts what that refuses nor reads a value differently.
+    /// </summary>
+    internal static bool TryReadCompact(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out AppEvent? appEvent)
+    {
+        appEvent = null;
+        string? eventId = null, type = null, userId = null, sessionId = null, productId = null, platform = null;
+        string? country = null, city = null, currency = null, category = null;
+        DateTimeOffset? occurredAt = null, receivedAt = null;
+        long? amount = null;
+        var seen = 0;
+        if (utf8.Length < 2 || utf8[0] != (byte)'{' || utf8[1] != (byte)'"')
+        {
+            return false;
+        }
+
+        var at = 1;
+        while (true)
+        {
+            // "name":
+            if (at >= utf8.Length || utf8[at] != (byte)'"')
+            {
+                return false;
+            }
+
+            var nameLength = utf8[(at + 1)..].IndexOfAny((byte)'"', (byte)'\\');
+            if (nameLength < 0 || utf8[at + 1 + nameLength] != (byte)'"')
+            {
+                return false;
+            }
+
+            var field = FieldOf(utf8.Slice(at + 1, nameLength));
+            at += nameLength + 2;
+            if (field == Field.Unknown || (seen & (1 << (int)field)) != 0 || at >= utf8.Length || utf8[at] != (byte)':')
+            {
+                return false;
+            }
+
+            seen |= 1 << (int)field;
+            at++;
+            if (at >= utf8.Length)
+            {
+                return false;
+            }
+
+            if (utf8[at] == (byte)'"')
+            {
+                // A time may hold one escape, the serializer's "\u002B" for '+'; its own parser checks every byte of it.
+                var length = field is Field.OccurredAt or Field.ReceivedAt
+                    ? utf8[(at + 1)..].IndexOf((byte)'"')
+                    : utf8[(at + 1)..].IndexOfAny((byte)'"', (byte)'\\');
+                if (length < 0 || utf8[at + 1 + length] != (byte)'"')
+                {
+                    return false;
+                }
+
+                var value = utf8.Slice(at + 1, length);
+                at += length + 2;
+                if (field is not (Field.OccurredAt or Field.ReceivedAt) && (value.IndexOfAnyInRange((byte)0, (byte)0x1F) >= 0 || !System.Text.Unicode.Utf8.IsValid(value)))
+                {
+                    return false;
+                }
+
+                switch (field)
+                {
+                    case Field.EventId: eventId = StrictUtf8.GetString(value); break;
+                    case Field.UserId: userId = StrictUtf8.GetString(value); break;
+                    case Field.SessionId: sessionId = StrictUtf8.GetString(value); break;
+                    case Field.Type: type = Pooled(value); break;
+                    case Field.ProductId: productId = Pooled(value); break;
+                    case Field.Platform: platform = Pooled(value); break;
+                    case Field.Country: country = Pooled(value); break;
+                    case Field.City: city = Pooled(value); break;
+                    case Field.Currency: currency = Pooled(value); break;
+                    case Field.Category: category = Pooled(value); break;
+                    case Field.OccurredAt when TryReadUtc(value, out var time): occurredAt = time; break;
+                    case Field.ReceivedAt when TryReadUtc(value, out var time): receivedAt = time; break;
+                    default: return false; // a string amount, or another form of time
+                }
+            }
+            else if (utf8[at..].StartsWith("null"u8))
+            {
+                at += 4; // every field is null until set: nothing to do (a required one is then missing)
+            }
+            else if (field == Field.Amount && TryReadInteger(utf8, ref at, out var number))
+            {
+                amount = number;
+            }
+            else
+            {
+                return false;
+            }
+
+            if (at >= utf8.Length)
+            {
+                return false;
+            }
+
+            if (utf8[at] == (byte)',')
+            {
+                at++;
+                continue;
+            }
+
+            if (utf8[at] != (byte)'}' || at != utf8.Length - 1)
+            {
+                return false;
+            }
+
+            break;
+        }
+
+        if (eventId is null || type is null || userId is null || sessionId is null || platform is null || country is null || occurredAt is null || receivedAt is null)
+        {
+            return false;
+        }
+
+        appEvent = new AppEvent(eventId, type, userId, sessionId, productId, occurredAt.Value, platform, country, city, amount, currency, receivedAt.Value, category);
+        return true;
+    }
+
+    /// <summary>A JSON integer that fits in 18 digits (no fraction, exponent or leading zero); else false, for the JSON reader.</summary>
+    private static bool TryReadInteger(ReadOnlySpan<byte> utf8, ref int at, out long value)
+    {
+        value = 0;
+        var i = at;
+        var negative = i < utf8.Length && utf8[i] == (byte)'-';
+        i += negative ? 1 : 0;
+        var first = i;
+        while (i < utf8.Length && (uint)(utf8[i] - '0') <= 9)
+        {
+            value = (value * 10) + (utf8[i] - '0');
+            i++;
+        }
+
+        var digits = i - first;
+        if (digits is 0 or > 18 || (digits > 1 && utf8[first] == (byte)'0') || (i < utf8.Length && utf8[i] is (byte)'.' or (byte)'e' or (byte)'E'))
+        {
+            return false;
+        }
+
+        value = negative ? -value : value;
+        at = i;
+        return true;
+    }
+
+    /// <summary>Any JSON the serializer would read as an event, through <see cref="Utf8JsonReader"/>; a reason when it is not one.</summary>
+    internal static bool TryReadAny(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out AppEvent? appEvent, [NotNullWhen(false)] out string? reason)
+    {
         appEvent = null;
         string? eventId = null, type = null, userId = null, sessionId = null, productId = null, platform = null;
         string? country = null, city = null, currency = null, category = null;
@@ -97,7 +258,11 @@ public static class AppEventReader
             return FieldOfEscaped(ref reader);
         }
 
-        var name = reader.ValueSpan;
+        return FieldOf(reader.ValueSpan);
+    }
+
+    private static Field FieldOf(ReadOnlySpan<byte> name)
+    {
         var field = (name.Length, name.Length > 1 ? name[0] : (byte)0) switch
         {
             (4, (byte)'t') => Field.Type,
@@ -175,15 +340,17 @@ public static class AppEventReader
             return null;
         }
 
-        return reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && !reader.HasValueSequence && TryReadUtc(reader.ValueSpan, out var at)
+        // ValueSpan is the raw value, escapes included: the UTC parser reads the one the serializer writes ("\u002B").
+        return reader.TokenType == JsonTokenType.String && !reader.HasValueSequence && TryReadUtc(reader.ValueSpan, out var at)
             ? at
             : reader.GetDateTimeOffset();
     }
 
     /// <summary>
-    /// The form the serializer writes for UTC, <c>yyyy-MM-ddTHH:mm:ss[.f to .fffffff]</c> then <c>Z</c> or <c>+00:00</c>, at
-    /// about a third of the serializer's cost; anything else (other offsets, invalid dates) is left to the serializer's
-    /// parser, so what is accepted and how it reads does not change.
+    /// The form the serializer writes for UTC, <c>yyyy-MM-ddTHH:mm:ss[.f to .fffffff]</c> then <c>Z</c> or <c>+00:00</c>
+    /// (raw, or with the '+' escaped as the serializer writes it, <c>\u002B00:00</c>), at about a third of the serializer's
+    /// cost; anything else (other offsets, other escapes, invalid dates) is left to the serializer's parser, so what is
+    /// accepted and how it reads does not change.
     /// </summary>
     private static bool TryReadUtc(ReadOnlySpan<byte> text, out DateTimeOffset at)
     {
@@ -196,6 +363,10 @@ public static class AppEventReader
         else if (text.Length >= 25 && text[^6..].SequenceEqual("+00:00"u8))
         {
             zone = text.Length - 6;
+        }
+        else if (text.Length >= 30 && (text[^11..].SequenceEqual("\\u002B00:00"u8) || text[^11..].SequenceEqual("\\u002b00:00"u8)))
+        {
+            zone = text.Length - 11;
         }
         else
         {
@@ -260,6 +431,10 @@ public static class AppEventReader
 
         return (pool ??= new Utf8Pool()).Get(reader.ValueSpan);
     }
+
+    /// <summary>A string from this thread's pool when short (the value is valid UTF-8 without escapes).</summary>
+    private static string Pooled(ReadOnlySpan<byte> utf8) =>
+        utf8.Length > MaxPooledBytes ? StrictUtf8.GetString(utf8) : (pool ??= new Utf8Pool()).Get(utf8);
 
     [ThreadStatic]
     private static Utf8Pool? pool;

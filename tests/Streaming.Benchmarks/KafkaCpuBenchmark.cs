@@ -104,28 +104,26 @@ public static class KafkaCpuBenchmark
             // Rounds keep the unread backlog below the local Kafka's 5 MiB per partition.
             var (used, wall) = (0.0, new Stopwatch());
             var (jitMethods, jitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
-            var (gcPauses, gen0, gen2) = (GC.GetTotalPauseDuration(), GC.CollectionCount(0), GC.CollectionCount(2));
-            var rounds = 0;
+            var (gcPauses, collections, allocated) = (TimeSpan.Zero, 0, 0L);
             for (var produced = 0; produced < count; produced += Round)
             {
-                rounds++;
                 var batch = Math.Min(Round, count - produced);
                 GC.Collect();
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var (paused, collected, bytes) = (GC.GetTotalPauseDuration(), GC.CollectionCount(0), GC.GetTotalAllocatedBytes());
                 wall.Start();
                 await ProduceAsync(prefix, (WarmUpBatches * warmUp) + produced, batch); // the child produces; the contender consumes meanwhile
                 contender.WaitUntilCommitted();
                 used += (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+                (gcPauses, collections, allocated) = (gcPauses + GC.GetTotalPauseDuration() - paused, collections + GC.CollectionCount(0) - collected, allocated + GC.GetTotalAllocatedBytes() - bytes);
                 wall.Stop();
             }
 
             results.Add((contenders[i].Name, used, wall.Elapsed.TotalSeconds));
             // Compiling is part of the CPU charged: say how much of it happened while measuring (tiering up late code).
             (jitMethods, jitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount() - jitMethods, System.Runtime.JitInfo.GetCompilationTime() - jitTime);
-            // The explicit collections before each round are not counted: they run before the CPU time is read.
-            (gcPauses, gen0, gen2) = (GC.GetTotalPauseDuration() - gcPauses, GC.CollectionCount(0) - gen0 - rounds, GC.CollectionCount(2) - gen2 - rounds);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{contenders[i].Name}: {used:0.00} CPU s in {wall.Elapsed.TotalSeconds:0.00} s (meanwhile {jitMethods:N0} methods compiled in {jitTime.TotalSeconds:0.00} s; {gen0:N0} collections, {gen2:N0} of gen 2, paused {gcPauses.TotalSeconds:0.00} s in all)"));
+                $"{contenders[i].Name}: {used:0.00} CPU s in {wall.Elapsed.TotalSeconds:0.00} s (meanwhile {jitMethods:N0} methods compiled in {jitTime.TotalSeconds:0.00} s; {(double)allocated / count:N0} bytes allocated per event, {collections:N0} collections pausing {gcPauses.TotalSeconds:0.00} s)"));
         }
 
         var baseline = (results[0].CpuSeconds + results[^1].CpuSeconds) / 2;
