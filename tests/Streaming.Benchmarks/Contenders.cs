@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -119,7 +120,11 @@ public sealed class TopologyHost : Contender
         var tracer = traced
             ? Sdk.CreateTracerProviderBuilder().AddSource("Streaming.*").SetSampler(new AlwaysOnSampler()).AddProcessor(new CountingProcessor()).Build()
             : null;
-        var builder = Host.CreateApplicationBuilder();
+        // No watching of appsettings files in the working folder (artifacts, where builds and this benchmark's output
+        // write): a contender's CPU is its topology's, not a file watcher's or a configuration reload's.
+        var settings = new HostApplicationBuilderSettings { Configuration = new ConfigurationManager() };
+        settings.Configuration["hostBuilder:reloadConfigOnChange"] = "false";
+        var builder = Host.CreateApplicationBuilder(settings);
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(Options.Create(kafka));

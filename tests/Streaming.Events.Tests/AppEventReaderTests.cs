@@ -49,6 +49,129 @@ public sealed class AppEventReaderTests
         Assert.Equal((EventTypes.Search, "KR"), (read.Type, read.Country));
     }
 
+    [Theory]
+    [InlineData("2026-11-22T10:15:30Z")]
+    [InlineData("2026-11-22T10:15:30+00:00")]
+    [InlineData("2026-11-22T10:15:30.5\\u002B00:00")]
+    [InlineData("2026-11-22T10:15:30.5\\u002b00:00")]
+    [InlineData("2026-11-22T10:15:30.5\\u002B09:00")]
+    [InlineData("2026-11-22T10:15:30.5\\u002B00:0")]
+    [InlineData("2026-11-22T10:15:30.5\\u002C00:00")]
+    [InlineData("2026-11-22T10:15:3\\u00300Z")]
+    [InlineData("2026-11-22T10:15:30.1Z")]
+    [InlineData("2026-11-22T10:15:30.1234567+00:00")]
+    [InlineData("2026-11-22T10:15:30.0000001Z")]
+    [InlineData("2026-11-22T10:15:30.12345678Z")]
+    [InlineData("2026-11-22T10:15:30.123+09:00")]
+    [InlineData("2026-11-22T10:15:30-00:00")]
+    [InlineData("2024-02-29T23:59:59.9999999Z")]
+    [InlineData("2026-02-29T10:15:30Z")]
+    [InlineData("2026-13-01T10:15:30Z")]
+    [InlineData("2026-11-22T24:00:00Z")]
+    [InlineData("2026-11-22T10:60:00Z")]
+    [InlineData("2026-11-22T10:15:60Z")]
+    [InlineData("0000-11-22T10:15:30Z")]
+    [InlineData("2026-11-22t10:15:30Z")]
+    [InlineData("2026-11-22T10:15:30.Z")]
+    [InlineData("2026-11-22T10:15:3aZ")]
+    [InlineData("2026-11-22 10:15:30Z")]
+    [InlineData("2026-11-22T10:15:30")]
+    [InlineData("2026-11-22T10:15Z")]
+    public void Reads_times_as_the_serializer_does(string time)
+    {
+        // The reader's own parser for the common UTC form must agree with the serializer's on every input: same value and
+        // offset when accepted, refused when it refuses.
+        var json = Encoding.UTF8.GetBytes($"{{\"event_id\":\"e\",\"type\":\"search\",\"user_id\":\"u\",\"session_id\":\"s\",\"occurred_at\":\"{time}\",\"platform\":\"ios\",\"country\":\"KR\",\"received_at\":\"{time}\"}}");
+        AppEvent? expected;
+        try
+        {
+            expected = JsonSerializer.Deserialize(json, EventJsonContext.Default.AppEvent);
+        }
+        catch (JsonException)
+        {
+            expected = null;
+        }
+
+        var accepted = AppEventReader.TryRead(json, out var read, out var reason);
+        Assert.Equal(expected is not null, accepted);
+        if (expected is not null)
+        {
+            Assert.True(accepted, reason);
+            Assert.Equal(expected.OccurredAt, read!.OccurredAt);
+            Assert.Equal(expected.OccurredAt.Offset, read.OccurredAt.Offset);
+            Assert.Equal(expected.ReceivedAt.UtcTicks, read.ReceivedAt.UtcTicks);
+        }
+    }
+
+    [Fact]
+    public void The_fast_path_agrees_with_the_json_reader_on_events_and_on_damaged_ones()
+    {
+        // Events as the serializer writes them (with nulls, unicode, escapes, other offsets), then each damaged in a few
+        // ways: whatever the input, TryRead accepts exactly when the JSON-reader path does, with the same event.
+        var random = new Random(17);
+        string?[] texts = [null, "", "p1", "a\"b", "ü東京", "x\u2028y", "tab\tin", new string('c', 70), "e-123456789012345"];
+        string[] plain = ["", "p1", "ios", "KR", new string('c', 70), "e-123456789012345", "u77"];
+        long?[] amounts = [null, 0, -5, 45_000, long.MaxValue, long.MinValue];
+        TimeSpan[] offsets = [TimeSpan.Zero, TimeSpan.FromHours(9), TimeSpan.FromHours(-3)];
+        var (checkedInputs, fastAccepted) = (0, 0);
+        for (var i = 0; i < 3_000; i++)
+        {
+            // Mostly values the serializer writes without escapes (the fast path's), sometimes others.
+            string Text() => random.Next(10) == 0 ? texts[random.Next(1, texts.Length)]! : plain[random.Next(plain.Length)];
+            string? Optional() => random.Next(4) == 0 ? null : Text();
+            var at = new DateTimeOffset(2026, 11, 22, 10, 0, 0, TimeSpan.Zero).AddTicks(random.NextInt64(0, TimeSpan.TicksPerDay))
+                .AddTicks(-random.Next(3) * 1000).ToOffset(offsets[random.Next(offsets.Length)]);
+            var e = new AppEvent(Text(), Text(), Text(), Text(), Optional(), at, Text(), Text(), Optional(), amounts[random.Next(amounts.Length)], Optional(),
+                at.AddMilliseconds(random.Next(1000)), Optional());
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(e, EventJsonContext.Default.AppEvent);
+            foreach (var input in Damaged(bytes, random).Prepend(bytes))
+            {
+                var fast = AppEventReader.TryRead(input, out var read, out _);
+                var reference = AppEventReader.TryReadAny(input, out var expected, out _);
+                Assert.True(fast == reference, $"fast {fast}, reader {reference}: {Encoding.UTF8.GetString(input)}");
+                if (fast)
+                {
+                    Assert.Equal(expected, read);
+                    Assert.Equal(expected!.OccurredAt.Offset, read!.OccurredAt.Offset);
+                    Assert.Equal(expected.ReceivedAt.Offset, read.ReceivedAt.Offset);
+                }
+
+                checkedInputs++;
+                fastAccepted += AppEventReader.TryReadCompact(input, out _) ? 1 : 0;
+            }
+        }
+
+        Assert.True(checkedInputs > 20_000);
+        Assert.True(fastAccepted > 1_000, $"the fast path read only {fastAccepted} inputs");
+    }
+
+    /// <summary>The event's bytes cut short, with one byte changed, removed or doubled, with spaces, nulls or another field.</summary>
+    private static IEnumerable<byte[]> Damaged(byte[] bytes, Random random)
+    {
+        var json = Encoding.UTF8.GetString(bytes);
+        yield return bytes[..random.Next(bytes.Length)];
+        for (var n = 0; n < 3; n++)
+        {
+            var changed = (byte[])bytes.Clone();
+            changed[random.Next(changed.Length)] = (byte)"{}[]\",:0123456789-+.eEnulZT \t\u0001\u00ffa"[random.Next(28)];
+            yield return changed;
+            var at = random.Next(bytes.Length);
+            yield return [.. bytes[..at], .. bytes[(at + 1)..]];
+            yield return [.. bytes[..at], bytes[at], .. bytes[at..]];
+        }
+
+        yield return Encoding.UTF8.GetBytes(json.Replace(",", ", ", StringComparison.Ordinal));
+        yield return Encoding.UTF8.GetBytes(json + " ");
+        yield return Encoding.UTF8.GetBytes(json.Replace("\"platform\":", "\"platform\":null,\"platform\":", StringComparison.Ordinal));
+        yield return Encoding.UTF8.GetBytes(json.Replace("\"country\":", "\"country\":1,\"city\":", StringComparison.Ordinal));
+        yield return Encoding.UTF8.GetBytes(json.Replace("\"user_id\":\"", "\"user_id\":\"\\u0041", StringComparison.Ordinal));
+        yield return Encoding.UTF8.GetBytes(json.Replace("}", ",\"amount\":12.0}", StringComparison.Ordinal));
+        yield return Encoding.UTF8.GetBytes(json.Replace("}", ",\"amount\":012}", StringComparison.Ordinal));
+        yield return Encoding.UTF8.GetBytes(json.Replace("}", ",\"extra\":\"x\"}", StringComparison.Ordinal));
+        yield return Encoding.UTF8.GetBytes(json.Replace("\"session_id\":", "\"session_id\":null,\"x\":", StringComparison.Ordinal));
+        yield return Encoding.UTF8.GetBytes(json.Replace("+00:00\"", "Z\"", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Pooled_values_stay_right_beyond_the_pool_size()
     {

@@ -7,7 +7,15 @@ using Streaming.Topology;
 namespace Streaming.Metrics.ConcurrentUsers;
 
 /// <summary>A series of the concurrent-users metric: overall, or one platform or country.</summary>
-internal readonly record struct UserSeries(string Dimension, string Value);
+internal readonly record struct UserSeries(string Dimension, string Value)
+{
+    /// <summary>
+    /// Three look-ups per event: lengths and end characters tell the few series of a window apart (the values are
+    /// validated platforms and country codes) at a fraction of hashing both strings.
+    /// </summary>
+    public override int GetHashCode() =>
+        HashCode.Combine(Dimension.Length, Value.Length, Value.Length == 0 ? 0 : Value[0] | (Value[^1] << 16), Value.Length > 2 ? Value[1] : 0);
+}
 
 /// <summary>
 /// events (keyed by user) → distinct users with any event per minute, overall, by platform and by country.

@@ -31,8 +31,8 @@ internal sealed partial class RepartitionService<TEvent>(
     private readonly ConsumerBatchSpan span = new(TopologyTelemetry.Source, kafka.Options.Name(source.Topic), RepartitionTopology<TEvent>.RepartitionGroup(source.Name));
     private RecordProducer? producer;
     private RepartitionStage<TEvent>? stage;
-    /// <summary>Per partition, the offset after the last record routed: stored once the producer delivered it.</summary>
-    private readonly Dictionary<TopicPartition, long> routed = [];
+    /// <summary>Per input partition, the offset after the last record routed: stored once the producer delivered it.</summary>
+    private readonly Dictionary<int, long> routed = [];
     private DateTimeOffset nextCommit;
 
     protected override IReadOnlyCollection<string> InputTopics => [inputTopic];
@@ -66,7 +66,7 @@ internal sealed partial class RepartitionService<TEvent>(
     {
         span.Add(record.Message.Headers);
         stage!.Route(new InputRecord(record.Partition.Value, record.Offset.Value, record.Message.Key, record.Message.Value));
-        routed[record.TopicPartition] = record.Offset.Value + 1;
+        routed[record.Partition.Value] = record.Offset.Value + 1; // by number: one input topic, and no topic name to hash per record
     }
 
     protected override void Tick(IConsumer<string, byte[]> consumer)
@@ -91,7 +91,7 @@ internal sealed partial class RepartitionService<TEvent>(
         producer!.FlushAndThrowIfFailed(TimeSpan.FromSeconds(60));
         // A partition revoked meanwhile cannot be stored: its next owner re-sends from the last commit, and the
         // windowing stage drops the re-sends by source position.
-        consumer.StoreEach(routed.Select(r => new TopicPartitionOffset(r.Key, r.Value)), (offset, reason) => LogStoreFailed(logger, offset.Partition.Value, reason));
+        consumer.StoreEach(routed.Select(r => new TopicPartitionOffset(inputTopic, r.Key, r.Value)), (offset, reason) => LogStoreFailed(logger, offset.Partition.Value, reason));
         routed.Clear();
 
         span.Stop();
@@ -101,7 +101,7 @@ internal sealed partial class RepartitionService<TEvent>(
     {
         foreach (var partition in partitions)
         {
-            routed.Remove(partition.TopicPartition);
+            routed.Remove(partition.Partition.Value);
         }
     }
 

@@ -21,6 +21,8 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
     private long expiryWindow = long.MinValue / 2; // the window start, its expiry in ticks and in Unix seconds, of the latest event
     private long expiryTicks;
     private uint expirySeconds;
+    private long watermarkSecondTicks = long.MinValue / 2; // the whole second (UTC ticks) of the watermark, and it in Unix seconds
+    private uint watermarkSeconds;
     private readonly Func<TEvent, EventIdentity>? identity;
     private readonly long sizeTicks;
     private readonly long horizonTicks;
@@ -199,8 +201,15 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
     /// <summary>The watermark in Unix seconds, rounded down (0 before any event): identities expiring at or before it are forgotten.</summary>
     private uint WatermarkSeconds()
     {
-        var watermark = aggregator.Windows.Watermark;
-        return watermark <= DateTimeOffset.UnixEpoch ? 0 : (uint)Math.Min(uint.MaxValue, watermark.ToUnixTimeSeconds());
+        var ticks = aggregator.Windows.Watermark.UtcTicks;
+        if ((ulong)(ticks - watermarkSecondTicks) >= TimeSpan.TicksPerSecond)
+        {
+            // The watermark moves with nearly every record, its second far less often: one division per second.
+            watermarkSecondTicks = ticks - (ticks % TimeSpan.TicksPerSecond);
+            watermarkSeconds = ticks <= DateTimeOffset.UnixEpoch.UtcTicks ? 0 : (uint)Math.Min(uint.MaxValue, (ticks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerSecond);
+        }
+
+        return watermarkSeconds;
     }
 
     private static long SecondsUp(long utcTicks) => Math.Max(0, (utcTicks - DateTimeOffset.UnixEpoch.UtcTicks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond);

@@ -32,6 +32,7 @@ internal sealed class PartitionWindows<TKey, TValue>
     private bool recordsSinceAdvance;
     private long lastOffset = -1;
     private long zerosFrom = long.MinValue;
+    private long addedStart = long.MinValue / 2; // far from any event's ticks, so the first Add computes its start
 
     /// <param name="clone">Copies a value, so that emitted results do not change when the window is corrected.</param>
     /// <param name="zeroKeys">
@@ -61,7 +62,7 @@ internal sealed class PartitionWindows<TKey, TValue>
     public long TooLate { get; private set; }
 
     /// <summary>The start (UTC ticks) of the window the latest <see cref="Add"/> was for: traces note which windows a batch fed.</summary>
-    public long LastAddedWindowStart { get; private set; }
+    public long LastAddedWindowStart => addedStart;
 
     public int OpenWindowCount => open.Values.Sum(bucket => bucket.Count);
 
@@ -83,8 +84,8 @@ internal sealed class PartitionWindows<TKey, TValue>
         recordsSinceAdvance = true; // Stamped with the time in Advance: one clock read per tick, not per record.
         lastOffset = offset;
         var eventTicks = eventTime.UtcTicks;
-        var start = StartTicks(eventTicks);
-        LastAddedWindowStart = start;
+        // Most records fall in the window of the one before (and each key of a record does): two divisions only when it changes.
+        var start = (ulong)(eventTicks - addedStart) < (ulong)sizeTicks ? addedStart : addedStart = StartTicks(eventTicks);
         var watermark = Watermark.UtcTicks;
         // A window the watermark has passed but Advance has not emitted yet is still open: it takes the record.
         if (start + sizeTicks > watermark || (start == cachedStart ? cachedBucket is not null : open.ContainsKey(start)))
