@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using Streaming.Push.Contracts;
 using Streaming.PushTrigger.Decisions;
 using Streaming.PushTrigger.Rules;
 using Streaming.PushTrigger.Users;

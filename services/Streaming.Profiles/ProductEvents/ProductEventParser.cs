@@ -46,7 +46,8 @@ public static class ProductEventParser
         }
 
         productId = appEvent.ProductId;
-        productEvent = new ProductEvent(kind.Value, appEvent.OccurredAt, appEvent.UserId, appEvent.City, appEvent.Category, appEvent.EventId,
+        // The events topic keeps the client's offset; profiles show UTC.
+        productEvent = new ProductEvent(kind.Value, appEvent.OccurredAt.ToUniversalTime(), appEvent.UserId, appEvent.City, appEvent.Category, appEvent.EventId,
             source.Partition, source.Offset, record.Partition.Value, record.Offset.Value);
         return true;
     }

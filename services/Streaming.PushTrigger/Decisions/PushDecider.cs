@@ -1,3 +1,4 @@
+using Streaming.Push.Contracts;
 using Streaming.PushTrigger.Rules;
 using Streaming.PushTrigger.Users;
 

@@ -1,14 +1,6 @@
-namespace Streaming.PushTrigger.Decisions;
+using Streaming.Push.Contracts;
 
-/// <summary>The outcomes a decision row can have (the wire names are lower case).</summary>
-public static class PushOutcomes
-{
-    public const string Sent = "sent";
-    public const string Held = "held";
-    public const string Suppressed = "suppressed";
-    public const string Expired = "expired";
-    public const string Failed = "failed";
-}
+namespace Streaming.PushTrigger.Decisions;
 
 /// <summary>
 /// One decision about one push, as <c>push_decisions</c> stores it and support staff read it.
@@ -33,4 +25,8 @@ public sealed record PushDecision(
 {
     /// <summary>True when the push goes to push-commands (now or at <see cref="SendAt"/>).</summary>
     public bool ToSend => Outcome is PushOutcomes.Sent or PushOutcomes.Held;
+
+    public PushCommand ToCommand() => new(PushId, UserId, ProductId, Rule, RuleKind, Title, Body, CollapseKey, TtlSeconds, DecidedAt, SendAt);
+
+    public PushDecisionRecord ToRecord() => new(PushId, UserId, ProductId, Rule, RuleKind, Outcome, Reason, DecidedAt, SendAt);
 }

@@ -36,6 +36,9 @@ public sealed class PushTriggerOptions
 
     /// <summary>Products remembered per user (the least recently active are forgotten first).</summary>
     public int MaxItemsPerUser { get; set; } = 300;
+
+    /// <summary>Users remembered per product (its wishlisters) and per city (its recent visitors), the most recent kept.</summary>
+    public int MaxAudience { get; set; } = 10_000;
 }
 
 /// <summary>One rule, e.g. <c>PushTrigger:Rules:0</c>. Which fields apply depends on <see cref="Kind"/>.</summary>

@@ -48,6 +48,11 @@ public sealed partial class PushTriggerOptionsValidator : IValidateOptions<PushT
             yield return $"{Prefix}MaxItemsPerUser must be 1..10000 (was {o.MaxItemsPerUser})";
         }
 
+        if (o.MaxAudience is < 1 or > 1_000_000)
+        {
+            yield return $"{Prefix}MaxAudience must be 1..1000000 (was {o.MaxAudience})";
+        }
+
         foreach (var (key, value) in new[] { ("QuietHoursStart", o.QuietHoursStart), ("QuietHoursEnd", o.QuietHoursEnd) })
         {
             if (value < TimeSpan.Zero || value >= TimeSpan.FromDays(1))

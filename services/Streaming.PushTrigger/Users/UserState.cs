@@ -20,6 +20,9 @@ public sealed class UserState
 
     /// <summary>Per events-topic partition, the highest offset applied: anything at or below is a duplicate.</summary>
     [Id(4)] public Dictionary<int, long> AppliedOffsets { get; set; } = [];
+
+    /// <summary>When a user rule's delayed check is next due (its reminder is registered then); null: none.</summary>
+    [Id(5)] public DateTimeOffset? NextCheckAt { get; set; }
 }
 
 /// <summary>The user's recent activity on one product. Times are event times (occurred_at), UTC.</summary>
