@@ -114,6 +114,10 @@ public sealed class LocalFleet : IAsyncDisposable
             ports[name] = silo.Http;
         }
 
+        // The push trigger is a silo of its own (its own cluster in the same Redis).
+        var siloPorts = silos.ToDictionary(s => s.Key, s => (s.Value.Silo, s.Value.Gateway));
+        siloPorts[PushTrigger] = (LoopbackPorts.Free(), LoopbackPorts.Free());
+
         var environment = new Dictionary<string, string>
         {
             ["Kafka__BootstrapServers"] = kafka.BootstrapServers,
@@ -140,7 +144,7 @@ public sealed class LocalFleet : IAsyncDisposable
         {
             var project = silos.ContainsKey(name) ? Profiles : name;
             var serviceEnvironment = environment;
-            if (silos.TryGetValue(name, out var silo))
+            if (siloPorts.TryGetValue(name, out var silo))
             {
                 serviceEnvironment = new Dictionary<string, string>(environment)
                 {
