@@ -12,6 +12,8 @@ public static class PushTriggerExtensions
 {
     public static WebApplicationBuilder AddPushTrigger(this WebApplicationBuilder builder)
     {
+        // Orleans' placement retries log every grain call through Polly at Information.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.Services.AddValidatedOptions<KafkaOptions>(KafkaOptions.Section);
         builder.Services.AddValidatedOptions<FeedOptions>(FeedOptions.Section);
         builder.Services.AddPushRules();

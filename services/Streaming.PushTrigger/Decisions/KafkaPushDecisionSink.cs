@@ -8,10 +8,10 @@ namespace Streaming.PushTrigger.Decisions;
 /// Publishes at once, before the grain writes its state: after a crash the same decision (same push id) may be
 /// published again, and the receiver and ClickHouse recognise it by push id.
 /// </summary>
-public sealed class KafkaPushDecisionSink(RecordProducer producer, KafkaOptions options) : IPushDecisionSink
+public sealed class KafkaPushDecisionSink(RecordProducer producer, KafkaClients kafka) : IPushDecisionSink
 {
-    private readonly string commands = options.Name(Topics.PushCommands);
-    private readonly string decisions = options.Name(Topics.PushDecisions);
+    private readonly string commands = kafka.Options.Name(Topics.PushCommands);
+    private readonly string decisions = kafka.Options.Name(Topics.PushDecisions);
 
     public void Publish(PushDecision decision)
     {

@@ -38,7 +38,7 @@ public sealed class PushDecider(PushTriggerOptions options, TimeProvider clock)
             PushTemplate.Render(rule.Body, trigger.ProductId, trigger.Values),
             CollapseKey: $"{rule.Id}:{trigger.ProductId}",
             TtlSeconds: (int)Math.Max(0, (now + options.Ttl - sendAt).TotalSeconds));
-        user.State.Pushes[pushId] = new DecidedPush(rule.Id, trigger.ProductId, now, sendAt, decision.ToSend);
+        user.State.Pushes[pushId] = new DecidedPush(rule.Id, trigger.ProductId, now, sendAt, decision.ToSend, decision);
         return decision;
     }
 

@@ -9,10 +9,11 @@ using Streaming.PushTrigger.Silo;
 namespace Streaming.PushTrigger.Users;
 
 /// <summary>
-/// One user's push state. Events are applied in memory and written at the events consumer's barrier; decisions are
-/// published at once and written with the next flush (a product rule's decisions at the profile-changes barrier, a
-/// user rule's at once). A delayed check (viewed_not_booked fires 30 minutes after the last view) is a reminder, so it
-/// survives a crash of the silo.
+/// One user's push state. Events are applied in memory and written at the events consumer's barrier. A decision is
+/// written before it is published: a crash in between leaves it stored and unpublished, and the replay that follows
+/// (the same trigger, the same push id) publishes the stored decision instead of deciding again, so the outcome never
+/// changes with the order in which a replay meets the triggers. A delayed check (viewed_not_booked fires 30 minutes
+/// after the last view) is a reminder, so it survives a crash of the silo.
 /// </summary>
 public sealed partial class UserPushGrain(
     [PersistentState("user", PushStorage.Name)] IPersistentState<UserState> stored,
@@ -66,15 +67,15 @@ public sealed partial class UserPushGrain(
         return activation;
     }
 
-    public Task<Guid> ConsiderAsync(RuleTrigger trigger)
+    public async Task<Guid> ConsiderAsync(RuleTrigger trigger)
     {
         var now = clock.GetUtcNow();
         if (rules.Find(trigger.RuleId) is { Kind: IProductRuleKind kind } rule && kind.Targets(rule, activity, trigger, now))
         {
-            Decide(rule, trigger);
+            await DecideAsync(rule, trigger);
         }
 
-        return Task.FromResult(activation);
+        return activation;
     }
 
     public async Task CheckDueAsync()
@@ -140,7 +141,7 @@ public sealed partial class UserPushGrain(
                 var check = kind.Check(rule, activity, product, now);
                 if (check.Trigger is { } trigger)
                 {
-                    Decide(rule, trigger);
+                    await DecideAsync(rule, trigger);
                 }
                 else if (check.CheckAgainAt is { } at && (next is null || at < next))
                 {
@@ -165,14 +166,22 @@ public sealed partial class UserPushGrain(
         }
     }
 
-    private void Decide(PushRule rule, RuleTrigger trigger)
+    private async Task DecideAsync(PushRule rule, RuleTrigger trigger)
     {
-        if (decider.Decide(UserId, activity, rule, trigger) is not { } decision)
+        if (activity.State.Pushes.TryGetValue(PushId.Of(rule.Id, UserId, trigger.ProductId, trigger.Window), out var known))
         {
-            return; // decided before: a replay
+            // Decided before: a replay. Its first publication may have been lost in the crash that caused the replay.
+            if (known.Decision is { } earlier)
+            {
+                sink.Publish(earlier);
+            }
+
+            return;
         }
 
+        var decision = decider.Decide(UserId, activity, rule, trigger)!;
         pendingPushes[decision.PushId] = activity.State.Pushes[decision.PushId];
+        await FlushAsync();
         sink.Publish(decision);
         LogDecided(logger, decision.PushId, UserId, decision.Rule, decision.Outcome, decision.Reason);
     }

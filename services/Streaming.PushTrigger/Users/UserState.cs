@@ -43,12 +43,14 @@ public sealed class UserItem
     [Id(4)] public DateTimeOffset LastActiveAt { get; set; }
 }
 
-/// <summary>A decision already taken (a replay that decides the same push id changes nothing).</summary>
+/// <summary>A decision already taken (a replay that decides the same push id publishes it again and decides nothing).</summary>
 /// <param name="Counts">True when the push was sent or held: it counts against the caps; false: suppressed or expired.</param>
+/// <param name="Decision">The decision as published.</param>
 [GenerateSerializer, Immutable]
 public sealed record DecidedPush(
     [property: Id(0)] string Rule,
     [property: Id(1)] string ProductId,
     [property: Id(2)] DateTimeOffset DecidedAt,
     [property: Id(3)] DateTimeOffset SendAt,
-    [property: Id(4)] bool Counts);
+    [property: Id(4)] bool Counts,
+    [property: Id(5)] Decisions.PushDecision? Decision = null);
