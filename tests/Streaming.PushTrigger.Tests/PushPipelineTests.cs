@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
+using Streaming.ClickHouse;
 using Streaming.Events;
 using Streaming.Kafka;
 using Streaming.LocalServers;
@@ -19,9 +21,10 @@ namespace Streaming.PushTrigger.Tests;
 /// day users (local noon) wishlist two products each, night users (local 23:00) one, some users booked theirs; then
 /// every product's bookings in the last hour cross 5. Each process is killed with SIGKILL at random points. Afterwards
 /// every day user got exactly one push (the second is within the 1 h gap), night users none (held for quiet hours),
-/// booked users none, and push-decisions explains every one: sent, suppressed by the gap, held.
+/// booked users none, and push_decisions in ClickHouse (written by the sink process from push-decisions) explains
+/// every one: sent, suppressed by the gap, held.
 /// </summary>
-public sealed class PushPipelineTests(ITestOutputHelper output)
+public sealed partial class PushPipelineTests(ITestOutputHelper output)
 {
     private const int DayUsers = 60;
     private const int NightUsers = 20;
@@ -47,6 +50,12 @@ public sealed class PushPipelineTests(ITestOutputHelper output)
             [Topics.PushDeadLetter] = 1, [Topics.DeadLetter] = 1,
         });
         await using var redis = await LocalRedisServer.StartAsync();
+        await using var clickHouseServer = await LocalClickHouseServer.StartAsync();
+        using var clickHouseHttp = new HttpClient();
+        var clickHouse = new ClickHouseClient(clickHouseHttp, Options.Create(new ClickHouseOptions
+        {
+            Url = clickHouseServer.Url, Database = "push_" + Guid.NewGuid().ToString("N")[..10],
+        }));
         await using var receiver = await PushReceiver.StartAsync();
         var common = new Dictionary<string, string>
         {
@@ -65,10 +74,18 @@ public sealed class PushPipelineTests(ITestOutputHelper output)
             ["PushDelivery__Endpoint"] = receiver.Url,
             ["PushDelivery__InitialBackoff"] = "00:00:00.200",
         });
+        await using var sink = new ServiceProcess("Streaming.ClickHouseSink", logs, new Dictionary<string, string>(common)
+        {
+            ["ClickHouse__Url"] = clickHouseServer.Url,
+            ["ClickHouse__Database"] = clickHouse.Database,
+            ["Sink__BatchAge"] = "00:00:00.200",
+            ["Ledger__Enabled"] = "false",
+        });
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         trigger.Start();
         delivery.Start();
-        await Task.WhenAll(trigger.WaitHealthyAsync(http, Timeout), delivery.WaitHealthyAsync(http, Timeout));
+        sink.Start();
+        await Task.WhenAll(trigger.WaitHealthyAsync(http, Timeout), delivery.WaitHealthyAsync(http, Timeout), sink.WaitHealthyAsync(http, Timeout));
 
         var now = DateTimeOffset.UtcNow;
         var stream = new Stream(now);
@@ -130,8 +147,17 @@ public sealed class PushPipelineTests(ITestOutputHelper output)
         {
             decisions = ReadAll(kafka.BootstrapServers, Topics.PushDecisions);
             return decisions.Select(d => (d.PushId, d.Outcome)).Distinct().Count() >= 2 * DayUsers + NightUsers;
-        }, "a decision for every push");
+        }, "a decision for every push on push-decisions");
         await Task.Delay(TimeSpan.FromSeconds(3)); // anything still under way would show now
+        decisions = ReadAll(kafka.BootstrapServers, Topics.PushDecisions);
+        var expectedRows = decisions.DistinctBy(d => (d.PushId, d.Outcome)).Count();
+        List<StoredDecision> stored = [];
+        await WaitUntilAsync(() =>
+        {
+            stored = clickHouse.QueryAsync(
+                "SELECT push_id, user_id, product_id, rule, outcome, reason, toUInt32(send_at) AS send_unix FROM push_decisions FINAL", TestJson.Default.StoredDecision).GetAwaiter().GetResult();
+            return stored.Count >= expectedRows;
+        }, $"{expectedRows} rows in push_decisions");
 
         var received = receiver.Delivered.Values.ToList();
         output.WriteLine($"{received.Count} distinct pushes received, {receiver.Duplicates} repeated keys acknowledged, {receiver.Refused} first attempts refused (429/503)");
@@ -149,8 +175,10 @@ public sealed class PushPipelineTests(ITestOutputHelper output)
         // Quiet hours and bookings forbid the rest.
         Assert.DoesNotContain(received, p => stream.Night.Any(u => u.Id == p.UserId) || stream.Booked.Any(u => u.Id == p.UserId));
 
-        // And push-decisions explains each: the day users' second product suppressed by the gap, the night users' held.
-        var distinct = decisions.DistinctBy(d => (d.PushId, d.Outcome)).ToList();
+        // And push_decisions explains each, once per push and outcome: the day users' second product suppressed by the
+        // gap, the night users' held.
+        Assert.Equal(expectedRows, stored.Count);
+        var distinct = stored;
         foreach (var user in stream.Day)
         {
             var mine = distinct.Where(d => d.UserId == user.Id).ToList();
@@ -163,11 +191,14 @@ public sealed class PushPipelineTests(ITestOutputHelper output)
             var held = Assert.Single(distinct, d => d.UserId == user.Id);
             Assert.Equal(PushOutcomes.Held, held.Outcome);
             Assert.Contains("sending at", held.Reason, StringComparison.Ordinal);
-            Assert.True(held.SendAt > now);
+            Assert.True(DateTimeOffset.FromUnixTimeSeconds(held.SendUnix) > now);
         }
 
         Assert.DoesNotContain(distinct, d => stream.Booked.Any(u => u.Id == d.UserId));
-        Assert.Equal(distinct.Count, decisions.Select(d => (d.PushId, d.Outcome, d.Reason)).Distinct().Count());
+        // Every received push has its sent row, with the rule and product it was about.
+        Assert.All(received, p => Assert.Contains(distinct, d => d.PushId == p.PushId && d.Outcome == PushOutcomes.Sent && d.ProductId == p.ProductId && d.Rule == Rule));
+        // A decision published again after a crash is the same decision, with the same reason.
+        Assert.Equal(expectedRows, decisions.Select(d => (d.PushId, d.Outcome, d.Reason)).Distinct().Count());
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what)
@@ -203,6 +234,12 @@ public sealed class PushPipelineTests(ITestOutputHelper output)
 
         return rows;
     }
+
+    private sealed record StoredDecision(string PushId, string UserId, string ProductId, string Rule, string Outcome, string Reason, long SendUnix);
+
+    [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+    [JsonSerializable(typeof(StoredDecision))]
+    private sealed partial class TestJson : JsonSerializerContext;
 
     private sealed record TestUser(string Id, TimeSpan Offset, string[] Products);
 
