@@ -104,6 +104,19 @@ public sealed class PushesEndpointTests(PushesInClickHouseFixture fixture) : ICl
         Assert.Empty(nobody!.Pushes);
     }
 
+    [Fact]
+    public async Task The_per_rule_counts_are_public_and_count_each_push_and_outcome_once()
+    {
+        var response = await Client(key: null).GetFromJsonAsync<PushesPerRuleResponse>(
+            "/v1/pushes/per-rule?from=2026-11-23T00:00:00Z&to=2026-11-24T00:00:00Z", Json);
+
+        Assert.Equal(
+            ["fast wishlist_selling_fast 2/0/0/0/0", "trend trending_in_city 0/0/1/0/0", "viewed viewed_not_booked 1/1/0/0/0"],
+            response!.Rules.Select(r => $"{r.Rule} {r.RuleKind} {r.Sent}/{r.Held}/{r.Suppressed}/{r.Expired}/{r.Failed}"));
+        using var bad = await Client(key: null).GetAsync("/v1/pushes/per-rule?from=2026-11-23T00:00:00Z");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("not-the-key-at-all-0000")]

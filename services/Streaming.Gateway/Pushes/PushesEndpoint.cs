@@ -16,7 +16,7 @@ public static class PushesEndpoint
     public const int MaxUserIdLength = 128;
 
     public static IServiceCollection AddPushesApi(this IServiceCollection services) =>
-        services.AddValidatedOptions<PushesApiOptions>(PushesApiOptions.Section);
+        services.AddValidatedOptions<PushesApiOptions>(PushesApiOptions.Section).AddSingleton<PushesPerRuleQueryValidator>();
 
     public static WebApplication MapPushesEndpoint(this WebApplication app)
     {
@@ -35,6 +35,19 @@ public static class PushesEndpoint
             .DescribeResponse(StatusCodes.Status400BadRequest, "user_id or limit is invalid; errors name the field.")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .DescribeResponse(StatusCodes.Status401Unauthorized, "Missing or unknown X-Api-Key.")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        app.MapGet("/v1/pushes/per-rule", PushesPerRuleEndpoint.HandleAsync)
+            .RequireRateLimiting(GatewayExtensions.PublicPolicy)
+            .WithTags("Metrics")
+            .WithName("GetPushesPerRule")
+            .WithSummary("Pushes per rule")
+            .WithDescription(
+                "Distinct pushes each rule sent, held (for quiet hours), suppressed (by a cap), expired or failed, in the hours "
+                + "starting within [from, to); the dashboard shows the last 24 hours.")
+            .Produces<PushesPerRuleResponse>()
+            .DescribeResponse(StatusCodes.Status200OK, "One row per rule, ordered by rule id.")
+            .ProducesValidationProblem()
+            .DescribeResponse(StatusCodes.Status400BadRequest, "from or to is missing or invalid; errors name each one.")
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
         return app;
     }

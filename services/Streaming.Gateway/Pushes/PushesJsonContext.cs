@@ -15,4 +15,6 @@ public sealed record PushesResponse(string UserId, IReadOnlyList<PushItem> Pushe
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(PushStoredRow))]
 [JsonSerializable(typeof(PushesResponse))]
+[JsonSerializable(typeof(RuleOutcomeRow))]
+[JsonSerializable(typeof(PushesPerRuleResponse))]
 public sealed partial class PushesJsonContext : JsonSerializerContext;
