@@ -28,6 +28,8 @@ public sealed partial class UserPushGrain(
     /// <summary>Applied or decided since the last write: re-applied over the stored state after an ETag conflict.</summary>
     private readonly List<UserEvent> pendingEvents = [];
     private readonly Dictionary<string, DecidedPush> pendingPushes = new(StringComparer.Ordinal);
+    /// <summary>Decisions this activation published: another activation (after a crash) publishes a stored one once more.</summary>
+    private readonly HashSet<string> published = new(StringComparer.Ordinal);
     private UserActivity activity = null!;
     private PushDecider decider = null!;
     private IGrainReminder? reminder;
@@ -170,8 +172,9 @@ public sealed partial class UserPushGrain(
     {
         if (activity.State.Pushes.TryGetValue(PushId.Of(rule.Id, UserId, trigger.ProductId, trigger.Window), out var known))
         {
-            // Decided before: a replay. Its first publication may have been lost in the crash that caused the replay.
-            if (known.Decision is { } earlier)
+            // Decided before: a replay. Its first publication may have been lost in the crash that caused the replay, so
+            // an activation that did not publish it itself publishes it once.
+            if (known.Decision is { } earlier && published.Add(earlier.PushId))
             {
                 sink.Publish(earlier);
             }
@@ -183,6 +186,7 @@ public sealed partial class UserPushGrain(
         pendingPushes[decision.PushId] = activity.State.Pushes[decision.PushId];
         await FlushAsync();
         sink.Publish(decision);
+        published.Add(decision.PushId);
         LogDecided(logger, decision.PushId, UserId, decision.Rule, decision.Outcome, decision.Reason);
     }
 
