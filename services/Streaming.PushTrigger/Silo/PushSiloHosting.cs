@@ -12,7 +12,8 @@ namespace Streaming.PushTrigger.Silo;
 /// per-city grains live with the consumers that feed them, so a crash of the push trigger and its recovery involve only
 /// it. It shares the Redis of section <c>Orleans</c>, as a cluster and service named "{ClusterId}-push" and
 /// "{ServiceId}-push", so it never joins the profiles cluster nor reads its state. Reminders (a user rule's delayed
-/// check) are in the same Redis.
+/// check) are in the same Redis. With <c>Orleans:Kubernetes=true</c> the pod's address, and the cluster and service ids
+/// from the pod's labels (k8s/base/push-trigger: <c>streaming-push</c>), come from Kubernetes hosting.
 /// </summary>
 public static class PushSiloHosting
 {
@@ -22,14 +23,28 @@ public static class PushSiloHosting
     {
         builder.Services.AddValidatedOptions<OrleansClusterOptions>(OrleansClusterOptions.Section);
         var cluster = builder.Configuration.GetSection(OrleansClusterOptions.Section).Get<OrleansClusterOptions>() ?? new OrleansClusterOptions();
+        var kubernetes = builder.Configuration.GetValue<bool>(OrleansClusterOptions.Section + ":Kubernetes");
         builder.UseOrleans(silo =>
         {
-            silo.Configure<ClusterOptions>(o =>
+            if (kubernetes)
             {
-                o.ClusterId = cluster.ClusterId + Suffix;
-                o.ServiceId = cluster.ServiceId + Suffix;
-            });
-            silo.ConfigureEndpoints(IPAddress.Loopback, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
+                silo.UseKubernetesHosting();
+                silo.Configure<EndpointOptions>(o =>
+                {
+                    o.SiloPort = cluster.SiloPort;
+                    o.GatewayPort = cluster.GatewayPort;
+                });
+            }
+            else
+            {
+                silo.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = cluster.ClusterId + Suffix;
+                    o.ServiceId = cluster.ServiceId + Suffix;
+                });
+                silo.ConfigureEndpoints(IPAddress.Loopback, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
+            }
+
             silo.UseRedisClustering(o => o.ConfigurationOptions = RedisOptions(cluster.Redis));
             silo.AddRedisGrainStorage(PushStorage.Name, o => o.ConfigurationOptions = RedisOptions(cluster.Redis));
             silo.UseRedisReminderService(o => o.ConfigurationOptions = RedisOptions(cluster.Redis));
