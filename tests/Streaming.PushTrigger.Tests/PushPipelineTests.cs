@@ -19,8 +19,9 @@ namespace Streaming.PushTrigger.Tests;
 /// The push trigger and the delivery worker as processes against the local Kafka and a real Redis, with a receiver
 /// that records pushes by Idempotency-Key (and refuses some first attempts with 429 or 503). A deterministic stream:
 /// day users (local noon) wishlist two products each, night users (local 23:00) one, some users booked theirs; then
-/// every product's bookings in the last hour cross 5. Each process is killed with SIGKILL at random points. Afterwards
-/// every day user got exactly one push (the second is within the 1 h gap), night users none (held for quiet hours),
+/// every product's bookings in the last hour cross 5; viewers look at a product three times (viewed_not_booked fires
+/// 20 s after the last view, by a reminder). Each process is killed with SIGKILL at random points. Afterwards every
+/// viewer got one push, every day user exactly one (the second is within the 1 h gap), night users none (held for quiet hours),
 /// booked users none, and push_decisions in ClickHouse (written by the sink process from push-decisions) explains
 /// every one: sent, suppressed by the gap, held.
 /// </summary>
@@ -29,6 +30,8 @@ public sealed partial class PushPipelineTests(ITestOutputHelper output)
     private const int DayUsers = 60;
     private const int NightUsers = 20;
     private const int BookedUsers = 10;
+    private const int Viewers = 10;
+    private const string ViewedRule = "viewed";
     private const int Products = 6;
     private const string Rule = "wishlist-selling-fast";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(150);
@@ -68,6 +71,17 @@ public sealed partial class PushPipelineTests(ITestOutputHelper output)
             ["Orleans__SiloPort"] = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
             ["Orleans__GatewayPort"] = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
             ["PushFeeds__FlushInterval"] = "00:00:01",
+            // The default wishlist rule, and viewed_not_booked 20 s after the last view: its check is a reminder in
+            // Redis when the trigger is killed.
+            ["PushTrigger__Rules__0__Id"] = Rule,
+            ["PushTrigger__Rules__0__Kind"] = "wishlist_selling_fast",
+            ["PushTrigger__Rules__0__Title"] = "Selling fast: {product_id}",
+            ["PushTrigger__Rules__0__Body"] = "{bookings_last_hour} booked it in the last hour",
+            ["PushTrigger__Rules__1__Id"] = ViewedRule,
+            ["PushTrigger__Rules__1__Kind"] = "viewed_not_booked",
+            ["PushTrigger__Rules__1__Delay"] = "00:00:20",
+            ["PushTrigger__Rules__1__Title"] = "Still thinking about {product_id}?",
+            ["PushTrigger__Rules__1__Body"] = "{views} views",
         });
         await using var delivery = new ServiceProcess("Streaming.PushDelivery", logs, new Dictionary<string, string>(common)
         {
@@ -141,12 +155,12 @@ public sealed partial class PushPipelineTests(ITestOutputHelper output)
         }
 
         await Task.WhenAll(trigger.WaitHealthyAsync(http, Timeout), delivery.WaitHealthyAsync(http, Timeout));
-        await WaitUntilAsync(() => receiver.Delivered.Count >= DayUsers, $"{DayUsers} distinct pushes received");
+        await WaitUntilAsync(() => receiver.Delivered.Count >= DayUsers + Viewers, $"{DayUsers + Viewers} distinct pushes received");
         var decisions = new List<PushDecisionRecord>();
         await WaitUntilAsync(() =>
         {
             decisions = ReadAll(kafka.BootstrapServers, Topics.PushDecisions);
-            return decisions.Select(d => (d.PushId, d.Outcome)).Distinct().Count() >= 2 * DayUsers + NightUsers;
+            return decisions.Select(d => (d.PushId, d.Outcome)).Distinct().Count() >= 2 * DayUsers + NightUsers + Viewers;
         }, "a decision for every push on push-decisions");
         await Task.Delay(TimeSpan.FromSeconds(3)); // anything still under way would show now
         decisions = ReadAll(kafka.BootstrapServers, Topics.PushDecisions);
@@ -163,8 +177,16 @@ public sealed partial class PushPipelineTests(ITestOutputHelper output)
         output.WriteLine($"{received.Count} distinct pushes received, {receiver.Duplicates} repeated keys acknowledged, {receiver.Refused} first attempts refused (429/503)");
         output.WriteLine($"{decisions.Count} decision rows, {decisions.Select(d => (d.PushId, d.Outcome)).Distinct().Count()} distinct (push, outcome)");
 
+        // Every viewer one push about the product they viewed, decided by the reminder after the delay.
+        Assert.Equal(DayUsers + Viewers, received.Count);
+        foreach (var user in stream.Viewing)
+        {
+            var mine = Assert.Single(received, p => p.UserId == user.Id);
+            Assert.Equal((ViewedRule, user.Products[0], "3 views"), (mine.Rule, mine.ProductId, mine.Body));
+            Assert.Contains(stored, d => d.PushId == mine.PushId && d.Outcome == PushOutcomes.Sent);
+        }
+
         // Every day user exactly one push, about one of their two products, with the id a replay would decide.
-        Assert.Equal(DayUsers, received.Count);
         foreach (var user in stream.Day)
         {
             var mine = Assert.Single(received, p => p.UserId == user.Id);
@@ -196,7 +218,7 @@ public sealed partial class PushPipelineTests(ITestOutputHelper output)
 
         Assert.DoesNotContain(distinct, d => stream.Booked.Any(u => u.Id == d.UserId));
         // Every received push has its sent row, with the rule and product it was about.
-        Assert.All(received, p => Assert.Contains(distinct, d => d.PushId == p.PushId && d.Outcome == PushOutcomes.Sent && d.ProductId == p.ProductId && d.Rule == Rule));
+        Assert.All(received, p => Assert.Contains(distinct, d => d.PushId == p.PushId && d.Outcome == PushOutcomes.Sent && d.ProductId == p.ProductId && d.Rule == p.Rule));
         // A decision published again after a crash is the same decision, with the same reason.
         Assert.Equal(expectedRows, decisions.Select(d => (d.PushId, d.Outcome, d.Reason)).Distinct().Count());
     }
@@ -254,6 +276,7 @@ public sealed partial class PushPipelineTests(ITestOutputHelper output)
             Day = [.. Enumerable.Range(0, DayUsers).Select(i => new TestUser($"day-{i}", OffsetFor(12), [Product(i % 3), Product(3 + i % 3)]))];
             Night = [.. Enumerable.Range(0, NightUsers).Select(i => new TestUser($"night-{i}", OffsetFor(23), [Product(i % 3)]))];
             Booked = [.. Enumerable.Range(0, BookedUsers).Select(i => new TestUser($"booked-{i}", OffsetFor(12), [Product(i % Products)]))];
+            Viewing = [.. Enumerable.Range(0, Viewers).Select(i => new TestUser($"viewer-{i}", OffsetFor(12), ["tour-viewed-" + i.ToString(CultureInfo.InvariantCulture)]))];
             var n = 0;
             foreach (var user in Day.Concat(Night).Concat(Booked))
             {
@@ -267,6 +290,14 @@ public sealed partial class PushPipelineTests(ITestOutputHelper output)
             {
                 Events.Add(Event($"b-{n++}", EventTypes.BookingConfirmed, user, user.Products[0], now.AddMinutes(-30)));
             }
+
+            foreach (var user in Viewing)
+            {
+                for (var view = 0; view < 3; view++)
+                {
+                    Events.Add(Event($"v-{n++}", EventTypes.ProductView, user, user.Products[0], now.AddSeconds(view - 3)));
+                }
+            }
         }
 
         public List<TestUser> Day { get; }
@@ -274,6 +305,8 @@ public sealed partial class PushPipelineTests(ITestOutputHelper output)
         public List<TestUser> Night { get; }
 
         public List<TestUser> Booked { get; }
+
+        public List<TestUser> Viewing { get; }
 
         public List<AppEvent> Events { get; } = [];
 
