@@ -132,11 +132,16 @@ public sealed partial class PushPipelineTests(ITestOutputHelper output)
         var changes = stream.Changes().ToList();
         // While the crossings (version 2 of each product) are being decided.
         var triggerKill = random.Next(Products, 2 * Products);
+        var crossedAt = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         for (var i = 0; i < changes.Count; i++)
         {
             var change = changes[i];
             producer.Send(Topics.ProfileChanges, change.Profile.ProductId, JsonSerializer.SerializeToUtf8Bytes(change, ProfilesJsonContext.Default.ProfileChange));
             producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(10));
+            if (change.Version == 2)
+            {
+                crossedAt[change.Profile.ProductId] = DateTimeOffset.UtcNow;
+            }
             if (i == triggerKill)
             {
                 await Task.Delay(random.Next(0, 800));
@@ -176,6 +181,10 @@ public sealed partial class PushPipelineTests(ITestOutputHelper output)
         var received = receiver.Delivered.Values.ToList();
         output.WriteLine($"{received.Count} distinct pushes received, {receiver.Duplicates} repeated keys acknowledged, {receiver.Refused} first attempts refused (429/503)");
         output.WriteLine($"{decisions.Count} decision rows, {decisions.Select(d => (d.PushId, d.Outcome)).Distinct().Count()} distinct (push, outcome)");
+        // From the crossing change on profile-changes to the receiver's first accepted request (kills and refusals included).
+        var latencies = received.Where(p => p.Rule == Rule).Select(p => (receiver.ReceivedAt[p.PushId] - crossedAt[p.ProductId]).TotalMilliseconds).Order().ToList();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"crossing change to receiver: p50 {latencies[latencies.Count / 2]:0} ms, p99 {latencies[(int)Math.Ceiling(latencies.Count * 0.99) - 1]:0} ms, max {latencies[^1]:0} ms over {latencies.Count} pushes"));
 
         // Every viewer one push about the product they viewed, decided by the reminder after the delay.
         Assert.Equal(DayUsers + Viewers, received.Count);

@@ -19,6 +19,7 @@ public sealed class PushReceiver : IAsyncDisposable
     private readonly WebApplication app;
     private readonly ConcurrentDictionary<string, PushCommand> delivered = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> attempts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> receivedAt = new(StringComparer.Ordinal);
     private int duplicates;
 
     private PushReceiver(WebApplication app) => this.app = app;
@@ -26,6 +27,9 @@ public sealed class PushReceiver : IAsyncDisposable
     public string Url => app.Urls.First() + "/push";
 
     public IReadOnlyDictionary<string, PushCommand> Delivered => delivered;
+
+    /// <summary>When each push was first accepted.</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> ReceivedAt => receivedAt;
 
     public int Duplicates => Volatile.Read(ref duplicates);
 
@@ -64,7 +68,11 @@ public sealed class PushReceiver : IAsyncDisposable
             return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
         }
 
-        if (!delivered.TryAdd(key, push))
+        if (delivered.TryAdd(key, push))
+        {
+            receivedAt[key] = DateTimeOffset.UtcNow;
+        }
+        else
         {
             Interlocked.Increment(ref duplicates);
         }
