@@ -65,6 +65,14 @@ public sealed class ServiceProcess(string name, string logFolder, IReadOnlyDicti
         }
     }
 
+    /// <summary>Waits for the process to end by itself; returns its exit code and log.</summary>
+    public async Task<(int ExitCode, string Log)> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var wait = new CancellationTokenSource(timeout);
+        await process!.WaitForExitAsync(wait.Token);
+        return (process.ExitCode, await File.ReadAllTextAsync(Path.Combine(logFolder, $"{name}-{starts}.log")));
+    }
+
     /// <summary>SIGKILL, as a crash: nothing is flushed, committed or closed.</summary>
     public async Task KillAndRestartAsync()
     {
