@@ -7,6 +7,7 @@ using Streaming.Gateway.ApiDocs;
 using Streaming.Gateway.Dashboard;
 using Streaming.Gateway.Ledger;
 using Streaming.Gateway.Metrics;
+using Streaming.Gateway.Pushes;
 using Streaming.Gateway.Status;
 using Streaming.Gateway.Widgets;
 using Streaming.Metrics;
@@ -41,6 +42,7 @@ public static class GatewayExtensions
         services.AddSingleton<PopularityTopQueryValidator>();
         services.AddFleetStatus();
         services.AddLedgerApi();
+        services.AddPushesApi();
         builder.AddWidgets();
         services.AddRateLimiter(limiter =>
         {
@@ -123,6 +125,7 @@ public static class GatewayExtensions
             .DescribeResponse(StatusCodes.Status429TooManyRequests, TooManyRequestsDescription);
 
         app.MapLedgerEndpoints();
+        app.MapPushesEndpoint();
         app.MapWidgetEndpoints(PublicPolicy, TooManyRequestsDescription);
 
         // The document and its page are public like the dashboard, and share its budget.

@@ -1,5 +1,9 @@
+using Microsoft.Extensions.Options;
 using Streaming.Kafka;
-using Streaming.PushTrigger.Triggers;
+using Streaming.PushTrigger.Decisions;
+using Streaming.PushTrigger.Feeds;
+using Streaming.PushTrigger.Rules;
+using Streaming.PushTrigger.Silo;
 using Streaming.ServiceDefaults;
 
 namespace Streaming.PushTrigger;
@@ -8,9 +12,37 @@ public static class PushTriggerExtensions
 {
     public static WebApplicationBuilder AddPushTrigger(this WebApplicationBuilder builder)
     {
+        // Orleans' placement retries log every grain call through Polly at Information.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.Services.AddValidatedOptions<KafkaOptions>(KafkaOptions.Section);
+        builder.Services.AddValidatedOptions<FeedOptions>(FeedOptions.Section);
+        builder.Services.AddPushRules();
         builder.Services.AddSingleton<KafkaClients>();
+        // One producer for the process: push commands, decisions and dead letters.
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<KafkaClients>().CreateProducer("push-trigger"));
+        builder.Services.AddSingleton<IPushDecisionSink, KafkaPushDecisionSink>();
+        builder.Services.AddPushClock();
+        builder.AddPushSilo();
+        // After the silo: hosted services start in order, so the consumers call grains only once the silo runs (and
+        // stop first, writing their last barrier while the silo is still up).
+        builder.Services.AddHostedService<UserEventsConsumer>();
         builder.Services.AddHostedService<ProfileChangesConsumer>();
         return builder;
+    }
+
+    /// <summary>Section "PushTrigger", the default rules when it declares none, checked at start (a bad rule stops the service).</summary>
+    public static IServiceCollection AddPushRules(this IServiceCollection services)
+    {
+        services.AddOptions<PushTriggerOptions>().BindConfiguration(PushTriggerOptions.Section).ValidateOnStart();
+        services.PostConfigure<PushTriggerOptions>(o =>
+        {
+            if (o.Rules.Count == 0)
+            {
+                o.Rules.AddRange(DefaultRules.Create());
+            }
+        });
+        services.AddSingleton<IValidateOptions<PushTriggerOptions>, PushTriggerOptionsValidator>();
+        services.AddSingleton<PushRuleSet>();
+        return services;
     }
 }

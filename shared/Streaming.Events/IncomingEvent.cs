@@ -18,7 +18,10 @@ public sealed record IncomingEvent(
     string? Currency,
     string? Category = null)
 {
-    /// <summary>The canonical event; call only after <see cref="IncomingEventValidator"/> passed.</summary>
+    /// <summary>
+    /// The canonical event; call only after <see cref="IncomingEventValidator"/> passed. occurred_at keeps the client's
+    /// offset (the user's time zone, for the push trigger's quiet hours and local days).
+    /// </summary>
     public AppEvent ToAppEvent(DateTimeOffset receivedAt) => new(
-        EventId!, Type!, UserId!, SessionId!, ProductId, EventTime.Parse(OccurredAt!), Platform!, Country!, City, Amount, Currency, receivedAt, Category);
+        EventId!, Type!, UserId!, SessionId!, ProductId, EventTime.ParseKeepingOffset(OccurredAt!), Platform!, Country!, City, Amount, Currency, receivedAt, Category);
 }

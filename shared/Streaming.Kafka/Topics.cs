@@ -12,6 +12,12 @@ public static class Topics
     public const string ProductEvents = "product-events";
     public const string ProfileChanges = "profile-changes";
     public const string PushCommands = "push-commands";
+
+    /// <summary>Every push decision with its reason (the push trigger's and the delivery worker's), for ClickHouse.</summary>
+    public const string PushDecisions = "push-decisions";
+
+    /// <summary>Push commands the delivery worker could not deliver after its last attempt, with the reason.</summary>
+    public const string PushDeadLetter = "push-commands.dead-letter";
     public const string Checkpoints = "checkpoints";
 
     /// <summary>Debezium change events of the bookings table (read when <c>Bookings:Source</c> is <c>cdc</c>).</summary>
@@ -28,6 +34,8 @@ public static class Topics
         [ProductEvents] = 6,
         [ProfileChanges] = 3,
         [PushCommands] = 1,
+        [PushDecisions] = 1,
+        [PushDeadLetter] = 1,
         [Checkpoints] = 6,
         [CdcBookings] = 3,
     };

@@ -2,6 +2,7 @@ using Streaming.ClickHouse;
 using Streaming.Metrics.Bookings;
 using Streaming.Metrics.ConcurrentUsers;
 using Streaming.Metrics.Popularity;
+using Streaming.Metrics.Pushes;
 using Streaming.Metrics.RawEvents;
 
 namespace Streaming.Metrics;
@@ -26,10 +27,13 @@ public static class FleetSchema
     /// <summary>11: the gap ledger, raw event arrivals, repair tables, and the views with repair precedence.</summary>
     private const int GapLedger = 11;
 
+    /// <summary>12: the push trigger's decisions and their per-rule-per-hour view.</summary>
+    private const int PushDecisions = 12;
+
     public static readonly IReadOnlyList<string> Tables =
         [.. MetricCatalog.SinkTables.Select(t => t.Table)];
 
-    public static readonly IReadOnlyList<string> Views = [.. MetricCatalog.Metrics.SelectMany(m => m.Views)];
+    public static readonly IReadOnlyList<string> Views = [.. MetricCatalog.Metrics.SelectMany(m => m.Views), .. PushDecisionsTable.Views];
 
     public static readonly IReadOnlyList<Migration> Migrations = BuildMigrations();
 
@@ -56,6 +60,7 @@ public static class FleetSchema
         migrations.Add(new(Incarnations, "results per incarnation (reset-proof revisions)",
             [.. ConcurrentUsersTable.Incarnations, .. BookingsTable.Incarnations, .. PopularityTable.Incarnations]));
         migrations.Add(new(GapLedger, "gap ledger and repairs", Ledger.LedgerTable.Schema));
+        migrations.Add(new(PushDecisions, "push decisions", PushDecisionsTable.Schema));
         return migrations;
     }
 }

@@ -2,6 +2,7 @@ using Streaming.Metrics.Bookings;
 using Streaming.Metrics.ConcurrentUsers;
 using Streaming.Metrics.Popularity;
 using Streaming.Metrics.ProductEvents;
+using Streaming.Metrics.Pushes;
 using Streaming.Metrics.RawEvents;
 
 namespace Streaming.Metrics;
@@ -14,6 +15,6 @@ public static class MetricCatalog
 
     public static readonly IReadOnlyList<IMetric> Metrics = [ConcurrentUsersMetric.Instance, BookingsMetric.Instance, PopularityMetric.Instance];
 
-    /// <summary>Every table the sink writes: each metric's results, and the raw events.</summary>
-    public static readonly IReadOnlyList<ISinkTable> SinkTables = [.. Metrics.Select(m => m.SinkTable), RawEventsTable.Sink];
+    /// <summary>Every table the sink writes: each metric's results, the raw events, and the push decisions.</summary>
+    public static readonly IReadOnlyList<ISinkTable> SinkTables = [.. Metrics.Select(m => m.SinkTable), RawEventsTable.Sink, PushDecisionsTable.Sink];
 }

@@ -5,6 +5,8 @@ using Streaming.Metrics;
 using Streaming.Metrics.Bookings;
 using Streaming.Metrics.ConcurrentUsers;
 using Streaming.Metrics.Popularity;
+using Streaming.Metrics.Pushes;
+using Streaming.Push.Contracts;
 using Streaming.Metrics.RawEvents;
 
 namespace Streaming.ClickHouse.Tests;
@@ -235,6 +237,30 @@ public abstract class FleetSchemaTests(ClickHouseEngineFixture engine)
             $"SELECT event_id, type, user_id, product_id, city, category, amount, currency FROM {RawEventsTable.Table} WHERE event_id = 'e-1'"));
         Assert.Equal("e-0\t\t\t0\t", await client.ScalarAsync(
             $"SELECT event_id, city, category, amount, currency FROM {RawEventsTable.Table} WHERE event_id = 'e-0'"));
+    }
+
+    [Fact]
+    public async Task Push_decisions_keep_one_row_per_push_and_outcome_and_the_hourly_view_counts_pushes_per_rule()
+    {
+        var client = await engine.CreateFleetDatabaseAsync();
+        PushDecisionRecord Row(string id, string rule, string outcome, int minutes) =>
+            new(id, "u-" + id, "p1", rule, "wishlist_selling_fast", outcome, "why", T0.AddMinutes(minutes), T0.AddMinutes(minutes));
+        List<PushDecisionRecord> rows =
+        [
+            Row("a", "fast", PushOutcomes.Sent, 1),
+            Row("b", "fast", PushOutcomes.Held, 2),
+            Row("b", "fast", PushOutcomes.Sent, 70), // the held push, sent the next hour
+            Row("c", "fast", PushOutcomes.Suppressed, 3),
+            Row("d", "viewed", PushOutcomes.Sent, 4),
+        ];
+        await client.InsertRowBinaryAsync(PushDecisionsTable.Table, rows, PushDecisionsTable.Rows);
+        // Published again after a crash of the trigger: same push id and outcome.
+        await client.InsertRowBinaryAsync(PushDecisionsTable.Table, rows.Take(2).ToList(), PushDecisionsTable.Rows);
+
+        Assert.Equal("5", await client.ScalarAsync($"SELECT count() FROM {PushDecisionsTable.Table} FINAL"));
+        Assert.Equal(
+            "10:fast:held:1,10:fast:sent:1,10:fast:suppressed:1,10:viewed:sent:1,11:fast:sent:1",
+            await client.ScalarAsync($"SELECT arrayStringConcat(groupArray(concat(toString(toHour(hour)), ':', rule, ':', outcome, ':', toString(pushes))), ',') FROM (SELECT hour, rule, outcome, pushes FROM {PushDecisionsTable.PerRuleHour} ORDER BY hour, rule, outcome)"));
     }
 
     private static BookingsPerMinute Booking(

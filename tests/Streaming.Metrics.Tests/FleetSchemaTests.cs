@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Streaming.Metrics.Bookings;
+using Streaming.Metrics.Pushes;
 using Streaming.Metrics.RawEvents;
 
 namespace Streaming.Metrics.Tests;
@@ -20,7 +21,7 @@ public sealed partial class FleetSchemaTests
     [Fact]
     public void The_migrations_are_the_skeleton_the_metrics_and_then_fleet_wide_changes()
     {
-        Assert.Equal([1, 2, 10, 11], FleetSchema.Migrations.Select(m => m.Version));
+        Assert.Equal([1, 2, 10, 11, 12], FleetSchema.Migrations.Select(m => m.Version));
         Assert.Equal([BookingsTable.PerMinute], FleetSchema.Migrations[0].Statements.Select(Created));
         // The skeleton's table gives its name to a view, so migration 2 drops it first.
         Assert.Equal("DROP TABLE IF EXISTS " + BookingsTable.PerMinute, Migration2[0]);
@@ -51,7 +52,7 @@ public sealed partial class FleetSchemaTests
             var created = m.SchemaStatements.Select(Created).ToList();
             Assert.Equal([m.SinkTable.Table, .. m.Views], created);
         });
-        Assert.Equal(MetricCatalog.Metrics.SelectMany(m => m.Views), FleetSchema.Views);
+        Assert.Equal([.. MetricCatalog.Metrics.SelectMany(m => m.Views), .. PushDecisionsTable.Views], FleetSchema.Views);
         Assert.Equal(MetricCatalog.SinkTables.Select(t => t.Table), FleetSchema.Tables);
     }
 
@@ -71,8 +72,17 @@ public sealed partial class FleetSchemaTests
             created.Add(Created(statement)!);
         }
 
-        // Each view reads one table or view (the per-minute views through a subquery).
-        Assert.Equal(FleetSchema.Views.Count, reads);
+        // Each metric view reads one table or view (the per-minute views through a subquery).
+        Assert.Equal(FleetSchema.Views.Count - PushDecisionsTable.Views.Count, reads);
+    }
+
+    [Fact]
+    public void Migration_12_creates_the_push_decisions_and_then_their_view_over_them()
+    {
+        var statements = FleetSchema.Migrations.Single(m => m.Version == 12).Statements;
+
+        Assert.Equal([PushDecisionsTable.Table, PushDecisionsTable.PerRuleHour], statements.Select(Created));
+        Assert.Equal([PushDecisionsTable.Table], ReadsFrom().Matches(statements[1]).Select(m => m.Groups[1].Value));
     }
 
     [Fact]

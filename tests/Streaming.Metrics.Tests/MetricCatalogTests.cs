@@ -1,4 +1,5 @@
 using Streaming.Kafka;
+using Streaming.Metrics.Pushes;
 using Streaming.Metrics.RawEvents;
 
 namespace Streaming.Metrics.Tests;
@@ -36,7 +37,7 @@ public sealed class MetricCatalogTests
         Assert.Equal(tables.Count, tables.Select(t => t.Topic).Distinct().Count());
         Assert.Equal(tables.Count, tables.Select(t => t.Table).Distinct().Count());
         Assert.Equal(
-            metrics.Count + metrics.Sum(m => m.Views.Count) + 1,
+            metrics.Count + metrics.Sum(m => m.Views.Count) + 1 + 1 + PushDecisionsTable.Views.Count,
             FleetSchema.Tables.Concat(FleetSchema.Views).Distinct().Count());
     }
 
@@ -52,11 +53,12 @@ public sealed class MetricCatalogTests
     }
 
     [Fact]
-    public void The_sink_writes_every_metric_and_the_raw_events()
+    public void The_sink_writes_every_metric_the_raw_events_and_the_push_decisions()
     {
         Assert.Equal(
-            [.. MetricCatalog.Metrics.Select(m => m.SinkTable), RawEventsTable.Sink],
+            [.. MetricCatalog.Metrics.Select(m => m.SinkTable), RawEventsTable.Sink, PushDecisionsTable.Sink],
             MetricCatalog.SinkTables);
+        Assert.True(Topics.DefaultPartitions.ContainsKey(PushDecisionsTable.Sink.Topic));
         Assert.Equal((Topics.Events, RawEventsTable.Table), (RawEventsTable.Sink.Topic, RawEventsTable.Sink.Table));
     }
 }

@@ -121,7 +121,8 @@ public sealed class ProductEventParser
         }
 
         productId = product;
-        productEvent = new ProductEvent(kind.Value, occurredAt.Value, userId ?? "", kind == ProductEventKind.Booking ? city : null,
+        // The events topic keeps the client's offset; profiles show UTC.
+        productEvent = new ProductEvent(kind.Value, occurredAt.Value.ToUniversalTime(), userId ?? "", kind == ProductEventKind.Booking ? city : null,
             kind == ProductEventKind.Booking ? category : null, eventId ?? "", source.Partition, source.Offset, record.Partition.Value, record.Offset.Value);
         reason = "";
         return true;

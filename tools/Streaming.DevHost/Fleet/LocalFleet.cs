@@ -16,6 +16,7 @@ public sealed class LocalFleet : IAsyncDisposable
     public const string ClickHouseSink = "Streaming.ClickHouseSink";
     public const string Gateway = "Streaming.Gateway";
     public const string PushTrigger = "Streaming.PushTrigger";
+    public const string PushDelivery = "Streaming.PushDelivery";
 
     /// <summary>The profile silos after the first are named "Streaming.Profiles-2", "Streaming.Profiles-3", ...</summary>
     public static string ProfileSilo(int number) => number == 1 ? Profiles : $"{Profiles}-{number}";
@@ -26,6 +27,7 @@ public sealed class LocalFleet : IAsyncDisposable
     private LocalKafkaCluster? kafka;
     private LocalClickHouseServer? clickHouse;
     private LocalRedisServer? redis;
+    private DemoPushReceiver? pushReceiver;
 
     private LocalFleet(FleetSettings settings, string stateFolder, bool deleteStateFolder)
     {
@@ -41,6 +43,9 @@ public sealed class LocalFleet : IAsyncDisposable
     public LocalClickHouseServer ClickHouse => clickHouse ?? throw new InvalidOperationException("Not started.");
 
     public LocalRedisServer Redis => redis ?? throw new InvalidOperationException("Not started.");
+
+    /// <summary>Where the delivery worker posts pushes (the demo's stand-in for FCM).</summary>
+    public DemoPushReceiver PushReceiver => pushReceiver ?? throw new InvalidOperationException("Not started.");
 
     public IReadOnlyList<ServiceProcess> Services => services;
 
@@ -83,6 +88,7 @@ public sealed class LocalFleet : IAsyncDisposable
             [Aggregator] = LoopbackPorts.Free(),
             [ClickHouseSink] = LoopbackPorts.Free(),
             [PushTrigger] = LoopbackPorts.Free(),
+            [PushDelivery] = LoopbackPorts.Free(),
         };
 
         progress($"starting local Kafka ({Settings.KafkaBrokers} brokers)");
@@ -106,6 +112,9 @@ public sealed class LocalFleet : IAsyncDisposable
         redis = await LocalRedisServer.StartAsync(redisFolder, cancellationToken: cancellationToken);
         progress($"Redis at {redis.ConnectionString}");
 
+        pushReceiver = await DemoPushReceiver.StartAsync(Path.Combine(LogFolder, "push-receiver.jsonl"));
+        progress($"push receiver at {pushReceiver.Url}");
+
         var silos = Enumerable.Range(1, Settings.ProfileSilos).ToDictionary(
             ProfileSilo,
             _ => (Http: LoopbackPorts.Free(), Silo: LoopbackPorts.Free(), Gateway: LoopbackPorts.Free()));
@@ -113,6 +122,10 @@ public sealed class LocalFleet : IAsyncDisposable
         {
             ports[name] = silo.Http;
         }
+
+        // The push trigger is a silo of its own (its own cluster in the same Redis).
+        var siloPorts = silos.ToDictionary(s => s.Key, s => (s.Value.Silo, s.Value.Gateway));
+        siloPorts[PushTrigger] = (LoopbackPorts.Free(), LoopbackPorts.Free());
 
         var environment = new Dictionary<string, string>
         {
@@ -123,6 +136,9 @@ public sealed class LocalFleet : IAsyncDisposable
             ["Ingest__ApiKeys__0"] = Settings.ApiKey,
             // The gateway's ledger re-check takes the same key in the demo.
             ["LedgerApi__ApiKeys__0"] = Settings.ApiKey,
+            // And the support endpoint of the push decisions.
+            ["PushesApi__ApiKeys__0"] = Settings.ApiKey,
+            ["PushDelivery__Endpoint"] = pushReceiver.Url,
         };
         // The gateway's status page sums the lag the consumers publish on their /metrics.
         var consumers = ports.Where(p => p.Key is not (Gateway or Ingest)).Select(p => p.Value).ToList();
@@ -140,7 +156,7 @@ public sealed class LocalFleet : IAsyncDisposable
         {
             var project = silos.ContainsKey(name) ? Profiles : name;
             var serviceEnvironment = environment;
-            if (silos.TryGetValue(name, out var silo))
+            if (siloPorts.TryGetValue(name, out var silo))
             {
                 serviceEnvironment = new Dictionary<string, string>(environment)
                 {
@@ -181,6 +197,12 @@ public sealed class LocalFleet : IAsyncDisposable
         {
             await redis.DisposeAsync();
             redis = null;
+        }
+
+        if (pushReceiver is not null)
+        {
+            await pushReceiver.DisposeAsync();
+            pushReceiver = null;
         }
 
         kafka?.Dispose();

@@ -9,13 +9,15 @@ using Streaming.Metrics;
 using Streaming.Metrics.Bookings;
 using Streaming.Metrics.ConcurrentUsers;
 using Streaming.Metrics.Popularity;
+using Streaming.Metrics.Pushes;
 
 namespace Streaming.DevHost.Summary;
 
 /// <summary>
 /// One line every few seconds: traffic in; for the last closed minute, active users, bookings and the most popular
-/// product; rows stored in ClickHouse (deduplicated); consumer lag and freshness (the gateway's /v1/status); the
-/// profile silos' products live, events applied and lag (<see cref="ProfilesSummary"/>); service health.
+/// product; rows stored in ClickHouse (deduplicated); pushes (sent and suppressed per rule, as decided; received by the
+/// demo receiver); consumer lag and freshness (the gateway's /v1/status); the profile silos' products live, events
+/// applied and lag (<see cref="ProfilesSummary"/>); service health.
 /// </summary>
 public sealed class LiveSummary(LocalFleet fleet, TrafficSimulator simulator, TextWriter output)
 {
@@ -26,6 +28,11 @@ public sealed class LiveSummary(LocalFleet fleet, TrafficSimulator simulator, Te
     /// </summary>
     private static readonly string StoredRowsSql = "SELECT toString(sum(table_rows)) FROM (" +
         string.Join(" UNION ALL ", FleetSchema.Tables.Select(t => $"SELECT count() AS table_rows FROM {Sql.Identifier(t)} FINAL")) + ")";
+
+    /// <summary>"rule sent/suppressed, ..." over every hour of the per-rule view.</summary>
+    private static readonly string PushesSql =
+        "SELECT arrayStringConcat(groupArray(concat(rule, ' ', toString(sent_pushes), '/', toString(suppressed_pushes))), ', ') FROM (" +
+        $"SELECT rule, sumIf(pushes, outcome = 'sent') AS sent_pushes, sumIf(pushes, outcome = 'suppressed') AS suppressed_pushes FROM {Sql.Identifier(PushDecisionsTable.PerRuleHour)} GROUP BY rule ORDER BY rule)";
 
     public async Task RunAsync(TimeSpan every, CancellationToken cancellationToken)
     {
@@ -45,6 +52,7 @@ public sealed class LiveSummary(LocalFleet fleet, TrafficSimulator simulator, Te
             (lastAccepted, lastAt) = (accepted, now);
             string minute;
             string rows;
+            string pushes;
             try
             {
                 // The last minute every series has closed: the zero-filled "all users" series has a final row for it.
@@ -68,11 +76,13 @@ public sealed class LiveSummary(LocalFleet fleet, TrafficSimulator simulator, Te
                 }
 
                 rows = await client.ScalarAsync(StoredRowsSql, cancellationToken) ?? "0";
+                pushes = await client.ScalarAsync(PushesSql, cancellationToken) is { Length: > 0 } perRule ? perRule : "none yet";
             }
             catch (Exception ex) when (ex is HttpRequestException or ClickHouseException)
             {
                 minute = "ClickHouse unreachable";
                 rows = "?";
+                pushes = "?";
             }
 
             var pipeline = await PipelineAsync(http, cancellationToken);
@@ -80,7 +90,7 @@ public sealed class LiveSummary(LocalFleet fleet, TrafficSimulator simulator, Te
             var down = fleet.Services.Where(s => s.HasExited).Select(s => s.Name.Replace("Streaming.", "", StringComparison.Ordinal)).ToList();
             var health = down.Count == 0 ? "all services up" : "DOWN: " + string.Join(",", down) + " (see logs)";
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"[{now:HH:mm:ss}] in {rate,6:0} ev/s (accepted {accepted:N0}, rejected {simulator.Rejected:N0}{Changes()}) | last closed minute {minute} | ClickHouse rows {rows} | {pipeline} | {profiles} | {health}"));
+                $"[{now:HH:mm:ss}] in {rate,6:0} ev/s (accepted {accepted:N0}, rejected {simulator.Rejected:N0}{Changes()}) | last closed minute {minute} | ClickHouse rows {rows} | pushes sent/suppressed {pushes}, received {fleet.PushReceiver.Received:N0} | {pipeline} | {profiles} | {health}"));
         }
     }
 

@@ -1,0 +1,10 @@
+using Streaming.PushDelivery;
+using Streaming.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddPushDelivery();
+
+var app = builder.Build();
+app.MapServiceDefaults();
+app.Run();

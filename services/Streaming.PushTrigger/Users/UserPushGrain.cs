@@ -1,0 +1,198 @@
+using Orleans.Concurrency;
+using Orleans.Runtime;
+using Orleans.Storage;
+using Streaming.PushTrigger.Decisions;
+using Streaming.PushTrigger.Feeds;
+using Streaming.PushTrigger.Rules;
+using Streaming.PushTrigger.Silo;
+
+namespace Streaming.PushTrigger.Users;
+
+/// <summary>
+/// One user's push state. Events are applied in memory and written at the events consumer's barrier. A decision is
+/// written before it is published: a crash in between leaves it stored and unpublished, and the replay that follows
+/// (the same trigger, the same push id) publishes the stored decision instead of deciding again, so the outcome never
+/// changes with the order in which a replay meets the triggers. A delayed check (viewed_not_booked fires 30 minutes
+/// after the last view) is a reminder, so it survives a crash of the silo.
+/// </summary>
+public sealed partial class UserPushGrain(
+    [PersistentState("user", PushStorage.Name)] IPersistentState<UserState> stored,
+    PushRuleSet rules,
+    IPushDecisionSink sink,
+    [FromKeyedServices(PushClock.Key)] TimeProvider clock,
+    ILogger<UserPushGrain> logger) : Grain, IUserPushGrain, IRemindable
+{
+    private const string DueCheck = "due-check";
+    private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
+    private readonly Guid activation = Guid.NewGuid();
+    /// <summary>Applied or decided since the last write: re-applied over the stored state after an ETag conflict.</summary>
+    private readonly List<UserEvent> pendingEvents = [];
+    private readonly Dictionary<string, DecidedPush> pendingPushes = new(StringComparer.Ordinal);
+    /// <summary>Decisions this activation published: another activation (after a crash) publishes a stored one once more.</summary>
+    private readonly HashSet<string> published = new(StringComparer.Ordinal);
+    private UserActivity activity = null!;
+    private PushDecider decider = null!;
+    private IGrainReminder? reminder;
+    /// <summary>Something besides events and decisions changed (the next check), so the state must be written.</summary>
+    private bool stateChanged;
+
+    private string UserId => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        activity = NewActivity();
+        decider = new PushDecider(rules.Options, clock);
+        if (stored.State.NextCheckAt is not null)
+        {
+            reminder = await this.GetReminder(DueCheck);
+        }
+    }
+
+    public async Task<Guid> ApplyAsync(Immutable<UserEvent[]> events)
+    {
+        var now = clock.GetUtcNow();
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in events.Value)
+        {
+            if (activity.Apply(e, now))
+            {
+                pendingEvents.Add(e);
+                touched.Add(e.ProductId);
+            }
+        }
+
+        if (touched.Count > 0)
+        {
+            await RunUserRulesAsync(touched, now);
+        }
+
+        return activation;
+    }
+
+    public async Task<Guid> ConsiderAsync(RuleTrigger trigger)
+    {
+        var now = clock.GetUtcNow();
+        if (rules.Find(trigger.RuleId) is { Kind: IProductRuleKind kind } rule && kind.Targets(rule, activity, trigger, now))
+        {
+            await DecideAsync(rule, trigger);
+        }
+
+        return activation;
+    }
+
+    public async Task CheckDueAsync()
+    {
+        await RunUserRulesAsync(activity.State.Items.Keys.ToList(), clock.GetUtcNow());
+        if (pendingPushes.Count > 0 || pendingEvents.Count > 0)
+        {
+            await FlushAsync();
+        }
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => CheckDueAsync();
+
+    public async Task<Guid> FlushAsync()
+    {
+        if (pendingEvents.Count == 0 && pendingPushes.Count == 0 && !stateChanged)
+        {
+            return activation;
+        }
+
+        activity.Prune(clock.GetUtcNow());
+        try
+        {
+            await stored.WriteStateAsync();
+        }
+        catch (InconsistentStateException ex)
+        {
+            // Another activation wrote since this one read: take its state, apply what is pending here on top (events
+            // it applied already are recognised by offset, pushes it decided already by push id).
+            LogConflict(logger, UserId, pendingEvents.Count, ex.Message);
+            await stored.ReadStateAsync();
+            activity = NewActivity();
+            var now = clock.GetUtcNow();
+            foreach (var e in pendingEvents)
+            {
+                activity.Apply(e, now);
+            }
+
+            foreach (var (id, push) in pendingPushes)
+            {
+                stored.State.Pushes.TryAdd(id, push);
+            }
+
+            await stored.WriteStateAsync();
+        }
+
+        pendingEvents.Clear();
+        pendingPushes.Clear();
+        stateChanged = false;
+        return activation;
+    }
+
+    private UserActivity NewActivity() => new(stored.State, rules.Options.ActivityWindow, rules.Options.MaxItemsPerUser);
+
+    /// <summary>Decides the user rules that are due on <paramref name="products"/>; keeps the reminder at the earliest next check.</summary>
+    private async Task RunUserRulesAsync(IReadOnlyCollection<string> products, DateTimeOffset now)
+    {
+        DateTimeOffset? next = stored.State.NextCheckAt is { } planned && planned > now ? planned : null;
+        foreach (var (rule, kind) in rules.UserRules)
+        {
+            foreach (var product in products)
+            {
+                var check = kind.Check(rule, activity, product, now);
+                if (check.Trigger is { } trigger)
+                {
+                    await DecideAsync(rule, trigger);
+                }
+                else if (check.CheckAgainAt is { } at && (next is null || at < next))
+                {
+                    next = at;
+                }
+            }
+        }
+
+        if (next != stored.State.NextCheckAt)
+        {
+            stored.State.NextCheckAt = next;
+            stateChanged = true;
+            if (next is { } due)
+            {
+                reminder = await this.RegisterOrUpdateReminder(DueCheck, due - now, ReminderPeriod);
+            }
+            else if (reminder is not null || (reminder = await this.GetReminder(DueCheck)) is not null)
+            {
+                await this.UnregisterReminder(reminder);
+                reminder = null;
+            }
+        }
+    }
+
+    private async Task DecideAsync(PushRule rule, RuleTrigger trigger)
+    {
+        if (activity.State.Pushes.TryGetValue(PushId.Of(rule.Id, UserId, trigger.ProductId, trigger.Window), out var known))
+        {
+            // Decided before: a replay. Its first publication may have been lost in the crash that caused the replay, so
+            // an activation that did not publish it itself publishes it once.
+            if (known.Decision is { } earlier && published.Add(earlier.PushId))
+            {
+                sink.Publish(earlier);
+            }
+
+            return;
+        }
+
+        var decision = decider.Decide(UserId, activity, rule, trigger)!;
+        pendingPushes[decision.PushId] = activity.State.Pushes[decision.PushId];
+        await FlushAsync();
+        sink.Publish(decision);
+        published.Add(decision.PushId);
+        LogDecided(logger, decision.PushId, UserId, decision.Rule, decision.Outcome, decision.Reason);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Push {PushId} for {UserId} by {Rule}: {Outcome} ({Reason})")]
+    private static partial void LogDecided(ILogger logger, string pushId, string userId, string rule, string outcome, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: storage conflict (another activation wrote); reloaded and re-applied {Pending} events: {Reason}")]
+    private static partial void LogConflict(ILogger logger, string userId, int pending, string reason);
+}
