@@ -16,7 +16,7 @@ public sealed partial class TopicsTests
     {
         Assert.Equal(
             ["cdc.bookings", "checkpoints", "events", "events.dead-letter", "events.late", "metrics.bookings", "metrics.concurrent-users", "metrics.popularity",
-                "product-events", "profile-changes", "push-commands"],
+                "product-events", "profile-changes", "push-commands", "push-commands.dead-letter", "push-decisions"],
             Declared.Order(StringComparer.Ordinal));
     }
 
