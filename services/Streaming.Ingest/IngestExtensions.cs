@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 using Streaming.Events;
 using Streaming.Ingest.ApiDocs;
@@ -31,7 +32,8 @@ public static class IngestExtensions
         services.AddSingleton(new EventLimits());
         services.AddSingleton<IncomingEventValidator>();
         services.AddSingleton<EventPublisher>();
-        services.AddSingleton<ApiKeyFilter>();
+        services.AddSingleton(sp => new ApiKeyFilter(
+            sp.GetRequiredService<IOptions<IngestOptions>>().Value.ApiKeys, rejected: () => IngestTelemetry.RequestRejected(IngestTelemetry.Unauthorized)));
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = IngestOptions.HardMaxBodyBytes);
         return builder;
     }

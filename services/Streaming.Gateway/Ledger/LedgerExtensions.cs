@@ -33,7 +33,7 @@ public static class LedgerExtensions
             .Produces<LedgerResponse>()
             .DescribeResponse(StatusCodes.Status200OK, "Rows ordered by minute and metric.");
         ledger.MapPost("/ledger/recheck", LedgerEndpoints.RecheckAsync)
-            .AddEndpointFilter<LedgerApiKeyFilter>()
+            .AddEndpointFilter(new ApiKeyFilter(app.Services.GetRequiredService<IOptions<LedgerApiOptions>>().Value.ApiKeys, "LedgerApi__ApiKeys"))
             .WithName("RecheckLedger")
             .WithSummary("Re-check a range")
             .WithDescription("Marks every minute of the range pending for every metric; the reconciler's next pass checks and, if need be, repairs them. Needs X-Api-Key.")

@@ -21,7 +21,7 @@ public static class PushesEndpoint
     public static WebApplication MapPushesEndpoint(this WebApplication app)
     {
         app.MapGet("/v1/users/{user_id}/pushes", HandleAsync)
-            .AddEndpointFilter<PushesApiKeyFilter>()
+            .AddEndpointFilter(new ApiKeyFilter(app.Services.GetRequiredService<IOptions<PushesApiOptions>>().Value.ApiKeys, "PushesApi__ApiKeys"))
             .RequireRateLimiting(GatewayExtensions.PublicPolicy)
             .WithTags("Support")
             .WithName("GetUserPushes")

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 using Streaming.Ingest.Security;
+using Streaming.ServiceDefaults;
 
 namespace Streaming.Ingest.ApiDocs;
 
