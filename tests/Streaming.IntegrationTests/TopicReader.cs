@@ -9,7 +9,8 @@ namespace Streaming.IntegrationTests;
 /// </summary>
 public static class TopicReader
 {
-    public static List<ConsumeResult<string, byte[]>> ReadAll(string bootstrap, string topic, int? partitionCount = null)
+    /// <param name="whole">Fail at once, naming the topic, when the broker has dropped any of its oldest records.</param>
+    public static List<ConsumeResult<string, byte[]>> ReadAll(string bootstrap, string topic, int? partitionCount = null, bool whole = false)
     {
         KafkaNative.EnsureLoaded();
         var config = new ConsumerConfig
@@ -22,6 +23,13 @@ public static class TopicReader
         var partitions = Enumerable.Range(0, partitionCount ?? Topics.DefaultPartitions[topic]).Select(p => new TopicPartition(topic, p)).ToList();
         var marks = partitions.ToDictionary(tp => tp.Partition.Value, tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)));
         var ends = marks.ToDictionary(m => m.Key, m => m.Value.High.Value);
+        var dropped = marks.Values.Sum(m => m.Low.Value);
+        if (whole && dropped > 0)
+        {
+            throw new InvalidOperationException(
+                $"The local Kafka dropped the oldest {dropped} records of {topic} (5 MiB per partition): the test needs more partitions for it.");
+        }
+
         consumer.Assign(partitions.Select(tp => new TopicPartitionOffset(tp, marks[tp.Partition.Value].Low)));
         var records = new List<ConsumeResult<string, byte[]>>();
         var remaining = marks.Values.Sum(m => m.High.Value - m.Low.Value);
