@@ -163,6 +163,8 @@ public sealed class MisbehavingSourcesUnderKillsTests(ITestOutputHelper output)
             }
 
             output.WriteLine($"SIGKILLs: aggregator {kills.Aggregator}, sink {kills.Sink} (reconciler running in {kills.Reconciler})");
+            // Everything sent is consumed and committed by every stage (so nothing still in flight can change the stream's results).
+            await WaitUntilCaughtUpAsync(rig.Kafka.BootstrapServers);
             var truth = Truth([.. input, .. unaggregated, .. BookingEvents(table.Outcomes)]);
             Assert.True(table.Outcomes.Count(o => o.Type == EventTypes.BookingCancelled) > 10, "the run should cancel some bookings");
             await AssertViewsExactAsync(rig, truth, old, first, "after the kills");
@@ -238,6 +240,33 @@ public sealed class MisbehavingSourcesUnderKillsTests(ITestOutputHelper output)
             d => $"{when}: {d.Count} differences: {string.Join("; ", d.Take(8))}");
         Assert.Empty(differences);
         output.WriteLine($"{when}: {expected.Count} view rows exact");
+    }
+
+    /// <summary>Every consumer group of the aggregator and of the sink, and the topic it reads.</summary>
+    private static readonly (string Group, string Topic)[] Stages =
+    [
+        ("aggregator.bookings-cdc", Topics.CdcBookings),
+        ("aggregator.product-events-repartition", Topics.Events),
+        ("aggregator.popularity", Topics.ProductEvents),
+        ("aggregator.bookings", Topics.Events),
+        ("aggregator.concurrent-users", Topics.Events),
+        .. Streaming.Metrics.MetricCatalog.SinkTables.Select(t => ("clickhouse-sink." + t.Name, t.Topic)),
+    ];
+
+    /// <summary>Waits until every stage has committed up to the end of every partition of its topic.</summary>
+    private static async Task WaitUntilCaughtUpAsync(string bootstrap)
+    {
+        foreach (var (group, topic) in Stages)
+        {
+            using var probe = new Confluent.Kafka.ConsumerBuilder<string, byte[]>(new Confluent.Kafka.ConsumerConfig { BootstrapServers = bootstrap, GroupId = group }).Build();
+            var partitions = Enumerable.Range(0, Topics.DefaultPartitions[topic]).Select(p => new Confluent.Kafka.TopicPartition(topic, p)).ToList();
+            await Eventually.HoldsAsync(
+                () => Task.FromResult(partitions.Sum(tp => probe.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(5)).High.Value)
+                    - probe.Committed(partitions, TimeSpan.FromSeconds(5)).Sum(c => Math.Max(0, c.Offset.Value))),
+                lag => lag <= 0,
+                TimeSpan.FromSeconds(120),
+                lag => $"group {group} still {lag} records behind on {topic}");
+        }
     }
 
     /// <summary>The latest version of every partial in the metric tables, summed over partitions and incarnations: the views without repairs.</summary>
