@@ -419,12 +419,10 @@ public sealed class MisbehavingSourcesUnderKillsTests(ITestOutputHelper output)
         private readonly HttpClient http = new();
         private bool ledgerOn;
 
-        private Rig(LocalKafkaCluster kafka, LocalClickHouseServer server, ServiceProcess aggregator, ServiceProcess sink, string database)
+        private Rig(LocalKafkaCluster kafka, LocalClickHouseServer server, string database)
         {
             Kafka = kafka;
             Server = server;
-            Aggregator = aggregator;
-            Sink = sink;
             ClickHouse = new ClickHouseClient(http, Options.Create(new ClickHouseOptions { Url = server.Url, Database = database }));
         }
 
@@ -432,55 +430,59 @@ public sealed class MisbehavingSourcesUnderKillsTests(ITestOutputHelper output)
 
         public LocalClickHouseServer Server { get; }
 
-        public ServiceProcess Aggregator { get; private set; }
+        public ServiceProcess Aggregator { get; private set; } = null!;
 
-        public ServiceProcess Sink { get; private set; }
+        public ServiceProcess Sink { get; private set; } = null!;
 
         public ClickHouseClient ClickHouse { get; }
 
         public static async Task<Rig> StartAsync(string logs)
         {
             var kafka = LocalKafkaCluster.Start(1, Topics.DefaultPartitions);
-            LocalClickHouseServer? server = null;
+            LocalClickHouseServer server;
             try
             {
                 server = await LocalClickHouseServer.StartAsync(Path.Combine(logs, "clickhouse"));
-                var database = "kill_" + Guid.NewGuid().ToString("N")[..10];
-                var environment = new Dictionary<string, string>
-                {
-                    ["Kafka__BootstrapServers"] = kafka.BootstrapServers,
-                    ["Kafka__SessionTimeoutMs"] = "4000",
-                    ["ClickHouse__Url"] = server.Url,
-                    ["ClickHouse__Database"] = database,
-                    ["Bookings__Source"] = BookingsOptions.FromCdc,
-                    ["Aggregator__Grace"] = "00:00:02",
-                    ["Aggregator__IdleTimeout"] = "00:00:01",
-                    ["Aggregator__CorrectionHorizon"] = Horizon.ToString("c", CultureInfo.InvariantCulture),
-                    ["Topology__CheckpointInterval"] = "00:00:00.500",
-                    ["Topology__CommitInterval"] = "00:00:00.500",
-                    ["Sink__BatchAge"] = "00:00:00.200",
-                    // Off until the gaps are made (phase 2 turns it on); then minutes are due 5 s after they end.
-                    ["Ledger__Enabled"] = "false",
-                    ["Ledger__CheckDelay"] = "00:00:05",
-                    ["Ledger__Interval"] = "00:00:01",
-                    ["Ledger__RepairWithin"] = "00:00:30",
-                };
-                var aggregator = ServiceProcess.Start(LocalFleet.Aggregator, ServiceLayout.ServiceDll(LocalFleet.Aggregator), LoopbackPorts.Free(),
+            }
+            catch
+            {
+                kafka.Dispose();
+                throw;
+            }
+
+            var database = "kill_" + Guid.NewGuid().ToString("N")[..10];
+            var environment = new Dictionary<string, string>
+            {
+                ["Kafka__BootstrapServers"] = kafka.BootstrapServers,
+                ["Kafka__SessionTimeoutMs"] = "4000",
+                ["ClickHouse__Url"] = server.Url,
+                ["ClickHouse__Database"] = database,
+                ["Bookings__Source"] = BookingsOptions.FromCdc,
+                ["Aggregator__Grace"] = "00:00:02",
+                ["Aggregator__IdleTimeout"] = "00:00:01",
+                ["Aggregator__CorrectionHorizon"] = Horizon.ToString("c", CultureInfo.InvariantCulture),
+                ["Topology__CheckpointInterval"] = "00:00:00.500",
+                ["Topology__CommitInterval"] = "00:00:00.500",
+                ["Sink__BatchAge"] = "00:00:00.200",
+                // Off until the gaps are made (phase 2 turns it on); then minutes are due 5 s after they end.
+                ["Ledger__Enabled"] = "false",
+                ["Ledger__CheckDelay"] = "00:00:05",
+                ["Ledger__Interval"] = "00:00:01",
+                ["Ledger__RepairWithin"] = "00:00:30",
+            };
+            var rig = new Rig(kafka, server, database);
+            try
+            {
+                rig.Aggregator = ServiceProcess.Start(LocalFleet.Aggregator, ServiceLayout.ServiceDll(LocalFleet.Aggregator), LoopbackPorts.Free(),
                     Path.Combine(logs, "aggregator.log"), environment);
-                var sink = ServiceProcess.Start(LocalFleet.ClickHouseSink, ServiceLayout.ServiceDll(LocalFleet.ClickHouseSink), LoopbackPorts.Free(),
+                rig.Sink = ServiceProcess.Start(LocalFleet.ClickHouseSink, ServiceLayout.ServiceDll(LocalFleet.ClickHouseSink), LoopbackPorts.Free(),
                     Path.Combine(logs, "sink.log"), environment);
-                var rig = new Rig(kafka, server, aggregator, sink, database);
-                await Task.WhenAll(rig.WaitReadyAsync(aggregator), rig.WaitReadyAsync(sink));
+                await Task.WhenAll(WaitReadyAsync(rig.Aggregator), WaitReadyAsync(rig.Sink));
                 return rig;
             }
             catch
             {
-                if (server is not null)
-                {
-                    await server.DisposeAsync();
-                }
-
-                kafka.Dispose();
+                await rig.DisposeAsync(); // stops whatever started, then ClickHouse and Kafka
                 throw;
             }
         }
@@ -507,12 +509,12 @@ public sealed class MisbehavingSourcesUnderKillsTests(ITestOutputHelper output)
         }
 
         // The sink's readiness includes the migrated schema, which its reconciler waits for.
-        private Task WaitReadyAsync(ServiceProcess service) =>
+        private static Task WaitReadyAsync(ServiceProcess service) =>
             service.WaitUntilHealthyAsync(service.Name == LocalFleet.ClickHouseSink ? "/readyz" : "/healthz", TimeSpan.FromSeconds(90), CancellationToken.None);
 
         public async ValueTask DisposeAsync()
         {
-            await Task.WhenAll(Aggregator.DisposeAsync().AsTask(), Sink.DisposeAsync().AsTask());
+            await Task.WhenAll(new[] { Aggregator, Sink }.Where(s => s is not null).Select(s => s.DisposeAsync().AsTask()));
             await Server.DisposeAsync();
             Kafka.Dispose();
             http.Dispose();
