@@ -114,6 +114,8 @@ public sealed class MisbehavingSourcesUnderKillsTests(ITestOutputHelper output)
 
             var truthOne = input.Concat(BookingEvents(table.Outcomes[..outcomesOne])).ToList();
             await AssertViewsExactAsync(rig, Truth(truthOne), old, first, "phase 1, the stream alone");
+            // All committed, so that no restart re-emits or re-inserts the rows deleted next.
+            await WaitUntilCaughtUpAsync(rig.Kafka.BootstrapServers);
 
             // Gaps the stream does not know of: a minute's bookings rows and another minute's popularity and users rows
             // deleted by hand, and a partition's events that were never aggregated (in events_raw only).
