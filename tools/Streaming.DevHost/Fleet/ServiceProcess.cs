@@ -10,9 +10,9 @@ namespace Streaming.DevHost.Fleet;
 public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly Process process;
-    private readonly Func<ServiceProcess> startAgain;
+    private readonly Func<IReadOnlyDictionary<string, string>?, ServiceProcess> startAgain;
 
-    private ServiceProcess(string name, string url, string logFile, Process process, Func<ServiceProcess> startAgain)
+    private ServiceProcess(string name, string url, string logFile, Process process, Func<IReadOnlyDictionary<string, string>?, ServiceProcess> startAgain)
     {
         Name = name;
         Url = url;
@@ -52,16 +52,30 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{name} did not start.");
-        return new ServiceProcess(name, url, logFile, process, () => Start(name, dll, port, logFile, environment));
+        return new ServiceProcess(name, url, logFile, process, changes => Start(name, dll, port, logFile, changes is null ? environment : Changed(environment, changes)));
     }
 
-    /// <summary>Kills the process without warning (SIGKILL), as a crash would, and starts it again with the same settings.</summary>
-    public async Task<ServiceProcess> CrashAndRestartAsync()
+    /// <summary>
+    /// Kills the process without warning (SIGKILL), as a crash would, and starts it again with the same settings, or
+    /// with <paramref name="changes"/> over them (a crash followed by a redeploy with another configuration).
+    /// </summary>
+    public async Task<ServiceProcess> CrashAndRestartAsync(IReadOnlyDictionary<string, string>? changes = null)
     {
         process.Kill();
         await process.WaitForExitAsync();
         process.Dispose();
-        return startAgain();
+        return startAgain(changes);
+    }
+
+    private static Dictionary<string, string> Changed(IReadOnlyDictionary<string, string> environment, IReadOnlyDictionary<string, string> changes)
+    {
+        var changed = new Dictionary<string, string>(environment);
+        foreach (var (key, value) in changes)
+        {
+            changed[key] = value;
+        }
+
+        return changed;
     }
 
     /// <summary>Waits until <paramref name="path"/> answers 200, or fails with the end of the service's log.</summary>
