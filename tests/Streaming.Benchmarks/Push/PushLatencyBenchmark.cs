@@ -14,7 +14,7 @@ using Streaming.PushTrigger.Decisions;
 namespace Streaming.Benchmarks.Push;
 
 /// <summary>
-/// `./run bench push-latency [--products 300] [--interval-ms 200] [--wishlisters 1] [--fetch-wait-ms N] [--set Key=Value ...]`:
+/// `./run bench push-latency [--products 300] [--interval-ms 200] [--wishlisters 1] [--background-rate 0] [--fetch-wait-ms N] [--set Key=Value ...]`:
 /// from the booking that makes a product's bookings_last_hour reach wishlist_selling_fast's threshold (5) to the push
 /// provider's HTTP request, on the whole fleet (the load benchmark's child process; the delivery worker posts to a
 /// receiver in this process that notes each request's arrival). Every product first gets its wishlisters and 4
@@ -23,7 +23,9 @@ namespace Streaming.Benchmarks.Push;
 /// come from plain readers beside the fleet (fetch wait 10 ms): the booking read on product-events, the silo's
 /// emitted_at on profile-changes, the trigger's decided_at on push-decisions. Users' events carry a time zone in
 /// which it is now early afternoon, so quiet hours never hold these pushes; products have no city, so
-/// trending_in_city (which pushes a city's visitors) never takes a user's one push of the hour first.
+/// trending_in_city (which pushes a city's visitors) never takes a user's one push of the hour first. With
+/// <c>--background-rate</c>, other users' views of 1,000 other products (in one city) go through ingest at that many
+/// events per second while the crossings are measured, so that the stages batch as they do under traffic.
 /// </summary>
 public static class PushLatencyBenchmark
 {
@@ -35,6 +37,7 @@ public static class PushLatencyBenchmark
         var products = int.Parse(Option(args, "--products") ?? "300", CultureInfo.InvariantCulture);
         var interval = TimeSpan.FromMilliseconds(int.Parse(Option(args, "--interval-ms") ?? "200", CultureInfo.InvariantCulture));
         var wishlisters = int.Parse(Option(args, "--wishlisters") ?? "1", CultureInfo.InvariantCulture);
+        var backgroundRate = int.Parse(Option(args, "--background-rate") ?? "0", CultureInfo.InvariantCulture);
         if (Option(args, "--fetch-wait-ms") is { } fetchWait)
         {
             // Every consumer of the fleet (its host process and the services inherit the environment).
@@ -56,7 +59,7 @@ public static class PushLatencyBenchmark
         {
             var endpoints = await FleetHost.ReadEndpointsAsync(host);
             Console.WriteLine($"fleet up; service logs in {endpoints.LogFolder}; load average {PushCpuBenchmark.LoadAverage()}");
-            return await MeasureAsync(endpoints, receiver, products, wishlisters, interval);
+            return await MeasureAsync(endpoints, receiver, products, wishlisters, interval, backgroundRate);
         }
         finally
         {
@@ -65,7 +68,7 @@ public static class PushLatencyBenchmark
         }
     }
 
-    private static async Task<int> MeasureAsync(FleetEndpoints endpoints, TimingPushReceiver receiver, int products, int wishlisters, TimeSpan interval)
+    private static async Task<int> MeasureAsync(FleetEndpoints endpoints, TimingPushReceiver receiver, int products, int wishlisters, TimeSpan interval, int backgroundRate)
     {
         await WidgetApiBenchmark.WaitForSettledSilosAsync(endpoints);
         using var ingest = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(endpoints.IngestUrl), Timeout = TimeSpan.FromSeconds(30) };
@@ -136,6 +139,14 @@ public static class PushLatencyBenchmark
         using var decisions = new PushDecisionsReader(clients, Topics.PushDecisions, Topics.DefaultPartitions[Topics.PushDecisions], keepRows: true, fetchWaitMaxMs: 10);
         await Task.Delay(TimeSpan.FromSeconds(2)); // the readers have found the ends of their topics
 
+        using var stopBackground = new CancellationTokenSource();
+        var background = backgroundRate > 0 ? Task.Run(() => BackgroundAsync(ingest, endpoints.ApiKey, backgroundRate, run, zone, stopBackground.Token)) : Task.CompletedTask;
+        if (backgroundRate > 0)
+        {
+            Console.WriteLine($"background: {backgroundRate:N0} views per second of 1,000 other products");
+            await Task.Delay(TimeSpan.FromSeconds(5)); // the stages are busy before the first crossing
+        }
+
         // The crossings: one product every interval, each booking alone in its request, not waiting for the previous answer.
         var acknowledged = new ConcurrentDictionary<string, (DateTimeOffset Posted, DateTimeOffset Acknowledged)>(StringComparer.Ordinal);
         var posts = new List<Task>();
@@ -159,6 +170,8 @@ public static class PushLatencyBenchmark
         }
 
         await Task.WhenAll(posts);
+        await stopBackground.CancelAsync();
+        await background;
         var expected = products * wishlisters;
         var deadline = Stopwatch.StartNew();
         while (receiver.Received.Count(r => r.Push.ProductId.StartsWith("pl-" + run, StringComparison.Ordinal)) < expected && deadline.Elapsed < TimeSpan.FromSeconds(30))
@@ -213,6 +226,44 @@ public static class PushLatencyBenchmark
         Row("→ receiver's request (push-commands, delivery worker)", toReceiver);
         Console.WriteLine($"p99 booking acknowledged → receiver: {Percentile(total, 0.99):0} ms (target ≤ 2,000 ms); load average {PushCpuBenchmark.LoadAverage()}");
         return missing == 0 ? 0 : 1;
+    }
+
+    /// <summary>Views of other products by other users, in batches every 100 ms, until cancelled.</summary>
+    private static async Task BackgroundAsync(HttpClient ingest, string apiKey, int rate, string run, TimeSpan zone, CancellationToken stop)
+    {
+        var random = new Random(7);
+        var clock = Stopwatch.StartNew();
+        long sent = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            var due = (long)(clock.Elapsed.TotalSeconds * rate) - sent;
+            if (due > 0)
+            {
+                var batch = new IncomingEvent[due];
+                for (var i = 0; i < batch.Length; i++)
+                {
+                    var user = string.Create(CultureInfo.InvariantCulture, $"plbg-{run}-u{random.Next(20_000)}");
+                    var e = Event(Guid.NewGuid().ToString("N"), EventTypes.ProductView, user, string.Create(CultureInfo.InvariantCulture, $"plbg-{run}-{random.Next(1_000):000}"), zone);
+                    batch[i] = e with { City = "Busan" };
+                }
+
+                foreach (var chunk in batch.Chunk(1_000))
+                {
+                    await PostAsync(ingest, apiKey, chunk);
+                }
+
+                sent += due;
+            }
+
+            try
+            {
+                await Task.Delay(100, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
     }
 
     private static void Row(string name, List<double> values)
