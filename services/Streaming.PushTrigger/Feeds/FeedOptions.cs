@@ -22,10 +22,11 @@ public sealed class FeedOptions
     /// <summary>
     /// Profile changes sent to the product grains at once (at most <see cref="MaxBatch"/>): each may push every wishlister
     /// of its product or every recent visitor of its city, so a backlog goes in slices that finish well within
-    /// <see cref="GrainCallTimeout"/>.
+    /// <see cref="GrainCallTimeout"/>. Not much smaller: a batch waits for its slowest product, and with 100 a steady
+    /// 1,000 changes per second queued up (push-latency with background traffic: p99 4.5 s, against 1.9 s unsliced).
     /// </summary>
     [Range(1, 100_000)]
-    public int MaxChangesPerBatch { get; set; } = 100;
+    public int MaxChangesPerBatch { get; set; } = 1_000;
 
     /// <summary>
     /// Users deciding at once in the silo (each decision is a grain call and a state write): a burst of rules firing
