@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Streaming.Kafka;
+using Streaming.PushTrigger.Audiences;
 using Streaming.PushTrigger.Decisions;
 using Streaming.PushTrigger.Feeds;
 using Streaming.PushTrigger.Rules;
@@ -43,6 +44,8 @@ public static class PushTriggerExtensions
         });
         services.AddSingleton<IValidateOptions<PushTriggerOptions>, PushTriggerOptionsValidator>();
         services.AddSingleton<PushRuleSet>();
+        // The product grains' bound on users deciding at once (PushFeeds:MaxDecisionsInFlight).
+        services.AddSingleton<DecisionGate>();
         return services;
     }
 }

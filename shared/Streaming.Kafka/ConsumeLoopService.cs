@@ -13,7 +13,7 @@ namespace Streaming.Kafka;
 /// </summary>
 public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicationLifetime lifetime) : BackgroundService
 {
-    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan DefaultPollTimeout = TimeSpan.FromMilliseconds(100);
     private readonly List<IDisposable> ownedResources = [];
 
     protected abstract IConsumer<string, byte[]> CreateConsumer();
@@ -40,6 +40,12 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
 
         base.Dispose();
     }
+
+    /// <summary>
+    /// How long a poll waits for a record before <see cref="Idle"/> and <see cref="Tick"/> run (100 ms): a stage that holds
+    /// a batch until its input is quiet may ask for less while it holds one.
+    /// </summary>
+    protected virtual TimeSpan PollTimeout => DefaultPollTimeout;
 
     /// <summary>True between <see cref="PauseInput"/> and <see cref="ResumeInput"/>.</summary>
     protected bool InputPaused { get; private set; }

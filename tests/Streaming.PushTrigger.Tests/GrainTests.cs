@@ -135,4 +135,21 @@ public sealed class GrainTests(PushCluster fixture)
         Assert.Empty(PushCluster.Decisions.Of(UserId("bob")));
         Assert.Empty(PushCluster.Decisions.Of(UserId("cid")));
     }
+
+    [Fact]
+    public async Task Trending_in_city_decides_once_per_user_when_several_products_of_the_city_rise_within_the_hour()
+    {
+        await Feed("dee", UserEventKind.View, "elsewhere", Now.AddDays(-2), city: "Jeju");
+        await Feed("eve", UserEventKind.View, "other", Now.AddDays(-3), city: "Jeju");
+
+        foreach (var product in new[] { "rise1", "rise2", "rise3" })
+        {
+            await Feed("owner", UserEventKind.View, product, Now.AddDays(-1), city: "Jeju"); // gives the product its city
+            await Change(product, 1, trend: ProfileTrends.Steady);
+            await Change(product, 2, trend: ProfileTrends.Rising);
+        }
+
+        Assert.Equal(ProductId("rise1"), Assert.Single(PushCluster.Decisions.Of(UserId("dee"))).ProductId);
+        Assert.Equal(ProductId("rise1"), Assert.Single(PushCluster.Decisions.Of(UserId("eve"))).ProductId);
+    }
 }

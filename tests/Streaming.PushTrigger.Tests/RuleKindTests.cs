@@ -114,4 +114,44 @@ public sealed class RuleKindTests
         Assert.False(kind.Targets(rule, new UserBuilder(clock).View("p9", Now.AddDays(-1), "Seoul").Activity, trigger, Now));
         Assert.False(kind.Targets(rule, new UserBuilder(clock).Book("p1", Now.AddDays(-1), "Busan").Activity, trigger, Now));
     }
+
+    [Fact]
+    public void Trending_in_city_asks_a_user_about_one_rising_product_per_city_per_hour()
+    {
+        var rule = Rules.Of("trending_in_city");
+        var kind = (IProductRuleKind)rule.Kind;
+        RuleTrigger Rising(string product, string city) => kind.Triggered(rule, null, Rules.Profile(product, trend: ProfileTrends.Rising, asOf: clock.GetUtcNow()), city)!;
+        var user = new UserBuilder(clock).View("p9", Now.AddHours(-2), "Busan").View("p8", Now.AddHours(-2), "Seoul").Activity;
+        var first = Rising("p1", "Busan");
+        var options = new PushTriggerOptions { QuietHoursStart = TimeSpan.Zero, QuietHoursEnd = TimeSpan.Zero };
+        Assert.True(kind.Targets(rule, user, first, Now));
+        Assert.Equal(Push.Contracts.PushOutcomes.Sent, new Decisions.PushDecider(options, clock).Decide("u1", user, rule, first)!.Outcome);
+
+        clock.Advance(TimeSpan.FromMinutes(59));
+        Assert.False(kind.Targets(rule, user, Rising("p2", "Busan"), clock.GetUtcNow()));
+        Assert.True(kind.Targets(rule, user, Rising("p3", "Seoul"), clock.GetUtcNow()));
+        Assert.True(kind.Targets(rule, user, first, clock.GetUtcNow())); // its own product: a replay finds the stored decision
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.True(kind.Targets(rule, user, Rising("p2", "Busan"), clock.GetUtcNow()));
+    }
+
+    [Fact]
+    public void Trending_in_city_asks_again_in_the_hour_when_the_first_product_was_suppressed_for_its_own_cooldown()
+    {
+        var trending = Rules.Of("trending_in_city");
+        var kind = (IProductRuleKind)trending.Kind;
+        var options = new PushTriggerOptions { QuietHoursStart = TimeSpan.Zero, QuietHoursEnd = TimeSpan.Zero, MinGap = TimeSpan.Zero };
+        var decider = new Decisions.PushDecider(options, clock);
+        var user = new UserBuilder(clock).Wishlist("p1", Now.AddHours(-2), "Busan").Activity;
+        var fast = Rules.Of("wishlist_selling_fast");
+        Assert.Equal(Push.Contracts.PushOutcomes.Sent, decider.Decide("u1", user, fast, new RuleTrigger(fast.Id, "p1", "Busan", "h", new Dictionary<string, string>()))!.Outcome);
+        clock.Advance(TimeSpan.FromMinutes(5));
+        var p1 = kind.Triggered(trending, null, Rules.Profile("p1", trend: ProfileTrends.Rising, asOf: clock.GetUtcNow()), "Busan")!;
+        var suppressed = decider.Decide("u1", user, trending, p1)!;
+        Assert.StartsWith("cap product", suppressed.Reason, StringComparison.Ordinal);
+
+        var p2 = kind.Triggered(trending, null, Rules.Profile("p2", trend: ProfileTrends.Rising, asOf: clock.GetUtcNow()), "Busan")!;
+        Assert.True(kind.Targets(trending, user, p2, clock.GetUtcNow()));
+    }
 }

@@ -42,6 +42,7 @@ public sealed class ProductAudienceState
 public sealed partial class ProductAudienceGrain(
     [PersistentState("product", PushStorage.Name)] IPersistentState<ProductAudienceState> stored,
     PushRuleSet rules,
+    DecisionGate gate,
     [FromKeyedServices(PushClock.Key)] TimeProvider clock,
     ILogger<ProductAudienceGrain> logger) : Grain, IProductAudienceGrain
 {
@@ -133,7 +134,7 @@ public sealed partial class ProductAudienceGrain(
                 _ => await GrainFactory.GetGrain<ICityAudienceGrain>(trigger.City!.ToLowerInvariant()).ActiveSinceAsync(since),
             };
             LogFired(logger, rule.Id, ProductId, trigger.Window, users.Length);
-            var activations = await Task.WhenAll(users.Select(u => GrainFactory.GetGrain<IUserPushGrain>(u).ConsiderAsync(trigger)));
+            var activations = await Task.WhenAll(users.Select(u => gate.RunAsync(() => GrainFactory.GetGrain<IUserPushGrain>(u).ConsiderAsync(trigger))));
             for (var i = 0; i < users.Length; i++)
             {
                 considered.TryAdd(users[i], activations[i]);

@@ -11,6 +11,9 @@ namespace Streaming.PushTrigger.Decisions;
 /// </summary>
 public sealed class PushDecider(PushTriggerOptions options, TimeProvider clock)
 {
+    /// <summary>The start of the reason of a push suppressed because its product was pushed lately.</summary>
+    public const string ProductCap = "cap product";
+
     private readonly QuietHours quietHours = new(options.QuietHoursStart, options.QuietHoursEnd);
 
     /// <summary>The decision, or null if this push was decided before.</summary>
@@ -38,7 +41,7 @@ public sealed class PushDecider(PushTriggerOptions options, TimeProvider clock)
             PushTemplate.Render(rule.Body, trigger.ProductId, trigger.Values),
             CollapseKey: $"{rule.Id}:{trigger.ProductId}",
             TtlSeconds: (int)Math.Max(0, (now + options.Ttl - sendAt).TotalSeconds));
-        user.State.Pushes[pushId] = new DecidedPush(rule.Id, trigger.ProductId, now, sendAt, decision.ToSend, decision);
+        user.State.Pushes[pushId] = new DecidedPush(rule.Id, trigger.ProductId, now, sendAt, decision.ToSend, decision, trigger.City);
         return decision;
     }
 
@@ -60,7 +63,7 @@ public sealed class PushDecider(PushTriggerOptions options, TimeProvider clock)
 
         if (counted.FirstOrDefault(p => p.ProductId == productId && (p.SendAt - sendAt).Duration() < options.ProductCooldown) is { } same)
         {
-            return $"cap product: {productId} pushed at {Local(same.SendAt, offset)}, within {options.ProductCooldown}";
+            return $"{ProductCap}: {productId} pushed at {Local(same.SendAt, offset)}, within {options.ProductCooldown}";
         }
 
         if (counted.FirstOrDefault(p => p.Rule == rule.Id && sendAt - p.SendAt < rule.ReEligibility) is { } earlier)

@@ -17,7 +17,7 @@ public sealed class ProfileChangesConsumer(
     IOptions<FeedOptions> options,
     TimeProvider clock,
     ILogger<ProfileChangesConsumer> logger,
-    IHostApplicationLifetime lifetime) : GrainFeedConsumer(kafka, producer, options.Value, clock, logger, lifetime)
+    IHostApplicationLifetime lifetime) : GrainFeedConsumer(kafka, producer, options.Value.ForProfileChanges(), clock, logger, lifetime)
 {
     private readonly Dictionary<string, (int Partition, List<ProfileVersion> Changes)> batch = new(StringComparer.Ordinal);
 

@@ -24,6 +24,7 @@ public static class PushSiloHosting
         builder.Services.AddValidatedOptions<OrleansClusterOptions>(OrleansClusterOptions.Section);
         var cluster = builder.Configuration.GetSection(OrleansClusterOptions.Section).Get<OrleansClusterOptions>() ?? new OrleansClusterOptions();
         var kubernetes = builder.Configuration.GetValue<bool>(OrleansClusterOptions.Section + ":Kubernetes");
+        var feeds = builder.Configuration.GetSection(FeedOptions.Section).Get<FeedOptions>() ?? new FeedOptions();
         builder.UseOrleans(silo =>
         {
             if (kubernetes)
@@ -45,6 +46,8 @@ public static class PushSiloHosting
                 silo.ConfigureEndpoints(IPAddress.Loopback, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: false);
             }
 
+            // A product rule's call lasts until its whole audience has decided (PushFeeds:GrainCallTimeout).
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = feeds.GrainCallTimeout);
             silo.UseRedisClustering(o => o.ConfigurationOptions = RedisOptions(cluster.Redis));
             silo.AddRedisGrainStorage(PushStorage.Name, o => o.ConfigurationOptions = RedisOptions(cluster.Redis));
             silo.UseRedisReminderService(o => o.ConfigurationOptions = RedisOptions(cluster.Redis));

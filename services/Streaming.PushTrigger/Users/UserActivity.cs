@@ -78,6 +78,16 @@ public sealed class UserActivity(UserState state, TimeSpan activityWindow, int m
     public bool ActiveIn(string city, DateTimeOffset since) =>
         state.Items.Values.Any(i => i.LastActiveAt >= since && string.Equals(i.City, city, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>
+    /// True if <paramref name="ruleId"/> decided, after <paramref name="since"/>, a push about another product of
+    /// <paramref name="city"/> that says something about this one too: any outcome but a suppression for its own product's
+    /// cooldown.
+    /// </summary>
+    public bool DecidedInCity(string ruleId, string city, string otherThanProductId, DateTimeOffset since) =>
+        state.Pushes.Values.Any(p => p.Rule == ruleId && p.DecidedAt > since && p.ProductId != otherThanProductId
+            && string.Equals(p.City, city, StringComparison.OrdinalIgnoreCase)
+            && p.Decision?.Reason.StartsWith(Decisions.PushDecider.ProductCap, StringComparison.Ordinal) != true);
+
     /// <summary>Forgets what is older than the activity window, then the least recently active products over the limit.</summary>
     public void Prune(DateTimeOffset now)
     {

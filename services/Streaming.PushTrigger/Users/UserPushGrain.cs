@@ -72,7 +72,9 @@ public sealed partial class UserPushGrain(
     public async Task<Guid> ConsiderAsync(RuleTrigger trigger)
     {
         var now = clock.GetUtcNow();
-        if (rules.Find(trigger.RuleId) is { Kind: IProductRuleKind kind } rule && kind.Targets(rule, activity, trigger, now))
+        // A push decided before is a replay (republished once by DecideAsync), whatever the targeting says now.
+        if (rules.Find(trigger.RuleId) is { Kind: IProductRuleKind kind } rule
+            && (activity.State.Pushes.ContainsKey(PushId.Of(rule.Id, UserId, trigger.ProductId, trigger.Window)) || kind.Targets(rule, activity, trigger, now)))
         {
             await DecideAsync(rule, trigger);
         }

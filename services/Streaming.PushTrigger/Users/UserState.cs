@@ -46,6 +46,7 @@ public sealed class UserItem
 /// <summary>A decision already taken (a replay that decides the same push id publishes it again and decides nothing).</summary>
 /// <param name="Counts">True when the push was sent or held: it counts against the caps; false: suppressed or expired.</param>
 /// <param name="Decision">The decision as published.</param>
+/// <param name="City">The trigger's city (product rules), for trending_in_city's one decision per city and hour.</param>
 [GenerateSerializer, Immutable]
 public sealed record DecidedPush(
     [property: Id(0)] string Rule,
@@ -53,4 +54,5 @@ public sealed record DecidedPush(
     [property: Id(2)] DateTimeOffset DecidedAt,
     [property: Id(3)] DateTimeOffset SendAt,
     [property: Id(4)] bool Counts,
-    [property: Id(5)] Decisions.PushDecision? Decision = null);
+    [property: Id(5)] Decisions.PushDecision? Decision = null,
+    [property: Id(6)] string? City = null);

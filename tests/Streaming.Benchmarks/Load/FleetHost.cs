@@ -16,7 +16,8 @@ internal sealed record FleetEndpoints(
 /// The fleet of a load run in a child process (`load-fleet`): the local Kafka lives in that process, so its CPU is
 /// the child's own, apart from the load generator's; ClickHouse and every service are the child's children. The child
 /// prints one line of <see cref="FleetEndpoints"/> JSON on stdout once every service is healthy (progress goes to
-/// stderr), and stops the fleet when its input closes.
+/// stderr), and stops the fleet when its input closes. Arguments after `load-fleet` of the form <c>Key=Value</c> are
+/// more service configuration (e.g. the push benchmark's receiver as <c>PushDelivery__Endpoint</c>).
 /// </summary>
 internal static class FleetHost
 {
@@ -26,7 +27,7 @@ internal static class FleetHost
     // little: 2 s of grace keeps them on time, and each window closes soon enough to be measured within its step.
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
 
-    public static async Task<int> RunAsync()
+    public static async Task<int> RunAsync(string[] args)
     {
         var state = Path.Combine(ServiceLayout.RepositoryRoot(), ".local", "bench-load");
         if (Directory.Exists(state))
@@ -34,17 +35,23 @@ internal static class FleetHost
             Directory.Delete(state, recursive: true); // a fresh Kafka and ClickHouse each run; the logs stay until the next
         }
 
+        var configuration = new Dictionary<string, string>
+        {
+            ["Aggregator__WindowSize"] = Window.ToString("c", CultureInfo.InvariantCulture),
+            ["Aggregator__Grace"] = Grace.ToString("c", CultureInfo.InvariantCulture),
+            // The widget benchmarks load the public API from one address.
+            ["Gateway__RequestsPerMinute"] = "1000000", // GatewayOptions allows at most 1,000,000
+        };
+        foreach (var setting in args.Skip(1).Where(a => a.Contains('=', StringComparison.Ordinal)))
+        {
+            configuration[setting[..setting.IndexOf('=', StringComparison.Ordinal)]] = setting[(setting.IndexOf('=', StringComparison.Ordinal) + 1)..];
+        }
+
         var settings = new FleetSettings
         {
             StateFolder = state,
             KafkaBrokers = 1,
-            ServiceConfiguration = new Dictionary<string, string>
-            {
-                ["Aggregator__WindowSize"] = Window.ToString("c", CultureInfo.InvariantCulture),
-                ["Aggregator__Grace"] = Grace.ToString("c", CultureInfo.InvariantCulture),
-                // The widget benchmarks load the public API from one address.
-                ["Gateway__RequestsPerMinute"] = "1000000", // GatewayOptions allows at most 1,000,000
-            },
+            ServiceConfiguration = configuration,
         };
         await using var fleet = await LocalFleet.StartAsync(settings, line => Console.Error.WriteLine("  " + line), CancellationToken.None);
         var silos = fleet.Services.Where(s => s.Name.StartsWith(LocalFleet.Profiles, StringComparison.Ordinal)).Select(s => s.Url).ToList();
@@ -61,8 +68,8 @@ internal static class FleetHost
         return 0;
     }
 
-    /// <summary>Starts this program as the fleet's host; the caller closes its input to stop it.</summary>
-    public static Process Start()
+    /// <summary>Starts this program as the fleet's host, with more service configuration; the caller closes its input to stop it.</summary>
+    public static Process Start(IReadOnlyDictionary<string, string>? configuration = null)
     {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("Unknown process path.");
         var start = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
@@ -72,6 +79,11 @@ internal static class FleetHost
         }
 
         start.ArgumentList.Add("load-fleet");
+        foreach (var (key, value) in configuration ?? new Dictionary<string, string>())
+        {
+            start.ArgumentList.Add(key + "=" + value);
+        }
+
         return Process.Start(start) ?? throw new InvalidOperationException("Could not start the fleet's host process.");
     }
 

@@ -207,7 +207,7 @@ public static partial class WidgetApiBenchmark
     /// read once): "healthy" comes before the second silo's join has moved partitions, and that rebalance stops them
     /// for seconds on the local Kafka, which would land in the first measurements.
     /// </summary>
-    private static async Task WaitForSettledSilosAsync(FleetEndpoints endpoints)
+    internal static async Task WaitForSettledSilosAsync(FleetEndpoints endpoints)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var partitions = Topics.DefaultPartitions[Topics.ProductEvents];
