@@ -77,6 +77,7 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
         using var consumer = CreateConsumer();
         using var lag = new ConsumerLag(ConsumerGroup);
         var counters = StageCounters.For(ConsumerGroup);
+        var onlyTopic = InputTopics.Count == 1 ? InputTopics.First() : null; // records may come without their topic's name
         var nextLagSample = Environment.TickCount64 + 1000;
         consumer.Subscribe(InputTopics);
         LogStarted(logger, string.Join(",", InputTopics));
@@ -96,7 +97,7 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
 
                 if (record is not null && !record.IsPartitionEOF)
                 {
-                    counters.RecordIn(record.Topic);
+                    counters.RecordIn(record.Topic ?? onlyTopic ?? string.Empty);
                     Handle(consumer, record);
                 }
                 else
