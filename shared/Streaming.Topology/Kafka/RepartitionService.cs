@@ -72,6 +72,8 @@ internal sealed partial class RepartitionService<TEvent>(
         routed[record.Partition.Value] = record.Offset.Value + 1; // by number: one input topic, and no topic name to hash per record
     }
 
+    protected override bool TickWhileReadingAtMostPerMillisecond => true; // its work is due every few seconds
+
     protected override void Tick(IConsumer<string, byte[]> consumer)
     {
         if (clock.GetUtcNow() >= nextCommit)

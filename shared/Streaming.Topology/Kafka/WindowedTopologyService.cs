@@ -90,6 +90,8 @@ internal sealed partial class WindowedTopologyService<TEvent, TKey, TValue>(
         Stage.Process(new InputRecord(record.Partition.Value, record.Offset.Value, record.Message.Key, record.Message.Value, SourcePosition.From(record.Message.Headers)));
     }
 
+    protected override bool TickWhileReadingAtMostPerMillisecond => true; // its work is due every few seconds
+
     protected override void Tick(IConsumer<string, byte[]> consumer) => Stage.Tick();
 
     protected override void Stopping(IConsumer<string, byte[]> consumer) => Stage.Checkpoint();
