@@ -81,6 +81,13 @@ public sealed unsafe partial class BulkProducer : IDisposable
         }
 
         topicHandle = Native.TopicNew(kafka, topic, IntPtr.Zero);
+        if (topicHandle == IntPtr.Zero)
+        {
+            Native.Destroy(kafka);
+            self.Free();
+            throw new ArgumentException($"librdkafka refused the topic name '{topic}'.", nameof(topic));
+        }
+
         sent = StageCounters.For(stage).Output(topic);
         poller = new Thread(Poll) { IsBackground = true, Name = "bulk-producer" };
         poller.Start();
