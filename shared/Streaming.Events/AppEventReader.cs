@@ -30,12 +30,31 @@ public static class AppEventReader
     }
 
     /// <summary>
+    /// For a stage that routes the record and forwards its bytes: accepts and refuses exactly what <see cref="TryRead"/>
+    /// does (every field is checked), but of an event in the serializer's form only <c>type</c>, <c>product_id</c>,
+    /// <c>occurred_at</c>, <c>received_at</c> and <c>amount</c> are read; the other strings are empty. Ids and names
+    /// are most of a read's cost, and a router needs none of them.
+    /// </summary>
+    public static bool TryReadRoute(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out AppEvent? appEvent, [NotNullWhen(false)] out string? reason)
+    {
+        if (TryReadCompact(utf8, out appEvent, routeOnly: true))
+        {
+            reason = null;
+            return true;
+        }
+
+        return TryReadAny(utf8, out appEvent, out reason);
+    }
+
+    /// <summary>
     /// The form the serializer writes, read without a JSON reader: one flat object, no whitespace, strings without
     /// escapes or control characters, valid UTF-8, integer amounts, each field once, times in the UTC form, every
     /// required field there. Anything else returns false and goes to <see cref="TryReadAny"/>, which decides (and gives
     /// the reason), so this never accepts what that refuses nor reads a value differently.
     /// </summary>
-    internal static bool TryReadCompact(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out AppEvent? appEvent)
+    /// <param name="routeOnly">Checks every field but reads only those <see cref="TryReadRoute"/> names; the other
+    /// strings are empty, which also marks a required one as present.</param>
+    internal static bool TryReadCompact(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out AppEvent? appEvent, bool routeOnly = false)
     {
         appEvent = null;
         string? eventId = null, type = null, userId = null, sessionId = null, productId = null, platform = null;
@@ -95,21 +114,29 @@ public static class AppEventReader
                     return false;
                 }
 
-                switch (field)
+                if (routeOnly && field is not (Field.Type or Field.ProductId or Field.OccurredAt or Field.ReceivedAt or Field.Amount))
                 {
-                    case Field.EventId: eventId = StrictUtf8.GetString(value); break;
-                    case Field.UserId: userId = StrictUtf8.GetString(value); break;
-                    case Field.SessionId: sessionId = StrictUtf8.GetString(value); break;
-                    case Field.Type: type = Pooled(value); break;
-                    case Field.ProductId: productId = Pooled(value); break;
-                    case Field.Platform: platform = Pooled(value); break;
-                    case Field.Country: country = Pooled(value); break;
-                    case Field.City: city = Pooled(value); break;
-                    case Field.Currency: currency = Pooled(value); break;
-                    case Field.Category: category = Pooled(value); break;
-                    case Field.OccurredAt when TryReadUtc(value, out var time): occurredAt = time; break;
-                    case Field.ReceivedAt when TryReadUtc(value, out var time): receivedAt = time; break;
-                    default: return false; // a string amount, or another form of time
+                    // Checked above (no control characters, valid UTF-8) as the full read checks it; only not kept.
+                    SetPresent(field, ref eventId, ref userId, ref sessionId, ref platform, ref country, ref city, ref currency, ref category);
+                }
+                else
+                {
+                    switch (field)
+                    {
+                        case Field.EventId: eventId = StrictUtf8.GetString(value); break;
+                        case Field.UserId: userId = StrictUtf8.GetString(value); break;
+                        case Field.SessionId: sessionId = StrictUtf8.GetString(value); break;
+                        case Field.Type: type = Pooled(value); break;
+                        case Field.ProductId: productId = Pooled(value); break;
+                        case Field.Platform: platform = Pooled(value); break;
+                        case Field.Country: country = Pooled(value); break;
+                        case Field.City: city = Pooled(value); break;
+                        case Field.Currency: currency = Pooled(value); break;
+                        case Field.Category: category = Pooled(value); break;
+                        case Field.OccurredAt when TryReadUtc(value, out var time): occurredAt = time; break;
+                        case Field.ReceivedAt when TryReadUtc(value, out var time): receivedAt = time; break;
+                        default: return false; // a string amount, or another form of time
+                    }
                 }
             }
             else if (utf8[at..].StartsWith("null"u8))
@@ -151,6 +178,22 @@ public static class AppEventReader
 
         appEvent = new AppEvent(eventId, type, userId, sessionId, productId, occurredAt.Value, platform, country, city, amount, currency, receivedAt.Value, category);
         return true;
+    }
+
+    /// <summary>Marks a string field as present without reading it (route-only).</summary>
+    private static void SetPresent(Field field, ref string? eventId, ref string? userId, ref string? sessionId, ref string? platform, ref string? country, ref string? city, ref string? currency, ref string? category)
+    {
+        switch (field)
+        {
+            case Field.EventId: eventId = string.Empty; break;
+            case Field.UserId: userId = string.Empty; break;
+            case Field.SessionId: sessionId = string.Empty; break;
+            case Field.Platform: platform = string.Empty; break;
+            case Field.Country: country = string.Empty; break;
+            case Field.City: city = string.Empty; break;
+            case Field.Currency: currency = string.Empty; break;
+            case Field.Category: category = string.Empty; break;
+        }
     }
 
     /// <summary>A JSON integer that fits in 18 digits (no fraction, exponent or leading zero); else false, for the JSON reader.</summary>

@@ -32,6 +32,13 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
     }
 
     /// <summary>
+    /// A producer of one topic for a stage that streams many records and only needs to know, before it commits, that all
+    /// were delivered (see <see cref="BulkProducer"/>); same settings as <see cref="CreateProducer"/>.
+    /// </summary>
+    /// <param name="topic">The physical name (prefix applied).</param>
+    public BulkProducer CreateBulkProducer(string stage, string topic, TimeSpan linger) => new(Options, stage, topic, linger);
+
+    /// <summary>
     /// A consumer in group <paramref name="groupId"/>, from the earliest offset. The caller stores an offset
     /// (<c>StoreOffset</c>) once the records before it are processed; the client commits stored offsets in the
     /// background every second, and those of revoked partitions before they move. Never <c>Commit()</c> on the poll
@@ -41,8 +48,18 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
     /// handlers only the partitions that move, and the others keep being consumed meanwhile. Handlers must be
     /// actions (a revoked handler may not return a new assignment), and a lost handler must not store offsets.
     /// </summary>
-    public ConsumerBuilder<string, byte[]> CreateConsumerBuilder(string groupId, string clientId) =>
-        new(CreateConsumerConfig(groupId, clientId));
+    /// <param name="withoutTopicAndTimestamp">Records come without their topic name and timestamp: each costs the client a
+    /// native call per record (and the name a new string). For stages that read one topic and take time from the events.</param>
+    public ConsumerBuilder<string, byte[]> CreateConsumerBuilder(string groupId, string clientId, bool withoutTopicAndTimestamp = false)
+    {
+        var config = CreateConsumerConfig(groupId, clientId);
+        if (withoutTopicAndTimestamp)
+        {
+            config.ConsumeResultFields = "headers";
+        }
+
+        return new(config);
+    }
 
     /// <summary>
     /// A consumer outside any group, for a reader that takes partitions by <c>Assign</c> and keeps no committed

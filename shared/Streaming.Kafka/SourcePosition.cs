@@ -19,9 +19,18 @@ public readonly record struct SourcePosition(int Partition, long Offset)
     public Headers ToHeaders()
     {
         var position = new byte[12];
-        BinaryPrimitives.WriteInt32BigEndian(position, Partition);
-        BinaryPrimitives.WriteInt64BigEndian(position.AsSpan(4), Offset);
+        Write(position);
         return new Headers { { PositionHeader, position } };
+    }
+
+    /// <summary>The header's name.</summary>
+    public static string HeaderName => PositionHeader;
+
+    /// <summary>The header's value: partition then offset, 12 bytes, big-endian.</summary>
+    public void Write(Span<byte> position)
+    {
+        BinaryPrimitives.WriteInt32BigEndian(position, Partition);
+        BinaryPrimitives.WriteInt64BigEndian(position[4..], Offset);
     }
 
     public static SourcePosition? From(Headers? headers)

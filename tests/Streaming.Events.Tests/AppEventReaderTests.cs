@@ -113,7 +113,7 @@ public sealed class AppEventReaderTests
         string[] plain = ["", "p1", "ios", "KR", new string('c', 70), "e-123456789012345", "u77"];
         long?[] amounts = [null, 0, -5, 45_000, long.MaxValue, long.MinValue];
         TimeSpan[] offsets = [TimeSpan.Zero, TimeSpan.FromHours(9), TimeSpan.FromHours(-3)];
-        var (checkedInputs, fastAccepted) = (0, 0);
+        var (checkedInputs, fastAccepted, routeAccepted) = (0, 0, 0);
         for (var i = 0; i < 3_000; i++)
         {
             // Mostly values the serializer writes without escapes (the fast path's), sometimes others.
@@ -136,13 +136,24 @@ public sealed class AppEventReaderTests
                     Assert.Equal(expected.ReceivedAt.Offset, read.ReceivedAt.Offset);
                 }
 
+                // The route-only read accepts exactly the same inputs, with the same routing fields.
+                var routed = AppEventReader.TryReadRoute(input, out var route, out _);
+                Assert.True(routed == reference, $"route {routed}, reader {reference}: {Encoding.UTF8.GetString(input)}");
+                if (routed)
+                {
+                    Assert.Equal((expected!.Type, expected.ProductId, expected.OccurredAt, expected.OccurredAt.Offset, expected.ReceivedAt, expected.Amount),
+                        (route!.Type, route.ProductId, route.OccurredAt, route.OccurredAt.Offset, route.ReceivedAt, route.Amount));
+                }
+
                 checkedInputs++;
                 fastAccepted += AppEventReader.TryReadCompact(input, out _) ? 1 : 0;
+                routeAccepted += AppEventReader.TryReadCompact(input, out _, routeOnly: true) ? 1 : 0;
             }
         }
 
         Assert.True(checkedInputs > 20_000);
         Assert.True(fastAccepted > 1_000, $"the fast path read only {fastAccepted} inputs");
+        Assert.Equal(fastAccepted, routeAccepted);
     }
 
     /// <summary>The event's bytes cut short, with one byte changed, removed or doubled, with spaces, nulls or another field.</summary>
@@ -167,6 +178,7 @@ public sealed class AppEventReaderTests
         yield return Encoding.UTF8.GetBytes(json.Replace("\"user_id\":\"", "\"user_id\":\"\\u0041", StringComparison.Ordinal));
         yield return Encoding.UTF8.GetBytes(json.Replace("}", ",\"amount\":12.0}", StringComparison.Ordinal));
         yield return Encoding.UTF8.GetBytes(json.Replace("}", ",\"amount\":012}", StringComparison.Ordinal));
+        yield return Encoding.UTF8.GetBytes(System.Text.RegularExpressions.Regex.Replace(json, "\"amount\":(null|-?[0-9]+)", "\"amount\":\"12\""));
         yield return Encoding.UTF8.GetBytes(json.Replace("}", ",\"extra\":\"x\"}", StringComparison.Ordinal));
         yield return Encoding.UTF8.GetBytes(json.Replace("\"session_id\":", "\"session_id\":null,\"x\":", StringComparison.Ordinal));
         yield return Encoding.UTF8.GetBytes(json.Replace("+00:00\"", "Z\"", StringComparison.Ordinal));

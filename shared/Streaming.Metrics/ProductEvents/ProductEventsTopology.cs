@@ -14,7 +14,8 @@ internal static class ProductEventsTopology
     public const string Stage = "product-events";
 
     public static RepartitionTopology<AppEvent> Define(MetricOptions options) =>
-        TopologyBuilder.From(options.TopologyName(Stage), Topics.Events, AppEventFormat.Instance, static e => e.OccurredAt)
+        // The stage forwards each record's bytes: it reads only what routes it (every field still checked).
+        TopologyBuilder.From(options.TopologyName(Stage), Topics.Events, AppEventFormat.Routing, static e => e.OccurredAt)
             // Only the product types: another type with a stray product id is not about that product.
             .Where(static e => e.ProductId is not null && EventTypes.WithProduct.Contains(e.Type))
             .RepartitionBy(Topics.ProductEvents, static e => e.ProductId!)

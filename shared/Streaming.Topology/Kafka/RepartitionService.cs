@@ -29,7 +29,8 @@ internal sealed partial class RepartitionService<TEvent>(
     private readonly string name = RepartitionTopology<TEvent>.RepartitionGroup(source.Name);
     private readonly string inputTopic = kafka.Options.Name(source.Topic);
     private readonly ConsumerBatchSpan span = new(TopologyTelemetry.Source, kafka.Options.Name(source.Topic), RepartitionTopology<TEvent>.RepartitionGroup(source.Name));
-    private RecordProducer? producer;
+    private RecordProducer? producer; // dead letters
+    private BulkProducer? records; // the repartition topic
     private RepartitionStage<TEvent>? stage;
     /// <summary>Per input partition, the offset after the last record routed: stored once the producer delivered it.</summary>
     private readonly Dictionary<int, long> routed = [];
@@ -41,14 +42,16 @@ internal sealed partial class RepartitionService<TEvent>(
 
     protected override IConsumer<string, byte[]> CreateConsumer()
     {
-        producer = DisposeWithService(kafka.CreateProducer(name, linger: TimeSpan.FromMilliseconds(50)));
+        producer = DisposeWithService(kafka.CreateProducer(name));
+        // Records in batches of up to 50 ms: commits are every few seconds anyway, and larger batches cost less per record.
+        records = DisposeWithService(kafka.CreateBulkProducer(name, kafka.Options.Name(step.Topic), linger: TimeSpan.FromMilliseconds(50)));
         var deadLetters = new KafkaDeadLetters(new DeadLetterWriter(producer, kafka.Options, name, clock), inputTopic, logger);
-        stage = new RepartitionStage<TEvent>(source, new KafkaRepartitionOutput(kafka.Options.Name(step.Topic), producer, deadLetters));
+        stage = new RepartitionStage<TEvent>(source, new KafkaRepartitionOutput(records, deadLetters));
         // Incremental rebalances: on a revoke, everything routed is flushed and stored (the kept partitions are still
         // owned too), and the client commits the revoked ones before they move. Lost partitions (this member was
         // fenced) are not stored: another member may own them; what was sent for them since the last commit is sent
         // again by that member and dropped downstream.
-        return kafka.CreateConsumerBuilder(name, name)
+        return kafka.CreateConsumerBuilder(name, name, withoutTopicAndTimestamp: true)
             .SetPartitionsRevokedHandler((consumer, revoked) =>
             {
                 FlushAndCommit(consumer);
@@ -69,6 +72,8 @@ internal sealed partial class RepartitionService<TEvent>(
         routed[record.Partition.Value] = record.Offset.Value + 1; // by number: one input topic, and no topic name to hash per record
     }
 
+    protected override bool TickWhileReadingAtMostPerMillisecond => true; // its work is due every few seconds
+
     protected override void Tick(IConsumer<string, byte[]> consumer)
     {
         if (clock.GetUtcNow() >= nextCommit)
@@ -88,6 +93,7 @@ internal sealed partial class RepartitionService<TEvent>(
             return;
         }
 
+        records!.FlushAndThrowIfFailed(TimeSpan.FromSeconds(60));
         producer!.FlushAndThrowIfFailed(TimeSpan.FromSeconds(60));
         // A partition revoked meanwhile cannot be stored: its next owner re-sends from the last commit, and the
         // windowing stage drops the re-sends by source position.

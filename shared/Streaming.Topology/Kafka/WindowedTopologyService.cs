@@ -42,7 +42,7 @@ internal sealed partial class WindowedTopologyService<TEvent, TKey, TValue>(
         // Rebalances are incremental: the handlers get only the partitions that move, and the tasks of the others
         // carry on. A partition's next owner is assigned it only after this member's revoked handler returned, so the
         // checkpoint it restores is the one written here.
-        var consumer = kafka.CreateConsumerBuilder(topology.Name, topology.Name)
+        var consumer = kafka.CreateConsumerBuilder(topology.Name, topology.Name, withoutTopicAndTimestamp: true)
             .SetPartitionsAssignedHandler((_, assigned) => assigned
                 .Select(input => new TopicPartitionOffset(input, Stage.Assign(input.Partition.Value) is { } next ? new Offset(next) : Offset.Unset))
                 .ToList())
@@ -89,6 +89,8 @@ internal sealed partial class WindowedTopologyService<TEvent, TKey, TValue>(
         trace.Add(record.Message.Headers);
         Stage.Process(new InputRecord(record.Partition.Value, record.Offset.Value, record.Message.Key, record.Message.Value, SourcePosition.From(record.Message.Headers)));
     }
+
+    protected override bool TickWhileReadingAtMostPerMillisecond => true; // its work is due every few seconds
 
     protected override void Tick(IConsumer<string, byte[]> consumer) => Stage.Tick();
 
