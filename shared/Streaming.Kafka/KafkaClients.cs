@@ -41,14 +41,17 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
     /// handlers only the partitions that move, and the others keep being consumed meanwhile. Handlers must be
     /// actions (a revoked handler may not return a new assignment), and a lost handler must not store offsets.
     /// </summary>
-    public ConsumerBuilder<string, byte[]> CreateConsumerBuilder(string groupId, string clientId) =>
-        new(CreateConsumerConfig(groupId, clientId));
+    /// <param name="live">On the path from an event to a live subscriber: fetches wait at most
+    /// <see cref="KafkaOptions.LiveFetchWaitMaxMs"/> for records.</param>
+    public ConsumerBuilder<string, byte[]> CreateConsumerBuilder(string groupId, string clientId, bool live = false) =>
+        new(CreateConsumerConfig(groupId, clientId, live));
 
     /// <summary>
     /// A consumer outside any group, for a reader that takes partitions by <c>Assign</c> and keeps no committed
     /// offsets (every gateway instance reads all of profile-changes into memory, from a point in time).
     /// </summary>
-    public ConsumerBuilder<string, byte[]> CreateReaderBuilder(string clientId)
+    /// <param name="live">On the path from an event to a live subscriber (see <see cref="CreateConsumerBuilder"/>).</param>
+    public ConsumerBuilder<string, byte[]> CreateReaderBuilder(string clientId, bool live = false)
     {
         KafkaNative.EnsureLoaded();
         return new ConsumerBuilder<string, byte[]>(new ConsumerConfig
@@ -60,12 +63,12 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
-            FetchWaitMaxMs = Options.FetchWaitMaxMs,
+            FetchWaitMaxMs = FetchWait(live),
         });
     }
 
     /// <summary>The settings behind <see cref="CreateConsumerBuilder"/>; the rebalance benchmark varies the assignor.</summary>
-    internal ConsumerConfig CreateConsumerConfig(string groupId, string clientId)
+    internal ConsumerConfig CreateConsumerConfig(string groupId, string clientId, bool live = false)
     {
         KafkaNative.EnsureLoaded();
         var config = new ConsumerConfig
@@ -79,7 +82,7 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
             AutoCommitIntervalMs = 1000,
             EnableAutoOffsetStore = false,
             GroupProtocol = Options.GroupProtocol,
-            FetchWaitMaxMs = Options.FetchWaitMaxMs,
+            FetchWaitMaxMs = FetchWait(live),
         };
         if (Options.GroupProtocol == GroupProtocol.Classic)
         {
@@ -91,4 +94,6 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
 
         return config;
     }
+
+    private int? FetchWait(bool live) => live ? Options.LiveFetchWaitMaxMs : Options.FetchWaitMaxMs;
 }

@@ -48,9 +48,10 @@ public static class ProfilesCpuBenchmark
 
         var contenders = new List<(string Name, Func<KafkaOptions, Contender> Start)>
         {
-            ("plain consume loop", k => PlainLoop.Start(k, Topics.ProductEvents)),
+            // The silo's consumer settings: a live consumer (short fetch wait).
+            ("plain consume loop", k => PlainLoop.Start(k, Topics.ProductEvents, live: true)),
             ("profiles silo", k => ProfilesSilo.Start(k, redis.ConnectionString)),
-            ("plain consume loop (again)", k => PlainLoop.Start(k, Topics.ProductEvents)),
+            ("plain consume loop (again)", k => PlainLoop.Start(k, Topics.ProductEvents, live: true)),
         };
         var results = new List<(string Name, double CpuSeconds, double WallSeconds, double Idle)>();
         for (var i = 0; i < contenders.Count; i++)
