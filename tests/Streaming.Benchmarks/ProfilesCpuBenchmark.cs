@@ -70,6 +70,7 @@ public static class ProfilesCpuBenchmark
             var (used, wall) = (0.0, new Stopwatch());
             var (allocatedFrom, gen0From, gen2From) = (GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0), GC.CollectionCount(2));
             var before = (contender as ProfilesSilo)?.Counters();
+            var (jitFrom, jittedFrom) = (System.Runtime.JitInfo.GetCompilationTime(), System.Runtime.JitInfo.GetCompiledMethodCount());
             for (var produced = 0; produced < count; produced += Round)
             {
                 var batch = Math.Min(Round, count - produced);
@@ -84,8 +85,9 @@ public static class ProfilesCpuBenchmark
 
             results.Add((contenders[i].Name, used, wall.Elapsed.TotalSeconds, idle));
             var allocated = (GC.GetTotalAllocatedBytes(precise: true) - allocatedFrom) / (double)count;
+            var jit = System.Runtime.JitInfo.GetCompilationTime() - jitFrom;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{contenders[i].Name}: {used:0.00} CPU s in {wall.Elapsed.TotalSeconds:0.00} s; {allocated:0} bytes allocated per event (this process), {GC.CollectionCount(0) - gen0From} gen0 and {GC.CollectionCount(2) - gen2From} gen2 collections"));
+                $"{contenders[i].Name}: {used:0.00} CPU s in {wall.Elapsed.TotalSeconds:0.00} s; {allocated:0} bytes allocated per event (this process), {GC.CollectionCount(0) - gen0From} gen0 and {GC.CollectionCount(2) - gen2From} gen2 collections; the JIT compiled {System.Runtime.JitInfo.GetCompiledMethodCount() - jittedFrom} methods in {jit.TotalSeconds:0.00} s meanwhile"));
             if (contender is ProfilesSilo silo && before is { } b)
             {
                 var a = silo.Counters();

@@ -83,6 +83,7 @@ public sealed class ProductProfileGrainTests(ProfilesCluster fixture)
         }
 
         otherActivity.Apply(events.Booking(Now) with { SourcePartition = 9 }, Now);
+        otherActivity.PackViewers();
 
         await storage.WriteStateAsync("profile", grainId, other);
 
@@ -105,7 +106,7 @@ public sealed class ProductProfileGrainTests(ProfilesCluster fixture)
         Assert.Equal(8, stored.State!.Version);
         Assert.Equal(6, stored.State.AppliedSourceOffsets[0]);
         await DeactivateAsync();
-        Assert.Equal(7, (await Reader.GetProfileAsync()).ViewsLast5m);
+        Assert.Equal((7, 7), ((await Reader.GetProfileAsync()).ViewsLast5m, (await Reader.GetProfileAsync()).ViewersNow));
     }
 
     [Fact]
@@ -119,7 +120,9 @@ public sealed class ProductProfileGrainTests(ProfilesCluster fixture)
         var storage = fixture.SiloServices.GetRequiredKeyedService<IGrainStorage>(ProfilesStorage.Name);
         var other = new GrainState<ProfileState>();
         await storage.ReadStateAsync("profile", Writer.GetGrainId(), other);
-        new ProductActivity(other.State!, new ProfileOptions()).Apply(all[2], Now);
+        var otherActivity = new ProductActivity(other.State!, new ProfileOptions());
+        otherActivity.Apply(all[2], Now);
+        otherActivity.PackViewers();
         await storage.WriteStateAsync("profile", Writer.GetGrainId(), other);
         await Writer.ApplyAsync(new(all[2..4]));
         var last = await Writer.ApplyAndWriteAsync(new(all[4..]));
@@ -135,7 +138,7 @@ public sealed class ProductProfileGrainTests(ProfilesCluster fixture)
         var stored = new GrainState<ProfileState>();
         await storage.ReadStateAsync("profile", Writer.GetGrainId(), stored);
         Assert.Equal(6, stored.State!.Version);
-        Assert.Equal(6, (await Reader.GetProfileAsync()).ViewsLast5m);
+        Assert.Equal((6, 6), ((await Reader.GetProfileAsync()).ViewsLast5m, (await Reader.GetProfileAsync()).ViewersNow));
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using Streaming.Profiles.Contracts;
 
 namespace Streaming.Profiles.Profiles;
@@ -21,17 +23,70 @@ public enum ApplyResult
 /// the N one-minute buckets ending with the current minute; an event counts wherever its minute falls, however late it
 /// arrives; buckets older than 24 h are dropped.
 /// </summary>
-public sealed class ProductActivity(ProfileState state, ProfileOptions options)
+public sealed class ProductActivity
 {
     public const int ViewersMinutes = 5;
     public const int TrendMinutes = 5;
     public const int HourMinutes = 60;
     public const int DayMinutes = 1440;
 
+    private readonly ProfileState state;
+    private readonly ProfileOptions options;
     private readonly HashSet<string>[] recentViewers = new HashSet<string>[ViewersMinutes];
+    /// <summary>Distinct viewers of the minutes that can still be in "viewers now" (stored packed: <see cref="ProfileState.PackedViewers"/>).</summary>
+    private readonly Dictionary<long, HashSet<string>> viewersByMinute = [];
+    /// <summary>Minutes whose viewer set changed since <see cref="PackViewers"/>.</summary>
+    private readonly HashSet<long> unpackedMinutes = [];
+    private long lastUnpackedMinute = long.MinValue;
     private long prunedAt = long.MinValue;
 
+    public ProductActivity(ProfileState state, ProfileOptions options)
+    {
+        (this.state, this.options) = (state, options);
+        foreach (var (minute, packed) in state.PackedViewers)
+        {
+            viewersByMinute[minute] = Unpack(packed);
+        }
+
+        if (state.Viewers is { } unpacked)
+        {
+            // Written before viewer sets were packed: taken as they are, packed at the next write.
+            foreach (var (minute, viewers) in unpacked)
+            {
+                viewersByMinute[minute] = viewers;
+                unpackedMinutes.Add(minute);
+            }
+
+            state.Viewers = null;
+        }
+    }
+
     public ProfileState State => state;
+
+    /// <summary>Distinct viewers by minute, for the minutes that can still be in "viewers now".</summary>
+    public IReadOnlyDictionary<long, HashSet<string>> Viewers => viewersByMinute;
+
+    /// <summary>Brings <see cref="ProfileState.PackedViewers"/> up to date before the state is written.</summary>
+    public void PackViewers()
+    {
+        foreach (var minute in unpackedMinutes)
+        {
+            if (viewersByMinute.TryGetValue(minute, out var viewers))
+            {
+                state.PackedViewers[minute] = Pack(viewers);
+            }
+        }
+
+        unpackedMinutes.Clear();
+        lastUnpackedMinute = long.MinValue;
+        foreach (var minute in state.PackedViewers.Keys)
+        {
+            if (!viewersByMinute.ContainsKey(minute))
+            {
+                state.PackedViewers.Remove(minute);
+            }
+        }
+    }
 
     public static long MinuteOf(DateTimeOffset at) => Math.DivRem(at.ToUnixTimeMilliseconds(), 60_000, out var rest) - (rest < 0 ? 1 : 0);
 
@@ -91,13 +146,17 @@ public sealed class ProductActivity(ProfileState state, ProfileOptions options)
                 counts.Views++;
                 if (age < ViewersMinutes)
                 {
-                    if (!state.Viewers.TryGetValue(minute, out var viewers))
+                    if (!viewersByMinute.TryGetValue(minute, out var viewers))
                     {
                         viewers = new HashSet<string>(StringComparer.Ordinal);
-                        state.Viewers[minute] = viewers;
+                        viewersByMinute[minute] = viewers;
                     }
 
-                    viewers.Add(e.UserId);
+                    if (viewers.Add(e.UserId) && minute != lastUnpackedMinute)
+                    {
+                        unpackedMinutes.Add(minute);
+                        lastUnpackedMinute = minute;
+                    }
                 }
 
                 // Views show in the last hour and in the trend (last 10 minutes); future minutes show later.
@@ -181,14 +240,14 @@ public sealed class ProductActivity(ProfileState state, ProfileOptions options)
 
         prunedAt = currentMinute;
         RemoveOlderThan(state.Minutes, currentMinute - DayMinutes + 1);
-        RemoveOlderThan(state.Viewers, currentMinute - ViewersMinutes + 1);
+        RemoveOlderThan(viewersByMinute, currentMinute - ViewersMinutes + 1);
     }
 
     /// <summary>Distinct viewers over the last 5 minutes' sets: each user counted in the last set that has it (no union built).</summary>
     private int ViewersNow(long current)
     {
         var count = 0;
-        foreach (var (minute, viewers) in state.Viewers)
+        foreach (var (minute, viewers) in viewersByMinute)
         {
             if (current - minute is >= 0 and < ViewersMinutes && viewers.Count > 0)
             {
@@ -213,6 +272,39 @@ public sealed class ProductActivity(ProfileState state, ProfileOptions options)
 
         recentViewers.AsSpan(0, count).Clear();
         return distinct;
+    }
+
+    private static byte[] Pack(HashSet<string> viewers)
+    {
+        var length = 0;
+        foreach (var user in viewers)
+        {
+            length += sizeof(int) + user.Length * sizeof(char);
+        }
+
+        var packed = new byte[length];
+        var at = 0;
+        foreach (var user in viewers)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(packed.AsSpan(at), user.Length);
+            MemoryMarshal.AsBytes(user.AsSpan()).CopyTo(packed.AsSpan(at + sizeof(int)));
+            at += sizeof(int) + user.Length * sizeof(char);
+        }
+
+        return packed;
+    }
+
+    private static HashSet<string> Unpack(byte[] packed)
+    {
+        var viewers = new HashSet<string>(StringComparer.Ordinal);
+        for (var at = 0; at < packed.Length;)
+        {
+            var length = BinaryPrimitives.ReadInt32LittleEndian(packed.AsSpan(at));
+            viewers.Add(new string(MemoryMarshal.Cast<byte, char>(packed.AsSpan(at + sizeof(int), length * sizeof(char)))));
+            at += sizeof(int) + length * sizeof(char);
+        }
+
+        return viewers;
     }
 
     private static void RemoveOlderThan<T>(Dictionary<long, T> byMinute, long oldestKept)

@@ -88,6 +88,7 @@ public sealed partial class ProductProfileGrain(
 
         try
         {
+            activity.PackViewers();
             await stored.WriteStateAsync();
             Written();
             return result with { Written = true };
@@ -116,6 +117,7 @@ public sealed partial class ProductProfileGrain(
 
         try
         {
+            activity.PackViewers();
             await stored.WriteStateAsync();
             Written();
         }

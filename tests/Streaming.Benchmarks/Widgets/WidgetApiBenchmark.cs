@@ -111,9 +111,15 @@ public static partial class WidgetApiBenchmark
         var rounds = int.Parse(Option(args, "--rounds") ?? "5", CultureInfo.InvariantCulture);
         if (Option(args, "--fetch-wait-ms") is { } fetchWait)
         {
-            // Every consumer of the fleet (its host process and the services inherit the environment).
-            Environment.SetEnvironmentVariable("Kafka__FetchWaitMaxMs", int.Parse(fetchWait, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture));
+            // Every consumer of the fleet, live ones included (its host process and the services inherit the environment).
+            var wait = int.Parse(fetchWait, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture);
+            Environment.SetEnvironmentVariable("Kafka__FetchWaitMaxMs", wait);
+            Environment.SetEnvironmentVariable("Kafka__LiveFetchWaitMaxMs", wait);
             Console.WriteLine($"every consumer of the fleet fetches with fetch.wait.max.ms = {fetchWait}");
+        }
+        else
+        {
+            Console.WriteLine($"fetch.wait.max.ms: {new KafkaOptions().LiveFetchWaitMaxMs} for the live consumers (product-events stage, silos, gateway), the client's 500 for the others");
         }
 
         return await WithFleetAsync(async (endpoints, http) =>
