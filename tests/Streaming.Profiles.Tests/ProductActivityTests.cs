@@ -125,6 +125,26 @@ public sealed class ProductActivityTests
     }
 
     [Fact]
+    public void Viewers_now_kept_between_changes_equals_the_union_of_the_five_sets_counted_afresh()
+    {
+        var random = new Random(7);
+        for (var step = 0; step < 3_000; step++)
+        {
+            // Views mostly in the current minute, some late (up to 6 minutes) and some ahead; time moves on now and then.
+            var offset = random.Next(10) switch { 0 => -random.Next(1, 7), 1 => 1, _ => 0 };
+            Apply(events.View(clock.GetUtcNow().AddMinutes(offset), "u" + random.Next(60)));
+            if (random.Next(50) == 0)
+            {
+                clock.Advance(TimeSpan.FromSeconds(random.Next(20, 90)));
+            }
+
+            var current = ProductActivity.MinuteOf(clock.GetUtcNow());
+            var expected = activity.Viewers.Where(v => current - v.Key is >= 0 and < 5).SelectMany(v => v.Value).Distinct().Count();
+            Assert.Equal(expected, Profile().ViewersNow);
+        }
+    }
+
+    [Fact]
     public void Viewer_sets_are_stored_packed_and_read_back_the_same()
     {
         Apply(events.View(At(12, 3, 0), "ann"));

@@ -38,6 +38,15 @@ public sealed class ProductActivity
     /// <summary>Minutes whose viewer set changed since <see cref="PackViewers"/>.</summary>
     private readonly HashSet<long> unpackedMinutes = [];
     private long lastUnpackedMinute = long.MinValue;
+    /// <summary>
+    /// "Viewers now" is the current minute's set plus the users of the 4 sets before it that are not in it. Those older
+    /// sets rarely change (late events only), so their distinct count is kept per current minute, and so is how many
+    /// of the current minute's users they have (updated as it gains users): a change does not walk every set.
+    /// </summary>
+    private long viewersCountedFor = long.MinValue;
+    private readonly HashSet<string>?[] olderViewers = new HashSet<string>?[ViewersMinutes - 1];
+    private int olderViewersDistinct;
+    private int currentViewersAlsoOlder;
     private long prunedAt = long.MinValue;
 
     public ProductActivity(ProfileState state, ProfileOptions options)
@@ -152,10 +161,22 @@ public sealed class ProductActivity
                         viewersByMinute[minute] = viewers;
                     }
 
-                    if (viewers.Add(e.UserId) && minute != lastUnpackedMinute)
+                    if (viewers.Add(e.UserId))
                     {
-                        unpackedMinutes.Add(minute);
-                        lastUnpackedMinute = minute;
+                        if (minute == viewersCountedFor)
+                        {
+                            currentViewersAlsoOlder += InOlderViewers(e.UserId) ? 1 : 0;
+                        }
+                        else if (viewersCountedFor - minute is > 0 and < ViewersMinutes)
+                        {
+                            viewersCountedFor = long.MinValue; // an older set changed: counted again when asked
+                        }
+
+                        if (minute != lastUnpackedMinute)
+                        {
+                            unpackedMinutes.Add(minute);
+                            lastUnpackedMinute = minute;
+                        }
                     }
                 }
 
@@ -243,13 +264,26 @@ public sealed class ProductActivity
         RemoveOlderThan(viewersByMinute, currentMinute - ViewersMinutes + 1);
     }
 
-    /// <summary>Distinct viewers over the last 5 minutes' sets: each user counted in the last set that has it (no union built).</summary>
+    /// <summary>Distinct viewers over the last 5 minutes' sets (see <see cref="viewersCountedFor"/>).</summary>
     private int ViewersNow(long current)
     {
-        var count = 0;
-        foreach (var (minute, viewers) in viewersByMinute)
+        if (current != viewersCountedFor)
         {
-            if (current - minute is >= 0 and < ViewersMinutes && viewers.Count > 0)
+            CountOlderViewers(current);
+        }
+
+        return (viewersByMinute.TryGetValue(current, out var now) ? now.Count : 0) + olderViewersDistinct - currentViewersAlsoOlder;
+    }
+
+    /// <summary>Distinct users of the 4 sets before <paramref name="current"/> (each counted in the last set that has it: no union built), and how many of the current set's users they have.</summary>
+    private void CountOlderViewers(long current)
+    {
+        var count = 0;
+        for (var age = 1; age < ViewersMinutes; age++)
+        {
+            var viewers = viewersByMinute.GetValueOrDefault(current - age);
+            olderViewers[age - 1] = viewers;
+            if (viewers is { Count: > 0 })
             {
                 recentViewers[count++] = viewers;
             }
@@ -271,7 +305,30 @@ public sealed class ProductActivity
         }
 
         recentViewers.AsSpan(0, count).Clear();
-        return distinct;
+        olderViewersDistinct = distinct;
+        currentViewersAlsoOlder = 0;
+        if (viewersByMinute.TryGetValue(current, out var now))
+        {
+            foreach (var user in now)
+            {
+                currentViewersAlsoOlder += InOlderViewers(user) ? 1 : 0;
+            }
+        }
+
+        viewersCountedFor = current;
+    }
+
+    private bool InOlderViewers(string user)
+    {
+        foreach (var viewers in olderViewers)
+        {
+            if (viewers is not null && viewers.Contains(user))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static byte[] Pack(HashSet<string> viewers)
