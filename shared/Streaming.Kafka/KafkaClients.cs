@@ -48,11 +48,13 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
     /// handlers only the partitions that move, and the others keep being consumed meanwhile. Handlers must be
     /// actions (a revoked handler may not return a new assignment), and a lost handler must not store offsets.
     /// </summary>
+    /// <param name="live">On the path from an event to a live subscriber: fetches wait at most
+    /// <see cref="KafkaOptions.LiveFetchWaitMaxMs"/> for records.</param>
     /// <param name="withoutTopicAndTimestamp">Records come without their topic name and timestamp: each costs the client a
     /// native call per record (and the name a new string). For stages that read one topic and take time from the events.</param>
-    public ConsumerBuilder<string, byte[]> CreateConsumerBuilder(string groupId, string clientId, bool withoutTopicAndTimestamp = false)
+    public ConsumerBuilder<string, byte[]> CreateConsumerBuilder(string groupId, string clientId, bool live = false, bool withoutTopicAndTimestamp = false)
     {
-        var config = CreateConsumerConfig(groupId, clientId);
+        var config = CreateConsumerConfig(groupId, clientId, live);
         if (withoutTopicAndTimestamp)
         {
             config.ConsumeResultFields = "headers";
@@ -65,7 +67,8 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
     /// A consumer outside any group, for a reader that takes partitions by <c>Assign</c> and keeps no committed
     /// offsets (every gateway instance reads all of profile-changes into memory, from a point in time).
     /// </summary>
-    public ConsumerBuilder<string, byte[]> CreateReaderBuilder(string clientId)
+    /// <param name="live">On the path from an event to a live subscriber (see <see cref="CreateConsumerBuilder"/>).</param>
+    public ConsumerBuilder<string, byte[]> CreateReaderBuilder(string clientId, bool live = false)
     {
         KafkaNative.EnsureLoaded();
         return new ConsumerBuilder<string, byte[]>(new ConsumerConfig
@@ -77,12 +80,12 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
-            FetchWaitMaxMs = Options.FetchWaitMaxMs,
+            FetchWaitMaxMs = FetchWait(live),
         });
     }
 
     /// <summary>The settings behind <see cref="CreateConsumerBuilder"/>; the rebalance benchmark varies the assignor.</summary>
-    internal ConsumerConfig CreateConsumerConfig(string groupId, string clientId)
+    internal ConsumerConfig CreateConsumerConfig(string groupId, string clientId, bool live = false)
     {
         KafkaNative.EnsureLoaded();
         var config = new ConsumerConfig
@@ -96,7 +99,7 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
             AutoCommitIntervalMs = 1000,
             EnableAutoOffsetStore = false,
             GroupProtocol = Options.GroupProtocol,
-            FetchWaitMaxMs = Options.FetchWaitMaxMs,
+            FetchWaitMaxMs = FetchWait(live),
         };
         if (Options.GroupProtocol == GroupProtocol.Classic)
         {
@@ -108,4 +111,6 @@ public sealed class KafkaClients(IOptions<KafkaOptions> options)
 
         return config;
     }
+
+    private int? FetchWait(bool live) => live ? Options.LiveFetchWaitMaxMs : Options.FetchWaitMaxMs;
 }

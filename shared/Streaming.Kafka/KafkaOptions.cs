@@ -29,10 +29,20 @@ public sealed class KafkaOptions
     /// <summary>
     /// How long a fetch may wait for records (librdkafka's fetch.wait.max.ms); null: the client's 500 ms. A real broker
     /// answers as soon as a record arrives, so this costs no latency there; the local mock Kafka holds a fetch of an
-    /// idle partition for the whole wait, which adds up to that much to every hop (the SSE fan-out benchmark lowers it).
+    /// idle partition for the whole wait, which adds up to that much to every hop. Consumers on the path from an event
+    /// to a live subscriber use <see cref="LiveFetchWaitMaxMs"/> instead.
     /// </summary>
     [Range(1, 300000)]
     public int? FetchWaitMaxMs { get; set; }
+
+    /// <summary>
+    /// The fetch wait of the consumers an event passes on its way to a live subscriber (the product-events stage, the
+    /// profile silos, the gateway's profile-changes reader). Short, so that a broker that holds an idle fetch for the
+    /// whole wait (the local mock Kafka; a real broker with fetch.min.bytes above 1) adds at most this to each hop;
+    /// the cost is idle fetch requests: 1000 / this per second per broker a consumer reads from, instead of 2.
+    /// </summary>
+    [Range(1, 300000)]
+    public int LiveFetchWaitMaxMs { get; set; } = 50;
 
     /// <summary>Prefix for every topic name, so several fleets can share one cluster (and tests stay apart).</summary>
     [RegularExpression("^[a-zA-Z0-9._-]*$")]

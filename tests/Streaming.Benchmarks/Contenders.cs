@@ -48,19 +48,19 @@ public sealed class PlainLoop : Contender
     private readonly CancellationTokenSource stop = new();
     private readonly Thread thread;
 
-    private PlainLoop(KafkaOptions kafka, string group, string topic) : base(kafka, [(group, topic)])
+    private PlainLoop(KafkaOptions kafka, string group, string topic, bool live) : base(kafka, [(group, topic)])
     {
-        thread = new Thread(() => Run(group, topic)) { IsBackground = true };
+        thread = new Thread(() => Run(group, topic, live)) { IsBackground = true };
         thread.Start();
     }
 
-    /// <summary>Consumes <paramref name="topic"/> (events by default).</summary>
-    public static PlainLoop Start(KafkaOptions kafka, string topic = Topics.Events) => new(kafka, "bench-plain", topic);
+    /// <summary>Consumes <paramref name="topic"/> (events by default); <paramref name="live"/>: with the live consumers' fetch wait.</summary>
+    public static PlainLoop Start(KafkaOptions kafka, string topic = Topics.Events, bool live = false) => new(kafka, "bench-plain", topic, live);
 
-    private void Run(string group, string topic)
+    private void Run(string group, string topic, bool live)
     {
         var clients = new KafkaClients(Options.Create(Kafka));
-        using var consumer = clients.CreateConsumerBuilder(group, "bench-plain").Build();
+        using var consumer = clients.CreateConsumerBuilder(group, "bench-plain", live).Build();
         consumer.Subscribe(Kafka.Name(topic));
         long bytes = 0;
         var nextCommit = DateTime.UtcNow;

@@ -40,6 +40,7 @@ public sealed class KafkaOptionsTests
         { new KafkaOptions { BootstrapServers = "b:9092", CheckpointPartitions = 0 }, "CheckpointPartitions", "The field CheckpointPartitions must be between 1 and 10000." },
         { new KafkaOptions { BootstrapServers = "b:9092", TopicPrefix = "team a." }, "TopicPrefix", "The field TopicPrefix must match the regular expression '^[a-zA-Z0-9._-]*$'." },
         { new KafkaOptions { BootstrapServers = "b:9092", TopicPrefix = "team/a" }, "TopicPrefix", "The field TopicPrefix must match the regular expression '^[a-zA-Z0-9._-]*$'." },
+        { new KafkaOptions { BootstrapServers = "b:9092", LiveFetchWaitMaxMs = 0 }, "LiveFetchWaitMaxMs", "The field LiveFetchWaitMaxMs must be between 1 and 300000." },
     };
 
     [Theory]
@@ -113,5 +114,15 @@ public sealed class KafkaOptionsTests
         Assert.Null(consumer.PartitionAssignmentStrategy);
         Assert.Null(consumer.SessionTimeoutMs);
         Assert.Null(consumer.HeartbeatIntervalMs);
+    }
+
+    [Fact]
+    public void Live_consumers_fetch_with_their_own_short_wait_and_the_others_with_the_configured_one()
+    {
+        var defaults = new KafkaClients(Options.Create(new KafkaOptions { BootstrapServers = "b:9092" }));
+        Assert.Equal((50, null), (defaults.CreateConsumerConfig("g", "c", live: true).FetchWaitMaxMs, defaults.CreateConsumerConfig("g", "c").FetchWaitMaxMs));
+
+        var set = new KafkaClients(Options.Create(new KafkaOptions { BootstrapServers = "b:9092", FetchWaitMaxMs = 300, LiveFetchWaitMaxMs = 20 }));
+        Assert.Equal((20, 300), (set.CreateConsumerConfig("g", "c", live: true).FetchWaitMaxMs, set.CreateConsumerConfig("g", "c").FetchWaitMaxMs));
     }
 }

@@ -88,7 +88,7 @@ public sealed class ProductActivityTests
 
         Assert.Equal(0, profile.BookingsLast24h);
         Assert.Empty(activity.State.Minutes);
-        Assert.Empty(activity.State.Viewers);
+        Assert.Empty(activity.Viewers);
         // The newest booking is not a bucket: it stays.
         Assert.Equal(Now, profile.LastBookedAt);
     }
@@ -121,7 +121,62 @@ public sealed class ProductActivityTests
 
         clock.Advance(TimeSpan.FromMinutes(3));
         Assert.Equal(1, Profile().ViewersNow);
-        Assert.Single(activity.State.Viewers);
+        Assert.Single(activity.Viewers);
+    }
+
+    [Fact]
+    public void Viewers_now_kept_between_changes_equals_the_union_of_the_five_sets_counted_afresh()
+    {
+        var random = new Random(7);
+        for (var step = 0; step < 3_000; step++)
+        {
+            // Views mostly in the current minute, some late (up to 6 minutes) and some ahead; time moves on now and then.
+            var offset = random.Next(10) switch { 0 => -random.Next(1, 7), 1 => 1, _ => 0 };
+            Apply(events.View(clock.GetUtcNow().AddMinutes(offset), "u" + random.Next(60)));
+            if (random.Next(50) == 0)
+            {
+                clock.Advance(TimeSpan.FromSeconds(random.Next(20, 90)));
+            }
+
+            var current = ProductActivity.MinuteOf(clock.GetUtcNow());
+            var expected = activity.Viewers.Where(v => current - v.Key is >= 0 and < 5).SelectMany(v => v.Value).Distinct().Count();
+            Assert.Equal(expected, Profile().ViewersNow);
+        }
+    }
+
+    [Fact]
+    public void Viewer_sets_are_stored_packed_and_read_back_the_same()
+    {
+        Apply(events.View(At(12, 3, 0), "ann"));
+        Apply(events.View(At(12, 4, 0), "bob"));
+        Apply(events.View(At(12, 4, 1), "us\u00e9r-\ud83d\ude00"));
+        Apply(events.View(At(12, 4, 2), ""));
+        activity.PackViewers();
+        Apply(events.View(At(12, 4, 3), "cid")); // after the pack: in the next one
+        activity.PackViewers();
+        clock.Advance(TimeSpan.FromMinutes(4)); // 12:03 leaves the sets
+
+        Assert.Equal(4, Profile().ViewersNow);
+        activity.PackViewers();
+        var read = new ProductActivity(new ProfileState { PackedViewers = activity.State.PackedViewers }, new ProfileOptions());
+
+        var minute = ProductActivity.MinuteOf(At(12, 4, 0));
+        Assert.Equal([minute], read.Viewers.Keys);
+        Assert.Equal(["", "bob", "cid", "us\u00e9r-\ud83d\ude00"], read.Viewers[minute].Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Viewer_sets_of_a_state_written_before_packing_are_read_and_packed_at_the_next_write()
+    {
+        var minute = ProductActivity.MinuteOf(Now);
+        var old = new ProfileState { Viewers = new() { [minute] = new HashSet<string>(["ann", "bob"], StringComparer.Ordinal) } };
+
+        var migrated = new ProductActivity(old, new ProfileOptions());
+        migrated.PackViewers();
+
+        Assert.Null(old.Viewers);
+        var read = new ProductActivity(new ProfileState { PackedViewers = old.PackedViewers }, new ProfileOptions());
+        Assert.Equal(2, read.Profile("p1", Now).ViewersNow);
     }
 
     [Theory]

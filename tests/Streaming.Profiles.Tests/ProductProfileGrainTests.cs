@@ -65,11 +65,11 @@ public sealed class ProductProfileGrainTests(ProfilesCluster fixture)
     }
 
     [Fact]
-    public async Task A_storage_conflict_reloads_and_reapplies_without_double_counting()
+    public async Task A_storage_conflict_takes_the_stored_state_and_asks_for_the_events_again()
     {
         var all = Enumerable.Range(0, 7).Select(i => events.View(Now, "u" + i)).ToArray();
         await Writer.ApplyAsync(new(all[..3]));
-        await Writer.FlushAsync();
+        var activation = await Writer.FlushAsync();
 
         // Another activation of the same product (a duplicate activation) writes events 0-4 and a booking meanwhile.
         var storage = fixture.SiloServices.GetRequiredKeyedService<IGrainStorage>(ProfilesStorage.Name);
@@ -83,12 +83,20 @@ public sealed class ProductProfileGrainTests(ProfilesCluster fixture)
         }
 
         otherActivity.Apply(events.Booking(Now) with { SourcePartition = 9 }, Now);
+        otherActivity.PackViewers();
 
         await storage.WriteStateAsync("profile", grainId, other);
 
-        // This activation applies 3-6 (3 and 4 are new to it) and writes: a conflict, resolved by reload and re-apply.
-        await Writer.ApplyAsync(new(all[3..]));
-        await Writer.FlushAsync();
+        // This activation applies 3-6 (3 and 4 are new to it) and writes: a conflict. It takes the stored state (its
+        // own 3-6 dropped) and answers with another activation id, so the consumer reads the events again.
+        var fed = await Writer.ApplyAsync(new(all[3..]));
+        var flushed = await Writer.FlushAsync();
+        Assert.Equal(activation, fed.Activation);
+        Assert.NotEqual(activation, flushed);
+        Assert.Equal((5, 1), ((await Reader.GetProfileAsync()).ViewsLast5m, (await Reader.GetProfileAsync()).BookingsLastHour));
+        var again = await Writer.ApplyAsync(new(all[3..]));
+        Assert.Equal((2, 2), (again.Applied, again.Duplicates));
+        Assert.Equal(flushed, await Writer.FlushAsync());
 
         // Overwriting would have lost the other activation's booking; re-applying 3 and 4 would have counted 9 views.
         var profile = await Reader.GetProfileAsync();
@@ -98,7 +106,39 @@ public sealed class ProductProfileGrainTests(ProfilesCluster fixture)
         Assert.Equal(8, stored.State!.Version);
         Assert.Equal(6, stored.State.AppliedSourceOffsets[0]);
         await DeactivateAsync();
-        Assert.Equal(7, (await Reader.GetProfileAsync()).ViewsLast5m);
+        Assert.Equal((7, 7), ((await Reader.GetProfileAsync()).ViewsLast5m, (await Reader.GetProfileAsync()).ViewersNow));
+    }
+
+    [Fact]
+    public async Task A_conflict_while_applying_and_writing_drops_the_unwritten_events_and_asks_for_them_again()
+    {
+        var all = Enumerable.Range(0, 6).Select(i => events.View(Now, "u" + i)).ToArray();
+        var first = await Writer.ApplyAndWriteAsync(new(all[..2]));
+        Assert.True(first.Written);
+
+        // Another activation writes 0-2 meanwhile; this one applies 2-3 unwritten, then 4-5 with a write: a conflict.
+        var storage = fixture.SiloServices.GetRequiredKeyedService<IGrainStorage>(ProfilesStorage.Name);
+        var other = new GrainState<ProfileState>();
+        await storage.ReadStateAsync("profile", Writer.GetGrainId(), other);
+        var otherActivity = new ProductActivity(other.State!, new ProfileOptions());
+        otherActivity.Apply(all[2], Now);
+        otherActivity.PackViewers();
+        await storage.WriteStateAsync("profile", Writer.GetGrainId(), other);
+        await Writer.ApplyAsync(new(all[2..4]));
+        var last = await Writer.ApplyAndWriteAsync(new(all[4..]));
+
+        // Not written; the barrier's flush names another activation, so the consumer reads 2-5 again.
+        Assert.False(last.Written);
+        Assert.Equal(first.Activation, last.Activation);
+        var flushed = await Writer.FlushAsync();
+        Assert.NotEqual(first.Activation, flushed);
+        Assert.Equal(3, (await Reader.GetProfileAsync()).ViewsLast5m);
+        var again = await Writer.ApplyAndWriteAsync(new(all[2..]));
+        Assert.Equal((3, 1, true), (again.Applied, again.Duplicates, again.Written));
+        var stored = new GrainState<ProfileState>();
+        await storage.ReadStateAsync("profile", Writer.GetGrainId(), stored);
+        Assert.Equal(6, stored.State!.Version);
+        Assert.Equal((6, 6), ((await Reader.GetProfileAsync()).ViewsLast5m, (await Reader.GetProfileAsync()).ViewersNow));
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public sealed partial class ProfileChangesConsumer(
         {
             try
             {
-                using var consumer = kafka.CreateReaderBuilder("gateway-profile-changes").Build();
+                using var consumer = kafka.CreateReaderBuilder("gateway-profile-changes", live: true).Build();
                 try
                 {
                     Consume(consumer, stoppingToken);

@@ -33,6 +33,8 @@ public sealed class ProductEventParser
         DateTimeOffset? occurredAt = null;
         var (eventIdFound, eventIdStart, eventIdLength) = (false, 0, 0);
         var (userIdFound, userIdStart, userIdLength) = (false, 0, 0);
+        var (cityFound, cityStart, cityLength) = (false, 0, 0);
+        var (categoryFound, categoryStart, categoryLength) = (false, 0, 0);
         try
         {
             var reader = new Utf8JsonReader(utf8);
@@ -59,11 +61,11 @@ public sealed class ProductEventParser
                     case Field.ProductId: product = Pooled(ref reader); break;
                     case Field.OccurredAt: occurredAt = reader.TokenType == JsonTokenType.Null ? null : reader.GetDateTimeOffset(); break;
                     case Field.UserId: (userIdFound, userIdStart, userIdLength, userId) = Deferred(ref reader); break;
-                    // Only a booking keeps its id (for the just-booked feed's de-duplication), only a view its user
-                    // (distinct viewers): their bytes become strings once the type is known.
+                    // Only a booking keeps its id (for the just-booked feed's de-duplication), city and category, only a
+                    // view its user (distinct viewers): their bytes become strings once the type is known.
                     case Field.EventId: (eventIdFound, eventIdStart, eventIdLength, eventId) = Deferred(ref reader); break;
-                    case Field.City: city = Pooled(ref reader); break;
-                    case Field.Category: category = Pooled(ref reader); break;
+                    case Field.City: (cityFound, cityStart, cityLength, city) = Deferred(ref reader); break;
+                    case Field.Category: (categoryFound, categoryStart, categoryLength, category) = Deferred(ref reader); break;
                     default: reader.Skip(); break;
                 }
             }
@@ -74,9 +76,16 @@ public sealed class ProductEventParser
                 return false;
             }
 
-            if (kind == ProductEventKind.Booking && eventId is null && eventIdLength > 0)
+            if (kind == ProductEventKind.Booking)
             {
-                eventId = StrictUtf8.GetString(utf8.Slice(eventIdStart, eventIdLength));
+                if (eventId is null && eventIdLength > 0)
+                {
+                    eventId = StrictUtf8.GetString(utf8.Slice(eventIdStart, eventIdLength));
+                }
+
+                // Cities and categories are few: pooled instead of a string per booking.
+                city ??= cityFound ? pool.Get(utf8.Slice(cityStart, cityLength)) : null;
+                category ??= categoryFound ? pool.Get(utf8.Slice(categoryStart, categoryLength)) : null;
             }
 
             if (kind == ProductEventKind.View && userId is null && userIdLength > 0)

@@ -32,7 +32,11 @@ public sealed partial class ProductEventsConsumer(
     private readonly ProductEventsOptions settings = options.Value;
     private readonly DeadLetterWriter deadLetters = new(producer, kafka.Options, Group, clock);
     private readonly ProductEventParser parser = new();
-    private readonly Dictionary<string, List<ProductEvent>> batch = new(StringComparer.Ordinal);
+    private readonly string inputTopic = kafka.Options.Name(Kafka.Topics.ProductEvents);
+    /// <summary>Per product, the list its events are gathered in: kept between batches (cleared), as most products come back.</summary>
+    private readonly Dictionary<string, List<ProductEvent>> gathering = new(StringComparer.Ordinal);
+    /// <summary>The batch being gathered: the products with events, and their lists.</summary>
+    private readonly List<(string Product, List<ProductEvent> Events)> batch = [];
     private readonly Dictionary<TopicPartition, PartitionProgress> progress = [];
     private readonly Dictionary<string, IProductProfileWriter> writers = new(StringComparer.Ordinal);
     private List<(string Product, TopicPartition Partition, Task<FeedResult> Call)>? inFlight;
@@ -44,12 +48,12 @@ public sealed partial class ProductEventsConsumer(
     private DateTimeOffset nextBarrier = DateTimeOffset.MinValue;
     private DateTimeOffset nextLag = DateTimeOffset.MinValue;
 
-    protected override IReadOnlyCollection<string> InputTopics => [kafka.Options.Name(Kafka.Topics.ProductEvents)];
+    protected override IReadOnlyCollection<string> InputTopics => [inputTopic];
 
     protected override string ConsumerGroup => Group;
 
     protected override IConsumer<string, byte[]> CreateConsumer() =>
-        kafka.CreateConsumerBuilder(Group, "profiles")
+        kafka.CreateConsumerBuilder(Group, "profiles", live: true)
             // Revoked partitions are still owned until this returns: their grains write, their offsets are stored,
             // and the client commits them before they move. What cannot be written now is left to the next owner.
             .SetPartitionsRevokedHandler((consumer, revoked) =>
@@ -82,10 +86,15 @@ public sealed partial class ProductEventsConsumer(
             return;
         }
 
-        if (!batch.TryGetValue(productId, out var events))
+        if (!gathering.TryGetValue(productId, out var events))
         {
             events = [];
-            batch[productId] = events;
+            gathering[productId] = events;
+        }
+
+        if (events.Count == 0)
+        {
+            batch.Add((productId, events));
         }
 
         if (batched++ == 0)
@@ -128,9 +137,10 @@ public sealed partial class ProductEventsConsumer(
     /// <summary>
     /// Sends the batch to the grains (one call per product, all at once) and leaves it in flight: the next batch is read
     /// and parsed meanwhile. A grain's next batch goes only once its previous call has completed (each dispatch first
-    /// completes the one before), so every grain gets its events in order.
+    /// completes the one before), so every grain gets its events in order. <paramref name="write"/>: the barrier's last
+    /// batch, whose calls also write the grains' state (one call instead of a feed and a flush).
     /// </summary>
-    private void Dispatch(IConsumer<string, byte[]> consumer)
+    private void Dispatch(IConsumer<string, byte[]> consumer, bool write = false)
     {
         Complete(consumer);
         if (batched == 0)
@@ -141,17 +151,26 @@ public sealed partial class ProductEventsConsumer(
         var calls = new List<(string Product, TopicPartition Partition, Task<FeedResult> Call)>(batch.Count);
         foreach (var (product, events) in batch)
         {
-            var partition = new TopicPartition(InputTopics.First(), events[0].Partition);
-            calls.Add((product, partition, WriterOf(product).ApplyAsync(new([.. events]))));
+            var partition = new TopicPartition(inputTopic, events[0].Partition);
+            var writer = WriterOf(product);
+            calls.Add((product, partition, write ? writer.ApplyAndWriteAsync(new([.. events])) : writer.ApplyAsync(new([.. events]))));
+            events.Clear();
         }
 
         batch.Clear();
         batched = 0;
         inFlight = calls;
+        if (gathering.Count > MaxCachedWriters)
+        {
+            gathering.Clear();
+        }
     }
 
-    /// <summary>Waits for the batch in flight and checks its calls: a failed call or a replaced activation reads its partition again.</summary>
-    private void Complete(IConsumer<string, byte[]> consumer)
+    /// <summary>
+    /// Waits for the batch in flight and checks its calls: a failed call or a replaced activation reads its partition
+    /// again. Products whose call wrote their state (and is in order) are added to <paramref name="written"/>.
+    /// </summary>
+    private void Complete(IConsumer<string, byte[]> consumer, HashSet<string>? written = null)
     {
         if (inFlight is not { } calls)
         {
@@ -181,6 +200,10 @@ public sealed partial class ProductEventsConsumer(
             else
             {
                 fed.Grains[product] = call.Result.Activation;
+                if (call.Result.Written)
+                {
+                    written?.Add(product);
+                }
             }
         }
 
@@ -213,14 +236,19 @@ public sealed partial class ProductEventsConsumer(
     /// </summary>
     private bool Barrier(IConsumer<string, byte[]> consumer)
     {
-        Dispatch(consumer);
-        Complete(consumer);
+        // The batch gathered so far goes with a write; the grains fed since the last barrier that it does not write flush.
+        Dispatch(consumer, write: true);
+        var written = new HashSet<string>(StringComparer.Ordinal);
+        Complete(consumer, written);
         var flushes = new Dictionary<string, Task<Guid>>(StringComparer.Ordinal);
         foreach (var fed in progress.Values)
         {
             foreach (var product in fed.Grains.Keys)
             {
-                flushes.TryAdd(product, grains.GetGrain<IProductProfileWriter>(product).FlushAsync());
+                if (!written.Contains(product))
+                {
+                    flushes.TryAdd(product, WriterOf(product).FlushAsync());
+                }
             }
         }
 
@@ -229,13 +257,13 @@ public sealed partial class ProductEventsConsumer(
         var store = new List<TopicPartitionOffset>();
         foreach (var (partition, fed) in progress.ToArray())
         {
-            var unwritten = fed.Grains.Where(g => !flushes[g.Key].IsCompletedSuccessfully).Select(g => g.Key).FirstOrDefault();
+            var unwritten = fed.Grains.Keys.FirstOrDefault(g => flushes.TryGetValue(g, out var flush) && !flush.IsCompletedSuccessfully);
             if (unwritten is not null)
             {
                 failed = true;
                 LogFlushFailed(logger, partition.Partition.Value, unwritten, flushes[unwritten].Exception?.GetBaseException().Message);
             }
-            else if (fed.Grains.Any(g => flushes[g.Key].Result != g.Value))
+            else if (fed.Grains.Any(g => flushes.TryGetValue(g.Key, out var flush) && flush.Result != g.Value))
             {
                 Rewind(consumer, partition);
             }
@@ -305,14 +333,12 @@ public sealed partial class ProductEventsConsumer(
     /// </summary>
     private void DropBatched(int partition)
     {
-        foreach (var (product, events) in batch)
+        foreach (var (_, events) in batch)
         {
             batched -= events.RemoveAll(e => e.Partition == partition);
-            if (events.Count == 0)
-            {
-                batch.Remove(product);
-            }
         }
+
+        batch.RemoveAll(b => b.Events.Count == 0);
     }
 
     private PartitionProgress ProgressOf(TopicPartition partition, long offset)

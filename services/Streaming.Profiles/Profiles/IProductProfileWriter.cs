@@ -9,9 +9,17 @@ public interface IProductProfileWriter : IGrainWithStringKey
     Task<FeedResult> ApplyAsync(Immutable<ProductEvent[]> events);
 
     /// <summary>
-    /// Writes the state if anything was applied since the last write; throws if storage fails (the events stay pending).
-    /// Returns the activation's id: if it differs from the one <see cref="ApplyAsync"/> returned, that activation was lost
-    /// with events it had not written, and the caller must read them again.
+    /// <see cref="ApplyAsync"/>, then <see cref="FlushAsync"/> in the same call (the barrier's last batch): the result
+    /// says whether the state was written; if storage failed it was not (the events stay applied, unwritten), and the
+    /// caller flushes later. Its activation id plays the part of the one <see cref="FlushAsync"/> returns.
+    /// </summary>
+    Task<FeedResult> ApplyAndWriteAsync(Immutable<ProductEvent[]> events);
+
+    /// <summary>
+    /// Writes the state if anything was applied since the last write; throws if storage fails (the events stay applied,
+    /// unwritten). Returns the activation's id: if it differs from the one <see cref="ApplyAsync"/> returned, events it
+    /// applied were not written (the activation was lost with them, or another one wrote first and this one took that
+    /// state instead), and the caller must read them again.
     /// </summary>
     Task<Guid> FlushAsync();
 
@@ -21,5 +29,7 @@ public interface IProductProfileWriter : IGrainWithStringKey
 }
 
 /// <param name="Activation">Identifies the activation that applied the events (see <see cref="IProductProfileWriter.FlushAsync"/>).</param>
+/// <param name="Written">The state is written with these events (<see cref="IProductProfileWriter.ApplyAndWriteAsync"/> only).</param>
 [GenerateSerializer, Immutable]
-public sealed record FeedResult([property: Id(0)] Guid Activation, [property: Id(1)] int Applied, [property: Id(2)] int Duplicates);
+public sealed record FeedResult(
+    [property: Id(0)] Guid Activation, [property: Id(1)] int Applied, [property: Id(2)] int Duplicates, [property: Id(3)] bool Written = false);

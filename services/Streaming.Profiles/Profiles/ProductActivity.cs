@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using Streaming.Profiles.Contracts;
 
 namespace Streaming.Profiles.Profiles;
@@ -21,17 +23,79 @@ public enum ApplyResult
 /// the N one-minute buckets ending with the current minute; an event counts wherever its minute falls, however late it
 /// arrives; buckets older than 24 h are dropped.
 /// </summary>
-public sealed class ProductActivity(ProfileState state, ProfileOptions options)
+public sealed class ProductActivity
 {
     public const int ViewersMinutes = 5;
     public const int TrendMinutes = 5;
     public const int HourMinutes = 60;
     public const int DayMinutes = 1440;
 
+    private readonly ProfileState state;
+    private readonly ProfileOptions options;
     private readonly HashSet<string>[] recentViewers = new HashSet<string>[ViewersMinutes];
+    /// <summary>Distinct viewers of the minutes that can still be in "viewers now" (stored packed: <see cref="ProfileState.PackedViewers"/>).</summary>
+    private readonly Dictionary<long, HashSet<string>> viewersByMinute = [];
+    /// <summary>Minutes whose viewer set changed since <see cref="PackViewers"/>.</summary>
+    private readonly HashSet<long> unpackedMinutes = [];
+    private long lastUnpackedMinute = long.MinValue;
+    /// <summary>
+    /// "Viewers now" is the current minute's set plus the users of the 4 sets before it that are not in it. Those older
+    /// sets rarely change (late events only), so their distinct count is kept per current minute, and so is how many
+    /// of the current minute's users they have (updated as it gains users): a change does not walk every set.
+    /// </summary>
+    private long viewersCountedFor = long.MinValue;
+    private readonly HashSet<string>?[] olderViewers = new HashSet<string>?[ViewersMinutes - 1];
+    private int olderViewersDistinct;
+    private int currentViewersAlsoOlder;
     private long prunedAt = long.MinValue;
 
+    public ProductActivity(ProfileState state, ProfileOptions options)
+    {
+        (this.state, this.options) = (state, options);
+        foreach (var (minute, packed) in state.PackedViewers)
+        {
+            viewersByMinute[minute] = Unpack(packed);
+        }
+
+        if (state.Viewers is { } unpacked)
+        {
+            // Written before viewer sets were packed: taken as they are, packed at the next write.
+            foreach (var (minute, viewers) in unpacked)
+            {
+                viewersByMinute[minute] = viewers;
+                unpackedMinutes.Add(minute);
+            }
+
+            state.Viewers = null;
+        }
+    }
+
     public ProfileState State => state;
+
+    /// <summary>Distinct viewers by minute, for the minutes that can still be in "viewers now".</summary>
+    public IReadOnlyDictionary<long, HashSet<string>> Viewers => viewersByMinute;
+
+    /// <summary>Brings <see cref="ProfileState.PackedViewers"/> up to date before the state is written.</summary>
+    public void PackViewers()
+    {
+        foreach (var minute in unpackedMinutes)
+        {
+            if (viewersByMinute.TryGetValue(minute, out var viewers))
+            {
+                state.PackedViewers[minute] = Pack(viewers);
+            }
+        }
+
+        unpackedMinutes.Clear();
+        lastUnpackedMinute = long.MinValue;
+        foreach (var minute in state.PackedViewers.Keys)
+        {
+            if (!viewersByMinute.ContainsKey(minute))
+            {
+                state.PackedViewers.Remove(minute);
+            }
+        }
+    }
 
     public static long MinuteOf(DateTimeOffset at) => Math.DivRem(at.ToUnixTimeMilliseconds(), 60_000, out var rest) - (rest < 0 ? 1 : 0);
 
@@ -91,13 +155,29 @@ public sealed class ProductActivity(ProfileState state, ProfileOptions options)
                 counts.Views++;
                 if (age < ViewersMinutes)
                 {
-                    if (!state.Viewers.TryGetValue(minute, out var viewers))
+                    if (!viewersByMinute.TryGetValue(minute, out var viewers))
                     {
                         viewers = new HashSet<string>(StringComparer.Ordinal);
-                        state.Viewers[minute] = viewers;
+                        viewersByMinute[minute] = viewers;
                     }
 
-                    viewers.Add(e.UserId);
+                    if (viewers.Add(e.UserId))
+                    {
+                        if (minute == viewersCountedFor)
+                        {
+                            currentViewersAlsoOlder += InOlderViewers(e.UserId) ? 1 : 0;
+                        }
+                        else if (viewersCountedFor - minute is > 0 and < ViewersMinutes)
+                        {
+                            viewersCountedFor = long.MinValue; // an older set changed: counted again when asked
+                        }
+
+                        if (minute != lastUnpackedMinute)
+                        {
+                            unpackedMinutes.Add(minute);
+                            lastUnpackedMinute = minute;
+                        }
+                    }
                 }
 
                 // Views show in the last hour and in the trend (last 10 minutes); future minutes show later.
@@ -181,16 +261,29 @@ public sealed class ProductActivity(ProfileState state, ProfileOptions options)
 
         prunedAt = currentMinute;
         RemoveOlderThan(state.Minutes, currentMinute - DayMinutes + 1);
-        RemoveOlderThan(state.Viewers, currentMinute - ViewersMinutes + 1);
+        RemoveOlderThan(viewersByMinute, currentMinute - ViewersMinutes + 1);
     }
 
-    /// <summary>Distinct viewers over the last 5 minutes' sets: each user counted in the last set that has it (no union built).</summary>
+    /// <summary>Distinct viewers over the last 5 minutes' sets (see <see cref="viewersCountedFor"/>).</summary>
     private int ViewersNow(long current)
     {
-        var count = 0;
-        foreach (var (minute, viewers) in state.Viewers)
+        if (current != viewersCountedFor)
         {
-            if (current - minute is >= 0 and < ViewersMinutes && viewers.Count > 0)
+            CountOlderViewers(current);
+        }
+
+        return (viewersByMinute.TryGetValue(current, out var now) ? now.Count : 0) + olderViewersDistinct - currentViewersAlsoOlder;
+    }
+
+    /// <summary>Distinct users of the 4 sets before <paramref name="current"/> (each counted in the last set that has it: no union built), and how many of the current set's users they have.</summary>
+    private void CountOlderViewers(long current)
+    {
+        var count = 0;
+        for (var age = 1; age < ViewersMinutes; age++)
+        {
+            var viewers = viewersByMinute.GetValueOrDefault(current - age);
+            olderViewers[age - 1] = viewers;
+            if (viewers is { Count: > 0 })
             {
                 recentViewers[count++] = viewers;
             }
@@ -212,7 +305,63 @@ public sealed class ProductActivity(ProfileState state, ProfileOptions options)
         }
 
         recentViewers.AsSpan(0, count).Clear();
-        return distinct;
+        olderViewersDistinct = distinct;
+        currentViewersAlsoOlder = 0;
+        if (viewersByMinute.TryGetValue(current, out var now))
+        {
+            foreach (var user in now)
+            {
+                currentViewersAlsoOlder += InOlderViewers(user) ? 1 : 0;
+            }
+        }
+
+        viewersCountedFor = current;
+    }
+
+    private bool InOlderViewers(string user)
+    {
+        foreach (var viewers in olderViewers)
+        {
+            if (viewers is not null && viewers.Contains(user))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static byte[] Pack(HashSet<string> viewers)
+    {
+        var length = 0;
+        foreach (var user in viewers)
+        {
+            length += sizeof(int) + user.Length * sizeof(char);
+        }
+
+        var packed = new byte[length];
+        var at = 0;
+        foreach (var user in viewers)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(packed.AsSpan(at), user.Length);
+            MemoryMarshal.AsBytes(user.AsSpan()).CopyTo(packed.AsSpan(at + sizeof(int)));
+            at += sizeof(int) + user.Length * sizeof(char);
+        }
+
+        return packed;
+    }
+
+    private static HashSet<string> Unpack(byte[] packed)
+    {
+        var viewers = new HashSet<string>(StringComparer.Ordinal);
+        for (var at = 0; at < packed.Length;)
+        {
+            var length = BinaryPrimitives.ReadInt32LittleEndian(packed.AsSpan(at));
+            viewers.Add(new string(MemoryMarshal.Cast<byte, char>(packed.AsSpan(at + sizeof(int), length * sizeof(char)))));
+            at += sizeof(int) + length * sizeof(char);
+        }
+
+        return viewers;
     }
 
     private static void RemoveOlderThan<T>(Dictionary<long, T> byMinute, long oldestKept)

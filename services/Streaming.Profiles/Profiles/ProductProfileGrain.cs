@@ -25,9 +25,14 @@ public sealed partial class ProductProfileGrain(
     ProfilesStatus status,
     ILogger<ProductProfileGrain> logger) : Grain, IProductProfileGrain, IProductProfileWriter
 {
-    private readonly Guid activation = Guid.NewGuid();
-    /// <summary>Applied since the last write: re-applied over the stored state after an ETag conflict.</summary>
-    private readonly List<ProductEvent> pending = [];
+    /// <summary>
+    /// Names what this activation applied since its last write: replaced when those events are dropped (a storage
+    /// conflict), so that the consumer, seeing another id, reads them again. Events are not kept for re-applying: they
+    /// would live until the barrier, and past the young generation of the garbage collector.
+    /// </summary>
+    private Guid activation = Guid.NewGuid();
+    /// <summary>Events applied since the last write.</summary>
+    private int unwritten;
     private ProductActivity activity = null!;
     private IProductProfileWriter self = null!;
     private DateTimeOffset? lastEmittedAt;
@@ -50,7 +55,7 @@ public sealed partial class ProductProfileGrain(
     {
         trailingChange?.Dispose();
         status.Deactivated();
-        if (pending.Count > 0)
+        if (unwritten > 0)
         {
             try
             {
@@ -59,7 +64,7 @@ public sealed partial class ProductProfileGrain(
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogDeactivationFlushFailed(logger, ProductId, pending.Count, ex.Message);
+                LogDeactivationFlushFailed(logger, ProductId, unwritten, ex.Message);
             }
         }
 
@@ -71,64 +76,58 @@ public sealed partial class ProductProfileGrain(
 
     public Task<ProductProfile> GetProfileAsync() => Task.FromResult(activity.Profile(ProductId, clock.GetUtcNow()));
 
-    public Task<FeedResult> ApplyAsync(Immutable<ProductEvent[]> events)
+    public Task<FeedResult> ApplyAsync(Immutable<ProductEvent[]> events) => Task.FromResult(Apply(events.Value));
+
+    public async Task<FeedResult> ApplyAndWriteAsync(Immutable<ProductEvent[]> events)
     {
-        var now = clock.GetUtcNow();
-        int applied = 0, duplicates = 0;
-        var changed = false;
-        foreach (var e in events.Value)
+        var result = Apply(events.Value);
+        if (unwritten == 0)
         {
-            var result = activity.Apply(e, now);
-            if (result == ApplyResult.Duplicate)
-            {
-                duplicates++;
-                continue;
-            }
-
-            applied++;
-            pending.Add(e);
-            changed |= result == ApplyResult.Changed;
+            return result with { Written = true };
         }
 
-        status.Applied(applied, duplicates);
-        changePending |= changed;
-        if (changePending)
+        try
         {
-            OnChanged(now);
+            activity.PackViewers();
+            await stored.WriteStateAsync();
+            Written();
+            return result with { Written = true };
         }
-
-        return Task.FromResult(new FeedResult(activation, applied, duplicates));
+        catch (InconsistentStateException ex)
+        {
+            // As in FlushAsync; the result keeps the id that applied the events: the barrier's flush then returns the
+            // new one, and the consumer reads them again.
+            await ReloadAsync(ex);
+            return result;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Storage failing: the events stay applied and unwritten; the consumer's barrier flushes and waits.
+            LogWriteFailed(logger, ProductId, unwritten, ex.Message);
+            return result;
+        }
     }
 
     public async Task<Guid> FlushAsync()
     {
-        if (pending.Count == 0)
+        if (unwritten == 0)
         {
             return activation;
         }
 
         try
         {
+            activity.PackViewers();
             await stored.WriteStateAsync();
+            Written();
         }
         catch (InconsistentStateException ex)
         {
-            // Another activation wrote since this one read (a duplicate activation): take its state and apply what is
-            // pending here on top; events it applied already are recognised by source position.
-            LogConflict(logger, ProductId, pending.Count, ex.Message);
-            await stored.ReadStateAsync();
-            activity = new ProductActivity(stored.State, options.Value);
-            var now = clock.GetUtcNow();
-            foreach (var e in pending)
-            {
-                activity.Apply(e, now);
-            }
-
-            await stored.WriteStateAsync();
+            // Another activation wrote since this one read (a duplicate activation): take its state; what this one
+            // applied since its last write is read again by the consumer, which the new id tells to.
+            await ReloadAsync(ex);
         }
 
-        status.Written();
-        pending.Clear();
         return activation;
     }
 
@@ -165,6 +164,55 @@ public sealed partial class ProductProfileGrain(
         }
     }
 
+    private FeedResult Apply(ProductEvent[] events)
+    {
+        var now = clock.GetUtcNow();
+        int applied = 0, duplicates = 0;
+        var changed = false;
+        foreach (var e in events)
+        {
+            var result = activity.Apply(e, now);
+            if (result == ApplyResult.Duplicate)
+            {
+                duplicates++;
+                continue;
+            }
+
+            applied++;
+            changed |= result == ApplyResult.Changed;
+        }
+
+        unwritten += applied;
+        status.Applied(applied, duplicates);
+        changePending |= changed;
+        if (changePending)
+        {
+            OnChanged(now);
+        }
+
+        return new FeedResult(activation, applied, duplicates);
+    }
+
+    private void Written()
+    {
+        status.Written();
+        unwritten = 0;
+    }
+
+    /// <summary>
+    /// Takes the stored state in place of this activation's (another activation wrote it): the events applied here since
+    /// the last write are dropped, and the new activation id tells the consumer to read them again (re-applying them
+    /// here could not be done in order: newer events of the batch in flight may have been applied already).
+    /// </summary>
+    private async Task ReloadAsync(InconsistentStateException conflict)
+    {
+        LogConflict(logger, ProductId, unwritten, conflict.Message);
+        await stored.ReadStateAsync();
+        activity = new ProductActivity(stored.State, options.Value);
+        unwritten = 0;
+        activation = Guid.NewGuid();
+    }
+
     private void Emit(DateTimeOffset now)
     {
         var state = activity.State;
@@ -179,8 +227,12 @@ public sealed partial class ProductProfileGrain(
         changePending = false;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Profile {ProductId}: storage conflict (another activation wrote); reloaded and re-applied {Pending} events: {Reason}")]
-    private static partial void LogConflict(ILogger logger, string productId, int pending, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Profile {ProductId}: storage conflict (another activation wrote); took its state, {Unwritten} events applied here are read again: {Reason}")]
+    private static partial void LogConflict(ILogger logger, string productId, int unwritten, string reason);
+
+    // Debug: while storage is down every product fed says so; the consumer's barrier logs it once per partition.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Profile {ProductId}: writing {Unwritten} events failed; the barrier retries: {Reason}")]
+    private static partial void LogWriteFailed(ILogger logger, string productId, int unwritten, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Profile {ProductId}: {Pending} events not written on deactivation: {Reason}")]
     private static partial void LogDeactivationFlushFailed(ILogger logger, string productId, int pending, string reason);

@@ -10,8 +10,11 @@ public sealed class ProfileState
 {
     [Id(0)] public Dictionary<long, MinuteCounts> Minutes { get; set; } = [];
 
-    /// <summary>Distinct viewers of the minutes that can still be in "viewers now" (the last 5 and any ahead of now).</summary>
-    [Id(1)] public Dictionary<long, HashSet<string>> Viewers { get; set; } = [];
+    /// <summary>
+    /// Distinct viewers per minute as states written before <see cref="PackedViewers"/> hold them (binary and JSON):
+    /// taken over by <see cref="ProductActivity"/> when it reads the state, never written again.
+    /// </summary>
+    [Id(1)] public Dictionary<long, HashSet<string>>? Viewers { get; set; }
 
     [Id(2)] public DateTimeOffset? LastBookedAt { get; set; }
 
@@ -33,6 +36,15 @@ public sealed class ProfileState
 
     /// <summary>The newest confirmed bookings applied, oldest first (for the NewBookings of the next change).</summary>
     [Id(9)] public List<RecentBooking> RecentBookings { get; set; } = [];
+
+    /// <summary>
+    /// Distinct viewers of the minutes that can still be in "viewers now" (the last 5 and any ahead of now), as stored:
+    /// per minute the users' UTF-16 code units, each after its length (<see cref="ProductActivity"/> keeps the sets in
+    /// memory and packs those that changed before each write). A barrier writes
+    /// every profile fed, and a set of strings cost far more to serialize than its bytes (most of the writes' CPU);
+    /// only the minutes that gained a viewer since the last write are packed again.
+    /// </summary>
+    [Id(10)] public Dictionary<long, byte[]> PackedViewers { get; set; } = [];
 }
 
 /// <summary>Counts of one event-time minute.</summary>

@@ -35,7 +35,7 @@ public sealed partial class PushCommandsConsumer(
     protected override string ConsumerGroup => "push-delivery";
 
     protected override IConsumer<string, byte[]> CreateConsumer() =>
-        kafka.CreateConsumerBuilder(ConsumerGroup, ConsumerGroup)
+        kafka.CreateConsumerBuilder(ConsumerGroup, ConsumerGroup, live: true)
             .SetPartitionsRevokedHandler((consumer, revoked) =>
             {
                 Store(consumer);

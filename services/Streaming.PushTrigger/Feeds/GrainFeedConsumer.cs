@@ -42,7 +42,7 @@ public abstract partial class GrainFeedConsumer(
     protected abstract IReadOnlyList<FeedCall> SendBatch();
 
     protected override IConsumer<string, byte[]> CreateConsumer() =>
-        kafka.CreateConsumerBuilder(ConsumerGroup, ConsumerGroup)
+        kafka.CreateConsumerBuilder(ConsumerGroup, ConsumerGroup, live: true)
             .SetPartitionsRevokedHandler((consumer, revoked) =>
             {
                 Barrier(consumer);

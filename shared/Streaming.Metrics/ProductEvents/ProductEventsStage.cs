@@ -19,5 +19,6 @@ internal sealed class ProductEventsStage : IStreamStage
     public string OutputTopic => Topics.ProductEvents;
 
     public void AddTopology(IServiceCollection services) =>
-        services.AddRepartitionTopology(sp => ProductEventsTopology.Define(sp.GetRequiredService<IOptions<MetricOptions>>().Value));
+        // Live: the profile silos read its output, and every change they make goes to live subscribers.
+        services.AddRepartitionTopology(sp => ProductEventsTopology.Define(sp.GetRequiredService<IOptions<MetricOptions>>().Value), live: true);
 }

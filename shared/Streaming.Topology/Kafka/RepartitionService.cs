@@ -13,7 +13,8 @@ namespace Streaming.Topology.Kafka;
 /// repartition topic. Input offsets are stored for commit only after the producer delivered everything before them;
 /// after a crash the records since the last commit are sent again, and the windowing stage recognises them by their
 /// source position and drops them. One "process" span per commit interval links the records' producers; the records
-/// sent meanwhile carry its context.
+/// sent meanwhile carry its context. A <paramref name="live"/> stage (on the path from an event to a live subscriber)
+/// fetches with the short <see cref="KafkaOptions.LiveFetchWaitMaxMs"/>.
 /// </summary>
 internal sealed partial class RepartitionService<TEvent>(
     SourceStream<TEvent> source,
@@ -21,7 +22,8 @@ internal sealed partial class RepartitionService<TEvent>(
     TopologyRuntimeOptions options,
     TimeProvider clock,
     ILogger<RepartitionService<TEvent>> logger,
-    IHostApplicationLifetime lifetime) : ConsumeLoopService(logger, lifetime)
+    IHostApplicationLifetime lifetime,
+    bool live = false) : ConsumeLoopService(logger, lifetime)
     where TEvent : class
 {
     private readonly RepartitionStep<TEvent> step = source.Repartition
@@ -51,7 +53,7 @@ internal sealed partial class RepartitionService<TEvent>(
         // owned too), and the client commits the revoked ones before they move. Lost partitions (this member was
         // fenced) are not stored: another member may own them; what was sent for them since the last commit is sent
         // again by that member and dropped downstream.
-        return kafka.CreateConsumerBuilder(name, name, withoutTopicAndTimestamp: true)
+        return kafka.CreateConsumerBuilder(name, name, live, withoutTopicAndTimestamp: true)
             .SetPartitionsRevokedHandler((consumer, revoked) =>
             {
                 FlushAndCommit(consumer);

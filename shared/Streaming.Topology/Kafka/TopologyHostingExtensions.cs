@@ -50,14 +50,15 @@ public static class TopologyHostingExtensions
     /// Runs a repartition-only topology in this process: one consumer loop (group: its name with "-repartition") that
     /// re-keys its source into the repartition topic. Several instances of the process share the partitions. Needs
     /// <see cref="KafkaClients"/>, <see cref="TopologyRuntimeOptions"/> (as options) and a <see cref="TimeProvider"/>.
+    /// <paramref name="live"/>: its output feeds live subscribers, so it fetches with <see cref="KafkaOptions.LiveFetchWaitMaxMs"/>.
     /// </summary>
     public static IServiceCollection AddRepartitionTopology<TEvent>(
-        this IServiceCollection services, Func<IServiceProvider, RepartitionTopology<TEvent>> define)
+        this IServiceCollection services, Func<IServiceProvider, RepartitionTopology<TEvent>> define, bool live = false)
         where TEvent : class =>
         services.AddSingleton<IHostedService>(sp => new RepartitionService<TEvent>(
             define(sp).Source, sp.GetRequiredService<KafkaClients>(), sp.GetRequiredService<IOptions<TopologyRuntimeOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RepartitionService<TEvent>>>(),
-            sp.GetRequiredService<IHostApplicationLifetime>()));
+            sp.GetRequiredService<IHostApplicationLifetime>(), live));
 
     /// <summary>
     /// Maps GET <paramref name="pattern"/> to the counters of this instance's windowing tasks, as JSON: per task
