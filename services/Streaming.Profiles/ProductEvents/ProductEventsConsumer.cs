@@ -46,6 +46,8 @@ public sealed partial class ProductEventsConsumer(
     private long batchStarted;
     private bool deadLettersPending;
     private DateTimeOffset nextBarrier = DateTimeOffset.MinValue;
+    /// <summary>A grain call failed since the barrier began: input stays paused until the next barrier.</summary>
+    private bool feedFailed;
     private DateTimeOffset nextLag = DateTimeOffset.MinValue;
 
     protected override IReadOnlyCollection<string> InputTopics => [inputTopic];
@@ -180,6 +182,7 @@ public sealed partial class ProductEventsConsumer(
         inFlight = null;
         WaitAll(calls.Select(c => c.Call));
         var rewind = new HashSet<TopicPartition>();
+        var failedFeeds = false;
         foreach (var (product, partition, call) in calls)
         {
             if (!progress.TryGetValue(partition, out var fed))
@@ -191,6 +194,7 @@ public sealed partial class ProductEventsConsumer(
             {
                 LogFeedFailed(logger, product, partition.Partition.Value, call.Exception?.GetBaseException().Message);
                 rewind.Add(partition);
+                failedFeeds = true;
             }
             else if (fed.Grains.TryGetValue(product, out var seen) && seen != call.Result.Activation)
             {
@@ -210,6 +214,21 @@ public sealed partial class ProductEventsConsumer(
         foreach (var partition in rewind)
         {
             Rewind(consumer, partition);
+        }
+
+        if (failedFeeds)
+        {
+            // Reading again at once would call the same unreachable grains in a tight loop (a silo restarted on its old
+            // address is called for seconds as its dead predecessor): pause, and let the barrier retry after a while.
+            feedFailed = true;
+            if (!InputPaused)
+            {
+                PauseInput(consumer);
+                LogFeedsPaused(logger, settings.RetryInterval.TotalSeconds);
+            }
+
+            var retryAt = clock.GetUtcNow() + settings.RetryInterval;
+            nextBarrier = retryAt < nextBarrier ? retryAt : nextBarrier;
         }
     }
 
@@ -237,6 +256,7 @@ public sealed partial class ProductEventsConsumer(
     private bool Barrier(IConsumer<string, byte[]> consumer)
     {
         // The batch gathered so far goes with a write; the grains fed since the last barrier that it does not write flush.
+        feedFailed = false; // what failed before was read again already; only this barrier's calls keep the input paused
         Dispatch(consumer, write: true);
         var written = new HashSet<string>(StringComparer.Ordinal);
         Complete(consumer, written);
@@ -296,13 +316,13 @@ public sealed partial class ProductEventsConsumer(
                 LogPaused(logger, settings.RetryInterval.TotalSeconds);
             }
         }
-        else if (InputPaused)
+        else if (InputPaused && !feedFailed)
         {
             ResumeInput(consumer);
             LogResumed(logger);
         }
 
-        return !failed;
+        return !(failed || feedFailed);
     }
 
     /// <summary>Reads the partition again from its last stored offset; the grains ignore what they applied already.</summary>
@@ -422,6 +442,9 @@ public sealed partial class ProductEventsConsumer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Grain storage failing: input paused, retrying every {Seconds} s")]
     private static partial void LogPaused(ILogger logger, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Feeding profiles failed: input paused, retrying in {Seconds} s")]
+    private static partial void LogFeedsPaused(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Grain storage writes again: input resumed")]
     private static partial void LogResumed(ILogger logger);
