@@ -27,6 +27,8 @@ public abstract partial class GrainFeedConsumer(
     private int batched;
     private long batchStarted;
     private DateTimeOffset nextBarrier = DateTimeOffset.MinValue;
+    /// <summary>A grain call failed since the barrier began: input stays paused until the next barrier.</summary>
+    private bool feedFailed;
 
     /// <summary>One grain call of a batch: which partition's records it carries, and how to flush the grain.</summary>
     protected sealed record FeedCall(int Partition, string GrainKey, Task<Guid> Call, Func<Task<Guid>> Flush);
@@ -125,6 +127,7 @@ public abstract partial class GrainFeedConsumer(
             {
                 LogFeedFailed(log, call.GrainKey, call.Partition, call.Call.Exception?.GetBaseException().Message);
                 rewind.Add(partition);
+                feedFailed = true;
             }
             else if (fed.Grains.TryGetValue(call.GrainKey, out var seen) && seen.Activation != call.Call.Result)
             {
@@ -140,11 +143,21 @@ public abstract partial class GrainFeedConsumer(
         {
             Rewind(consumer, partition);
         }
+
+        if (feedFailed && !InputPaused)
+        {
+            // Reading again at once would call the same unreachable grains in a tight loop: the barrier retries later.
+            PauseInput(consumer);
+            LogPaused(log, settings.RetryInterval.TotalSeconds);
+            var retryAt = clock.GetUtcNow() + settings.RetryInterval;
+            nextBarrier = retryAt < nextBarrier ? retryAt : nextBarrier;
+        }
     }
 
     /// <summary>Every grain fed since the last barrier writes; then each partition whose grains all wrote has its offset stored.</summary>
     private bool Barrier(IConsumer<string, byte[]> consumer)
     {
+        feedFailed = false; // what failed before was read again already; only this barrier's calls keep the input paused
         Dispatch(consumer);
         var flushes = new Dictionary<string, Task<Guid>>(StringComparer.Ordinal);
         foreach (var fed in progress.Values)
@@ -159,7 +172,7 @@ public abstract partial class GrainFeedConsumer(
         }
 
         WaitAll(flushes.Values);
-        var failed = false;
+        var failed = feedFailed;
         var store = new List<TopicPartitionOffset>();
         foreach (var (partition, fed) in progress.ToArray())
         {
