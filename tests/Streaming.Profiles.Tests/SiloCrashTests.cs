@@ -3,8 +3,10 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Streaming.DevHost.Fleet;
 using Streaming.Kafka;
 using Streaming.LocalServers;
+using Streaming.Profiles.Status;
 using Xunit.Abstractions;
 
 namespace Streaming.Profiles.Tests;
@@ -62,10 +64,10 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
                 // Only a silo that owns partitions and has applied events has work to lose. After two kills in a row the group
                 // can take a minute to settle (the survivor's revocation waits on calls to grains of the dead silo until
                 // Orleans declares it dead), hence the generous wait.
-                await WaitUntilAsync(async () => await victim.Current!.StatusAsync(http) is { Partitions: > 0, EventsApplied: > 0 }, TimeSpan.FromSeconds(180),
+                await WaitUntilAsync(async () => await victim.StatusAsync(http) is { Partitions: > 0, EventsApplied: > 0 }, TimeSpan.FromSeconds(180),
                     $"silo {victim.Number} to own partitions and apply events");
                 await Task.Delay(random.Next(0, 1500));
-                var before = await victim.Current!.StatusAsync(http);
+                var before = await victim.StatusAsync(http);
                 await victim.KillAndRestartAsync();
                 output.WriteLine($"kill {kill}: SIGKILL silo {victim.Number} after {before}; {fed} events sent so far");
             }
@@ -75,10 +77,10 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
             var wrong = await CompareUntilExactAsync(stream, gateway.Url, TimeSpan.FromSeconds(240));
             foreach (var silo in silos)
             {
-                output.WriteLine($"silo {silo.Number}: {await silo.Current!.StatusAsync(http)}");
+                output.WriteLine($"silo {silo.Number}: {await silo.StatusAsync(http)}");
             }
 
-            // What the kills caused: partitions read again, in every incarnation's log.
+            // What the kills caused: partitions read again, in every silo's log (each incarnation appends to it).
             var rereads = Directory.EnumerateFiles(logs).Sum(f => File.ReadLines(f).Count(l => l.Contains("reading again", StringComparison.Ordinal)));
             output.WriteLine($"{rereads} partition re-reads after lost activations or failed feeds");
 
@@ -128,7 +130,7 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
     /// the test's reads, which all come from one address.
     /// </summary>
     private static ServiceProcess StartGateway(string kafka, string redis, string logs) =>
-        ServiceProcess.Start(ServiceProcess.Gateway, LoopbackPorts.Free(), Path.Combine(logs, "gateway.log"), new Dictionary<string, string>
+        ServiceProcess.Start(LocalFleet.Gateway, ServiceLayout.ServiceDll(LocalFleet.Gateway), LoopbackPorts.Free(), Path.Combine(logs, "gateway.log"), new Dictionary<string, string>
         {
             ["Orleans__Redis"] = redis,
             ["Kafka__BootstrapServers"] = kafka,
@@ -224,10 +226,9 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
         return differences.Count == 0 ? null : $"{product}: {string.Join("; ", differences)}";
     }
 
-    /// <summary>One silo's place in the cluster: the same ports on every restart, one log file per start.</summary>
+    /// <summary>One silo's place in the cluster: the same ports and settings on every restart.</summary>
     private sealed class SiloSlot(int number, string kafka, string redis, string logs) : IAsyncDisposable
     {
-        private readonly int httpPort = LoopbackPorts.Free();
         private readonly Dictionary<string, string> environment = new()
         {
             ["Kafka__BootstrapServers"] = kafka,
@@ -237,19 +238,29 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
             ["Orleans__GatewayPort"] = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
             ["ProductEvents__FlushInterval"] = "00:00:01",
         };
-        private int starts;
 
         public int Number => number;
 
         public ServiceProcess? Current { get; private set; }
 
-        public void Start() => Current = ServiceProcess.Start(ServiceProcess.Silo, httpPort, Path.Combine(logs, $"silo-{number}-{++starts}.log"), environment);
+        public void Start() => Current = ServiceProcess.Start(
+            LocalFleet.ProfileSilo(number), ServiceLayout.ServiceDll(LocalFleet.Profiles), LoopbackPorts.Free(), Path.Combine(logs, $"silo-{number}.log"), environment);
 
-        public async Task KillAndRestartAsync()
+        /// <summary>SIGKILL, as a crash, then the same silo again (same ports, same log file).</summary>
+        public async Task KillAndRestartAsync() => Current = await Current!.CrashAndRestartAsync();
+
+        /// <summary>The silo's status, or null while it does not answer.</summary>
+        public async Task<StatusReport?> StatusAsync(HttpClient http)
         {
-            await Current!.KillAsync();
-            await Current.DisposeAsync();
-            Start();
+            try
+            {
+                await using var body = await http.GetStreamAsync(Current!.Url + StatusEndpoint.Path);
+                return await JsonSerializer.DeserializeAsync(body, StatusJsonContext.Default.StatusReport);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                return null;
+            }
         }
 
         public async ValueTask DisposeAsync()

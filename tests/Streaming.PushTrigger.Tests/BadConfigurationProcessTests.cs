@@ -1,3 +1,6 @@
+using Streaming.DevHost.Fleet;
+using Streaming.LocalServers;
+
 namespace Streaming.PushTrigger.Tests;
 
 /// <summary>The service itself refuses to start on a bad rule, and says which key is wrong.</summary>
@@ -8,7 +11,10 @@ public sealed class BadConfigurationProcessTests
     {
         var logs = Path.Combine(AppContext.BaseDirectory, "bad-configuration-logs");
         Directory.CreateDirectory(logs);
-        await using var trigger = new ServiceProcess("Streaming.PushTrigger", logs, new Dictionary<string, string>
+        // The log is appended to: a previous run's must not answer for this one.
+        var log = Path.Combine(logs, "push-trigger.log");
+        File.Delete(log);
+        await using var trigger = ServiceProcess.Start(LocalFleet.PushTrigger, ServiceLayout.ServiceDll(LocalFleet.PushTrigger), LoopbackPorts.Free(), log, new Dictionary<string, string>
         {
             ["Kafka__BootstrapServers"] = "127.0.0.1:1",
             ["Orleans__Redis"] = "127.0.0.1:1",
@@ -18,11 +24,10 @@ public sealed class BadConfigurationProcessTests
             ["PushTrigger__Rules__0__Title"] = "t",
             ["PushTrigger__Rules__0__Body"] = "b",
         });
-        trigger.Start();
 
-        var (exitCode, log) = await trigger.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        var exitCode = await trigger.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
         Assert.NotEqual(0, exitCode);
-        Assert.Contains("PushTrigger:Rules:0:Threshold must be 1..100000 (was 0)", log, StringComparison.Ordinal);
+        Assert.Contains("PushTrigger:Rules:0:Threshold must be 1..100000 (was 0)", await File.ReadAllTextAsync(log), StringComparison.Ordinal);
     }
 }

@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using Streaming.ClickHouse;
+using Streaming.DevHost.Fleet;
 using Streaming.Events;
 using Streaming.Kafka;
 using Streaming.LocalServers;
@@ -65,7 +66,8 @@ public sealed partial class PushPipelineTests(ITestOutputHelper output)
             ["Kafka__BootstrapServers"] = kafka.BootstrapServers,
             ["Kafka__SessionTimeoutMs"] = "6000",
         };
-        await using var trigger = new ServiceProcess("Streaming.PushTrigger", logs, new Dictionary<string, string>(common)
+        await using var pipeline = new Pipeline();
+        pipeline.Trigger = Start(LocalFleet.PushTrigger, logs, new Dictionary<string, string>(common)
         {
             ["Orleans__Redis"] = redis.ConnectionString,
             ["Orleans__SiloPort"] = LoopbackPorts.Free().ToString(CultureInfo.InvariantCulture),
@@ -83,23 +85,19 @@ public sealed partial class PushPipelineTests(ITestOutputHelper output)
             ["PushTrigger__Rules__1__Title"] = "Still thinking about {product_id}?",
             ["PushTrigger__Rules__1__Body"] = "{views} views",
         });
-        await using var delivery = new ServiceProcess("Streaming.PushDelivery", logs, new Dictionary<string, string>(common)
+        pipeline.Delivery = Start(LocalFleet.PushDelivery, logs, new Dictionary<string, string>(common)
         {
             ["PushDelivery__Endpoint"] = receiver.Url,
             ["PushDelivery__InitialBackoff"] = "00:00:00.200",
         });
-        await using var sink = new ServiceProcess("Streaming.ClickHouseSink", logs, new Dictionary<string, string>(common)
+        pipeline.Sink = Start(LocalFleet.ClickHouseSink, logs, new Dictionary<string, string>(common)
         {
             ["ClickHouse__Url"] = clickHouseServer.Url,
             ["ClickHouse__Database"] = clickHouse.Database,
             ["Sink__BatchAge"] = "00:00:00.200",
             ["Ledger__Enabled"] = "false",
         });
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        trigger.Start();
-        delivery.Start();
-        sink.Start();
-        await Task.WhenAll(trigger.WaitHealthyAsync(http, Timeout), delivery.WaitHealthyAsync(http, Timeout), sink.WaitHealthyAsync(http, Timeout));
+        await Task.WhenAll(WaitHealthyAsync(pipeline.Trigger), WaitHealthyAsync(pipeline.Delivery), WaitHealthyAsync(pipeline.Sink));
 
         var now = DateTimeOffset.UtcNow;
         var stream = new Stream(now);
@@ -117,9 +115,9 @@ public sealed partial class PushPipelineTests(ITestOutputHelper output)
             producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(10));
             if (slice == killAt)
             {
-                await trigger.KillAndRestartAsync();
+                pipeline.Trigger = await pipeline.Trigger.CrashAndRestartAsync();
                 output.WriteLine($"SIGKILL push trigger after event slice {slice}");
-                await trigger.WaitHealthyAsync(http, Timeout);
+                await WaitHealthyAsync(pipeline.Trigger);
             }
 
             await Task.Delay(100);
@@ -145,7 +143,7 @@ public sealed partial class PushPipelineTests(ITestOutputHelper output)
             if (i == triggerKill)
             {
                 await Task.Delay(random.Next(0, 800));
-                await trigger.KillAndRestartAsync();
+                pipeline.Trigger = await pipeline.Trigger.CrashAndRestartAsync();
                 output.WriteLine($"SIGKILL push trigger after profile change {i} ({receiver.Delivered.Count} pushes received so far)");
             }
 
@@ -155,11 +153,11 @@ public sealed partial class PushPipelineTests(ITestOutputHelper output)
         foreach (var atCount in new[] { random.Next(1, DayUsers / 3), random.Next(DayUsers / 2, DayUsers - 5) })
         {
             await WaitUntilAsync(() => receiver.Delivered.Count >= atCount, $"{atCount} pushes received");
-            await delivery.KillAndRestartAsync();
+            pipeline.Delivery = await pipeline.Delivery.CrashAndRestartAsync();
             output.WriteLine($"SIGKILL delivery worker with {receiver.Delivered.Count} pushes received");
         }
 
-        await Task.WhenAll(trigger.WaitHealthyAsync(http, Timeout), delivery.WaitHealthyAsync(http, Timeout));
+        await Task.WhenAll(WaitHealthyAsync(pipeline.Trigger), WaitHealthyAsync(pipeline.Delivery));
         await WaitUntilAsync(() => receiver.Delivered.Count >= DayUsers + Viewers, $"{DayUsers + Viewers} distinct pushes received");
         var decisions = new List<PushDecisionRecord>();
         await WaitUntilAsync(() =>
@@ -230,6 +228,26 @@ public sealed partial class PushPipelineTests(ITestOutputHelper output)
         Assert.All(received, p => Assert.Contains(distinct, d => d.PushId == p.PushId && d.Outcome == PushOutcomes.Sent && d.ProductId == p.ProductId && d.Rule == p.Rule));
         // A decision published again after a crash is the same decision, with the same reason.
         Assert.Equal(expectedRows, decisions.Select(d => (d.PushId, d.Outcome, d.Reason)).Distinct().Count());
+    }
+
+    /// <summary>A built service as a process; a SIGKILL restarts it with the same settings, appending to the same log.</summary>
+    private static ServiceProcess Start(string service, string logs, IReadOnlyDictionary<string, string> environment) =>
+        ServiceProcess.Start(service, ServiceLayout.ServiceDll(service), LoopbackPorts.Free(), Path.Combine(logs, service + ".log"), environment);
+
+    private static Task WaitHealthyAsync(ServiceProcess service) => service.WaitUntilHealthyAsync("/healthz", Timeout, CancellationToken.None);
+
+    /// <summary>The pipeline's processes, each replaced by its next incarnation when killed, stopped with SIGTERM at the end.</summary>
+    private sealed class Pipeline : IAsyncDisposable
+    {
+        public ServiceProcess Trigger { get; set; } = null!;
+
+        public ServiceProcess Delivery { get; set; } = null!;
+
+        public ServiceProcess Sink { get; set; } = null!;
+
+        // Whatever started: a start that failed leaves the rest unset.
+        public async ValueTask DisposeAsync() =>
+            await Task.WhenAll(new[] { Trigger, Delivery, Sink }.Where(s => s is not null).Select(s => s.DisposeAsync().AsTask()));
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what)

@@ -113,6 +113,14 @@ public sealed class ServiceProcess : IAsyncDisposable
         throw new TimeoutException($"{Name} was not healthy at {Url}{path} within {timeout.TotalSeconds:0} s. End of {LogFile}:\n{Tail()}");
     }
 
+    /// <summary>Waits for the process to end by itself (a service that refuses its settings stops at start); returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var wait = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(wait.Token);
+        return process.ExitCode;
+    }
+
     public string Tail(int lines = 15) =>
         File.Exists(LogFile) ? string.Join('\n', File.ReadLines(LogFile).TakeLast(lines)) : "(no log yet)";
 
