@@ -28,11 +28,9 @@ public sealed partial class BookingChangesService : ConsumeLoopService
     private readonly string eventsTopic;
     private readonly string name;
     private readonly ConsumerBatchSpan span;
-    /// <summary>Per partition, the offset after the last change handled: stored once the producer delivered its output.</summary>
-    private readonly Dictionary<TopicPartition, long> handled = [];
     private RecordProducer? producer;
     private DeadLetterWriter? deadLetters;
-    private DateTimeOffset nextCommit;
+    private OffsetsAfterOutput? offsets;
 
     public BookingChangesService(
         KafkaClients kafka,
@@ -64,20 +62,9 @@ public sealed partial class BookingChangesService : ConsumeLoopService
     {
         producer = DisposeWithService(kafka.CreateProducer(name));
         deadLetters = new DeadLetterWriter(producer, kafka.Options, name, clock);
-        // As the repartition stage: a revoke flushes and stores what was handled; lost partitions are left to their next
-        // owner, which translates their changes again into the same events.
-        return kafka.CreateConsumerBuilder(name, name)
-            .SetPartitionsRevokedHandler((consumer, revoked) =>
-            {
-                FlushAndCommit(consumer);
-                Forget(revoked);
-            })
-            .SetPartitionsLostHandler((_, lost) =>
-            {
-                Forget(lost);
-                LogLost(logger, lost.Count);
-            })
-            .Build();
+        // As the repartition stage: the next owner of a lost partition translates its changes again into the same events.
+        offsets = new OffsetsAfterOutput(inputTopic, () => producer!.FlushAndThrowIfFailed(TimeSpan.FromSeconds(60)), span, runtime.CommitInterval, clock, logger);
+        return offsets.HandleRebalances(kafka.CreateConsumerBuilder(name, name)).Build();
     }
 
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
@@ -111,40 +98,12 @@ public sealed partial class BookingChangesService : ConsumeLoopService
                 break;
         }
 
-        handled[record.TopicPartition] = record.Offset.Value + 1;
+        offsets!.Handled(record);
     }
 
-    protected override void Tick(IConsumer<string, byte[]> consumer)
-    {
-        if (clock.GetUtcNow() >= nextCommit)
-        {
-            FlushAndCommit(consumer);
-            nextCommit = clock.GetUtcNow() + runtime.CommitInterval;
-        }
-    }
+    protected override void Tick(IConsumer<string, byte[]> consumer) => offsets!.StoreIfDue(consumer);
 
-    protected override void Stopping(IConsumer<string, byte[]> consumer) => FlushAndCommit(consumer);
-
-    private void FlushAndCommit(IConsumer<string, byte[]> consumer)
-    {
-        if (handled.Count == 0)
-        {
-            return;
-        }
-
-        producer!.FlushAndThrowIfFailed(TimeSpan.FromSeconds(60));
-        consumer.StoreEach(handled.Select(h => new TopicPartitionOffset(h.Key, h.Value)), (offset, reason) => LogStoreFailed(logger, offset.Partition.Value, reason));
-        handled.Clear();
-        span.Stop();
-    }
-
-    private void Forget(List<TopicPartitionOffset> partitions)
-    {
-        foreach (var partition in partitions)
-        {
-            handled.Remove(partition.TopicPartition);
-        }
-    }
+    protected override void Stopping(IConsumer<string, byte[]> consumer) => offsets!.Store(consumer);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Change event at partition {Partition} offset {Offset} dead-lettered: {Reason}")]
     private static partial void LogRejected(ILogger logger, int partition, long offset, string reason);
@@ -160,10 +119,4 @@ public sealed partial class BookingChangesService : ConsumeLoopService
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Booking '{BookingId}' changed at {UpdatedAt:O}, older than events are accepted; not translated")]
     private static partial void LogTooOld(ILogger logger, string bookingId, DateTimeOffset updatedAt);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} partitions lost (fenced from the group); their offsets are left to the next owner")]
-    private static partial void LogLost(ILogger logger, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Storing the offset of partition {Partition} failed: {Reason}")]
-    private static partial void LogStoreFailed(ILogger logger, int partition, string reason);
 }
