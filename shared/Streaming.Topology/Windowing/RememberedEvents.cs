@@ -6,7 +6,7 @@ using System.Runtime.InteropServices;
 namespace Streaming.Topology.Windowing;
 
 /// <summary>What <see cref="RememberedEvents.Remember"/> found.</summary>
-internal enum Remembered
+public enum Remembered
 {
     /// <summary>Not seen within the horizon: now remembered, count it.</summary>
     New,
@@ -25,8 +25,9 @@ internal enum Remembered
 /// its copy names another minute. Expired entries are dropped when the table fills up, before it grows, so memory
 /// follows the events within the horizon (16 bytes per slot, the table between 3/8 and 3/4 full, so 21 to 43 bytes per identity). New entries are also
 /// journaled, so that a checkpoint writes each identity once (<see cref="TakeJournal"/>) rather than the whole table.
+/// Public for the profiles silo, which keeps one per product-events partition (in memory only: its journal is unused).
 /// </summary>
-internal sealed class RememberedEvents
+public sealed class RememberedEvents
 {
     public const int EntryBytes = 16;
     private const int MinCapacity = 1024;
