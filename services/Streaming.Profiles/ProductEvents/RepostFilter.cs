@@ -23,17 +23,20 @@ public enum RepostVerdict
 /// One product-events partition's memory of the events it carried, to count an app's re-post once: the same
 /// (<c>user_id</c>, <c>event_id</c>) posted again is a second record at a higher offset, with a new source position,
 /// which the grains' position check cannot recognise. Each identity is remembered (<see cref="RememberedEvents"/>:
-/// a 64-bit id hash and a 32-bit content fingerprint) until the partition's time has moved <c>horizon</c> past the
-/// time it was first read at. The partition's time is the newest record timestamp read so far (product-events records
-/// carry their event's <c>occurred_at</c>), so expiry follows the records, not the wall clock: a partition read again
-/// after a crash remembers exactly what it remembered the first time (see <see cref="RepostHistory"/>).
+/// a 64-bit id hash and a 32-bit content fingerprint of its first copy) until the partition's time has moved
+/// <c>horizon</c> past the time its latest copy was read at. The partition's time is the newest record timestamp read
+/// so far (product-events records carry their event's <c>occurred_at</c>), so expiry follows the records, not the
+/// wall clock, and what is remembered at an offset depends only on the records of the horizon before it: a partition
+/// read back from there after a crash or a rebalance drops and counts exactly what its previous reader would have
+/// (<see cref="RepostHistory"/>). (Were an identity remembered from its first copy only, a chain of copies longer
+/// than the horizon would make it depend on records before that.)
 /// A record is checked once: reading it again (a rewind after a failed grain call, a replaced activation) repeats its
 /// first verdict, from <see cref="checkedUpTo"/> and the offsets dropped since the last stored offset, so a rewind
 /// neither drops a first copy nor lets a copy through. Not thread-safe: the consumer's thread owns it.
 /// </summary>
 public sealed class RepostFilter(TimeSpan horizon)
 {
-    private readonly RememberedEvents identities = new();
+    private readonly RememberedEvents identities = new(keepJournal: false);
     private readonly uint horizonSeconds = (uint)Math.Ceiling(horizon.TotalSeconds);
     /// <summary>Offsets dropped at or after the last stored offset, ascending (re-posts are rare: usually empty).</summary>
     private readonly List<long> dropped = [];
@@ -64,7 +67,7 @@ public sealed class RepostFilter(TimeSpan horizon)
         checkedUpTo = offset + 1;
         var seconds = timestampMs <= 0 ? 0u : (uint)Math.Min(timestampMs / 1000, uint.MaxValue - horizonSeconds);
         partitionTime = Math.Max(partitionTime, seconds);
-        var verdict = identities.Remember(identity.Id, identity.Content, partitionTime + horizonSeconds, partitionTime) switch
+        var verdict = identities.Remember(identity.Id, identity.Content, partitionTime + horizonSeconds, partitionTime, extend: true) switch
         {
             Remembered.New => RepostVerdict.Count,
             Remembered.Repeat => RepostVerdict.Repost,
