@@ -89,7 +89,11 @@ public sealed partial class RepostHistory(KafkaClients kafka, ProfilesStatus sta
         return filter;
     }
 
-    /// <summary>The first offset with a timestamp at or after <paramref name="sinceMs"/>, at most <paramref name="maxRecords"/> before <paramref name="resumeAt"/>.</summary>
+    /// <summary>
+    /// The first offset with a timestamp at or after <paramref name="sinceMs"/>, at most <paramref name="maxRecords"/>
+    /// before <paramref name="resumeAt"/>. Starting earlier changes nothing but the cost: what is read before that
+    /// offset has expired by <paramref name="resumeAt"/>.
+    /// </summary>
     private long StartOf(IConsumer<string, byte[]> consumer, TopicPartition partition, long resumeAt, long sinceMs, int maxRecords)
     {
         var earliest = Math.Max(0, resumeAt - maxRecords);
@@ -101,9 +105,16 @@ public sealed partial class RepostHistory(KafkaClients kafka, ProfilesStatus sta
         try
         {
             var found = consumer.OffsetsForTimes([new TopicPartitionTimestamp(partition, new Timestamp(Math.Max(0, sinceMs), TimestampType.CreateTime))], LookupTimeout);
-            var offset = found.Single().Offset;
-            // None at or after that time: no record within the horizon before resumeAt either.
-            return offset == Offset.End || offset.Value < 0 ? resumeAt : Math.Max(earliest, offset.Value);
+            var offset = found.Single().Offset.Value;
+            if (offset < 0)
+            {
+                // The resuming record itself is at or after that time, so a broker that looks up offsets by time answers
+                // at most its offset; "none" means it does not (librdkafka's mock cluster): read back up to the bound.
+                LogLookupFailed(logger, partition.Partition.Value, "no offset for the time");
+                return earliest;
+            }
+
+            return Math.Clamp(offset, earliest, resumeAt);
         }
         catch (KafkaException ex)
         {
@@ -128,6 +139,6 @@ public sealed partial class RepostHistory(KafkaClients kafka, ProfilesStatus sta
     [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition}: reading identities back failed ({Reason}); re-posts of the events not read back count again")]
     private static partial void LogRebuildFailed(ILogger logger, int partition, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition}: the offset lookup by time failed ({Reason}); reading back the newest records up to the bound")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition}: the offset lookup by time failed ({Reason}); reading back the newest records up to the bound")]
     private static partial void LogLookupFailed(ILogger logger, int partition, string reason);
 }
