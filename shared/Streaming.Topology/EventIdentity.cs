@@ -14,6 +14,13 @@ public readonly record struct EventIdentity(ulong Id, uint Content)
     /// <summary>The identity of the event <paramref name="id"/> within <paramref name="scope"/> (e.g. a user: ids are client-chosen).</summary>
     public static ulong IdOf(string scope, string id) =>
         XxHash3.HashToUInt64(MemoryMarshal.AsBytes(id.AsSpan()), (long)XxHash3.HashToUInt64(MemoryMarshal.AsBytes(scope.AsSpan())));
+
+    /// <summary>
+    /// The same over UTF-8 bytes, for a reader that has the JSON's bytes and no strings. Not equal to <see cref="IdOf"/>
+    /// for the same text: a table uses one or the other.
+    /// </summary>
+    public static ulong IdOfUtf8(ReadOnlySpan<byte> scope, ReadOnlySpan<byte> id) =>
+        XxHash3.HashToUInt64(id, (long)XxHash3.HashToUInt64(scope));
 }
 
 /// <summary>A fingerprint of an event's content, built field by field from <c>default</c> (order matters; null and "" differ).</summary>

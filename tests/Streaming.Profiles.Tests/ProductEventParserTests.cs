@@ -5,6 +5,7 @@ using Streaming.Events;
 using Streaming.Kafka;
 using Streaming.Profiles.ProductEvents;
 using Streaming.Profiles.Profiles;
+using Streaming.Topology;
 
 namespace Streaming.Profiles.Tests;
 
@@ -32,7 +33,7 @@ public sealed class ProductEventParserTests
     [Fact]
     public void A_view_keeps_its_user_and_where_it_was_read()
     {
-        Assert.True(parser.TryParse(Record(Event(EventTypes.ProductView)), out var product, out var e, out _));
+        Assert.True(parser.TryParse(Record(Event(EventTypes.ProductView)), out var product, out var e, out _, out _));
 
         Assert.Equal("prod-3", product);
         Assert.Equal(new ProductEvent(ProductEventKind.View, At, "user-7", null, null, "", 2, 1234, 4, 77), e);
@@ -41,7 +42,7 @@ public sealed class ProductEventParserTests
     [Fact]
     public void A_booking_keeps_its_id_city_and_category()
     {
-        Assert.True(parser.TryParse(Record(Event(EventTypes.BookingConfirmed) with { Amount = 12000, Currency = "KRW" }), out _, out var e, out _));
+        Assert.True(parser.TryParse(Record(Event(EventTypes.BookingConfirmed) with { Amount = 12000, Currency = "KRW" }), out _, out var e, out _, out _));
 
         Assert.Equal((ProductEventKind.Booking, "ev-1", "Busan", "tours"), (e.Kind, e.EventId, e.City, e.Category));
     }
@@ -49,8 +50,8 @@ public sealed class ProductEventParserTests
     [Fact]
     public void Wishlists_and_cancellations_are_product_events()
     {
-        Assert.True(parser.TryParse(Record(Event(EventTypes.WishlistAdd)), out _, out var wishlist, out _));
-        Assert.True(parser.TryParse(Record(Event(EventTypes.BookingCancelled)), out _, out var cancellation, out _));
+        Assert.True(parser.TryParse(Record(Event(EventTypes.WishlistAdd)), out _, out var wishlist, out _, out _));
+        Assert.True(parser.TryParse(Record(Event(EventTypes.BookingCancelled)), out _, out var cancellation, out _, out _));
 
         Assert.Equal((ProductEventKind.Wishlist, ProductEventKind.Cancellation), (wishlist.Kind, cancellation.Kind));
     }
@@ -63,7 +64,7 @@ public sealed class ProductEventParserTests
              "occurred_at":"2026-11-23T12:04:30+00:00","platform":"web","country":"KR","extra":{"nested":[1,2]}}
             """;
 
-        Assert.True(parser.TryParse(Record(json), out var product, out var e, out var reason), reason);
+        Assert.True(parser.TryParse(Record(json), out var product, out var e, out _, out var reason), reason);
 
         Assert.Equal(("p-1", "usér", ProductEventKind.View, At), (product, e.UserId, e.Kind, e.OccurredAt));
     }
@@ -81,7 +82,7 @@ public sealed class ProductEventParserTests
     [InlineData("""{"event_id":"e","type":"product_view","user_id":"u","product_id":"p","occurred_at":"2026-11-23T12:04:30Z"} {}""", "not a valid AppEvent")]
     public void Unreadable_records_say_why(string json, string expected)
     {
-        Assert.False(parser.TryParse(Record(json), out _, out _, out var reason));
+        Assert.False(parser.TryParse(Record(json), out _, out _, out _, out var reason));
 
         Assert.StartsWith(expected, reason, StringComparison.Ordinal);
     }
@@ -91,8 +92,63 @@ public sealed class ProductEventParserTests
     {
         var record = Record(JsonSerializer.SerializeToUtf8Bytes(Event(EventTypes.ProductView), EventJsonContext.Default.AppEvent), new Headers());
 
-        Assert.False(parser.TryParse(record, out _, out _, out var reason));
+        Assert.False(parser.TryParse(record, out _, out _, out _, out var reason));
 
         Assert.StartsWith("no source position", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_re_post_has_the_identity_of_its_first_copy_though_ingest_stamped_it_anew()
+    {
+        var first = Identity(Event(EventTypes.BookingConfirmed));
+        var again = Identity(Event(EventTypes.BookingConfirmed) with { ReceivedAt = At.AddMinutes(7), SessionId = "another" });
+
+        Assert.Equal(first, again);
+    }
+
+    [Fact]
+    public void The_identity_is_the_user_and_the_event_id()
+    {
+        var first = Identity(Event(EventTypes.ProductView));
+
+        Assert.NotEqual(first.Id, Identity(Event(EventTypes.ProductView) with { UserId = "user-8" }).Id);
+        Assert.NotEqual(first.Id, Identity(Event(EventTypes.ProductView) with { EventId = "ev-2" }).Id);
+        // The user and the event id are not simply joined: ("ab", "c") is not ("a", "bc").
+        Assert.NotEqual(
+            Identity(Event(EventTypes.ProductView) with { UserId = "ab", EventId = "c" }).Id,
+            Identity(Event(EventTypes.ProductView) with { UserId = "a", EventId = "bc" }).Id);
+    }
+
+    [Fact]
+    public void The_fingerprint_covers_what_a_profile_counts_by()
+    {
+        var booking = Identity(Event(EventTypes.BookingConfirmed));
+
+        Assert.NotEqual(booking.Content, Identity(Event(EventTypes.BookingConfirmed) with { OccurredAt = At.AddMinutes(1) }).Content);
+        Assert.NotEqual(booking.Content, Identity(Event(EventTypes.BookingConfirmed) with { City = "Seoul" }).Content);
+        Assert.NotEqual(booking.Content, Identity(Event(EventTypes.BookingConfirmed) with { Category = "hotels" }).Content);
+        Assert.NotEqual(booking.Content, Identity(Event(EventTypes.BookingCancelled)).Content);
+        // A view's city is not part of a profile: a copy that differs only there is the same to it.
+        Assert.Equal(Identity(Event(EventTypes.ProductView)).Content, Identity(Event(EventTypes.ProductView, city: "Seoul")).Content);
+        // Nor is the amount.
+        Assert.Equal(booking, Identity(Event(EventTypes.BookingConfirmed) with { Amount = 99 }));
+    }
+
+    [Fact]
+    public void Escaped_ids_have_the_identity_of_their_unescaped_text()
+    {
+        const string plain = """{"event_id":"ev-9","type":"product_view","user_id":"usér","product_id":"p-1","occurred_at":"2026-11-23T12:04:30+00:00"}""";
+        const string escaped = """{"event_id":"ev\u002d9","type":"product_view","user_id":"us\u00e9r","product_id":"p-1","occurred_at":"2026-11-23T12:04:30+00:00"}""";
+
+        Assert.True(parser.TryParse(Record(plain), out _, out _, out var first, out var reason), reason);
+        Assert.True(parser.TryParse(Record(escaped), out _, out _, out var second, out reason), reason);
+
+        Assert.Equal(first, second);
+    }
+
+    private EventIdentity Identity(AppEvent e)
+    {
+        Assert.True(parser.TryParse(Record(e), out _, out _, out var identity, out var reason), reason);
+        return identity;
     }
 }

@@ -15,11 +15,12 @@ public sealed class ProductStream
 {
     private static readonly string[] Cities = ["Busan", "Seoul", "Jeju", "Osaka", "Lisbon"];
     private readonly List<(AppEvent Event, SourcePosition Source)> events = [];
+    /// <summary>Per events partition, the next source offset (re-posts come after every event of the stream).</summary>
+    private readonly long[] nextOffset = new long[6];
 
     public ProductStream(int products, int count, DateTimeOffset start, int seed = 42)
     {
         var random = new Random(seed);
-        var nextOffset = new long[6];
         for (var i = 0; i < count; i++)
         {
             var product = "prod-" + random.Next(products).ToString("D5", System.Globalization.CultureInfo.InvariantCulture);
@@ -48,6 +49,25 @@ public sealed class ProductStream
         {
             var (appEvent, source) = events[i];
             producer.Send(topic, appEvent.ProductId, JsonSerializer.SerializeToUtf8Bytes(appEvent, EventJsonContext.Default.AppEvent), source.ToHeaders(), appEvent.OccurredAt);
+        }
+
+        producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>
+    /// Sends the events at <paramref name="indexes"/> again as an app's re-post would reach product-events: ingest
+    /// accepted a second request with the same event (a new <c>received_at</c>), so it is a new record of the events
+    /// topic (its user's partition, a new offset) and the stage forwards it with that new source position.
+    /// <paramref name="change"/>: a copy whose content differs. Not part of what a profile must show.
+    /// </summary>
+    public void Repost(RecordProducer producer, string topic, IEnumerable<int> indexes, Func<AppEvent, AppEvent>? change = null)
+    {
+        foreach (var i in indexes)
+        {
+            var (appEvent, source) = events[i];
+            var copy = (change ?? (e => e))(appEvent with { ReceivedAt = appEvent.ReceivedAt.AddSeconds(30) });
+            var position = new SourcePosition(source.Partition, nextOffset[source.Partition]++);
+            producer.Send(topic, copy.ProductId, JsonSerializer.SerializeToUtf8Bytes(copy, EventJsonContext.Default.AppEvent), position.ToHeaders(), copy.OccurredAt);
         }
 
         producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(30));

@@ -102,13 +102,19 @@ public sealed class SiloCrashTests(ITestOutputHelper output)
 
     private volatile int fed;
 
-    /// <summary>Sends the stream in slices of 100, about 400 events/s.</summary>
+    /// <summary>
+    /// Sends the stream in slices of 100, about 400 events/s; after each, the app re-posts 5 events of the last 2,000
+    /// (some read before a kill, some not yet), which must not count.
+    /// </summary>
     private void Feed(ProductStream stream, string bootstrap)
     {
         using var producer = new KafkaClients(Options.Create(new KafkaOptions { BootstrapServers = bootstrap })).CreateProducer("crash-test-input");
+        var reposts = new Random(13);
         for (var from = 0; from < Events; from += 100)
         {
             stream.Send(producer, Topics.ProductEvents, from, Math.Min(Events, from + 100));
+            var sent = Math.Min(Events, from + 100);
+            stream.Repost(producer, Topics.ProductEvents, Enumerable.Range(0, 5).Select(_ => reposts.Next(Math.Max(0, sent - 2000), sent)));
             fed = Math.Min(Events, from + 100);
             Thread.Sleep(250);
         }

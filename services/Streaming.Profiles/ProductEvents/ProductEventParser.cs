@@ -3,6 +3,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using Streaming.Kafka;
 using Streaming.Profiles.Profiles;
+using Streaming.Topology;
 
 namespace Streaming.Profiles.ProductEvents;
 
@@ -11,16 +12,19 @@ namespace Streaming.Profiles.ProductEvents;
 /// Every record of the topic passes here, so it reads the JSON bytes once and keeps only what a profile uses: the
 /// type, product, time and user, and a booking's id, city and category; other fields are skipped unread. Product
 /// ids, cities and categories come from a pool instead of a new string per record. One instance per consumer thread.
+/// Each event also gets its identity, for dropping an app's re-posts (<see cref="RepostFilter"/>): the id hashes the
+/// <c>user_id</c> and <c>event_id</c> bytes as read, the fingerprint what a profile counts by.
 /// </summary>
 public sealed class ProductEventParser
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private readonly Utf8StringPool pool = new();
 
-    public bool TryParse(ConsumeResult<string, byte[]> record, out string productId, out ProductEvent productEvent, out string reason)
+    public bool TryParse(ConsumeResult<string, byte[]> record, out string productId, out ProductEvent productEvent, out EventIdentity identity, out string reason)
     {
         productId = "";
         productEvent = default;
+        identity = default;
         if (SourcePosition.From(record.Message.Headers) is not { } source)
         {
             reason = "no source position (src-partition/src-offset headers): cannot be de-duplicated";
@@ -75,6 +79,10 @@ public sealed class ProductEventParser
                 reason = "not a valid AppEvent: content after the object";
                 return false;
             }
+
+            // Before the ids become strings: unescaped, they are hashed where they lie (a missing one is refused below).
+            identity = new EventIdentity(
+                EventIdentity.IdOfUtf8(Utf8Of(utf8, userIdStart, userIdLength, userId), Utf8Of(utf8, eventIdStart, eventIdLength, eventId)), 0);
 
             if (kind == ProductEventKind.Booking)
             {
@@ -131,11 +139,19 @@ public sealed class ProductEventParser
 
         productId = product;
         // The events topic keeps the client's offset; profiles show UTC.
-        productEvent = new ProductEvent(kind.Value, occurredAt.Value.ToUniversalTime(), userId ?? "", kind == ProductEventKind.Booking ? city : null,
-            kind == ProductEventKind.Booking ? category : null, eventId ?? "", source.Partition, source.Offset, record.Partition.Value, record.Offset.Value);
+        var booking = kind == ProductEventKind.Booking;
+        productEvent = new ProductEvent(kind.Value, occurredAt.Value.ToUniversalTime(), userId ?? "", booking ? city : null,
+            booking ? category : null, eventId ?? "", source.Partition, source.Offset, record.Partition.Value, record.Offset.Value);
+        // What a profile counts by (the user is in the id; only a booking keeps its city and category).
+        var content = default(ContentHash).Add((long)kind.Value).Add(productEvent.OccurredAt.UtcTicks).Add(product);
+        identity = identity with { Content = (booking ? content.Add(city).Add(category) : content).ToUInt32() };
         reason = "";
         return true;
     }
+
+    /// <summary>A string value's UTF-8: its bytes in the record when unescaped, else the unescaped text encoded (rare).</summary>
+    private static ReadOnlySpan<byte> Utf8Of(ReadOnlySpan<byte> utf8, int start, int length, string? text) =>
+        length > 0 || text is null ? utf8.Slice(start, length) : Encoding.UTF8.GetBytes(text);
 
     private enum Field
     {

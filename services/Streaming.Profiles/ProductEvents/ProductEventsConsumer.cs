@@ -13,13 +13,16 @@ namespace Streaming.Profiles.ProductEvents;
 /// and on revoke and shutdown); what is read again after a crash is recognised by the grains by source position.
 /// A grain activation that was lost with unwritten events (its silo died) shows as a new activation id: the partition
 /// is then read again from its last stored offset. While grain storage fails, input is paused and the barrier retried;
-/// nothing is stored that is not written.
+/// nothing is stored that is not written. An app's re-post of an event (a second record with the same user and event
+/// id, at a higher offset) is dropped before its grain by the partition's <see cref="RepostFilter"/>, rebuilt by
+/// reading the partition back when it is assigned (<see cref="RepostHistory"/>).
 /// </summary>
 public sealed partial class ProductEventsConsumer(
     KafkaClients kafka,
     RecordProducer producer,
     IGrainFactory grains,
     ProfilesStatus status,
+    RepostHistory repostHistory,
     IOptions<ProductEventsOptions> options,
     TimeProvider clock,
     ILogger<ProductEventsConsumer> logger,
@@ -27,6 +30,8 @@ public sealed partial class ProductEventsConsumer(
 {
     private const string Group = "profiles";
     private const int MaxCachedWriters = 100_000;
+    private const string ChangedRepostReason =
+        "re-sent event with different content: an event with this identity (user_id, event_id) was already counted, and the first copy counts";
     private static readonly TimeSpan DeadLetterFlushTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(2);
     private readonly ProductEventsOptions settings = options.Value;
@@ -77,15 +82,30 @@ public sealed partial class ProductEventsConsumer(
         // Records come in runs of one partition: the last one's progress saves a TopicPartition and a lookup per record.
         var partition = cachedProgress is { } cached && cachedPartition == record.Partition.Value
             ? cached
-            : ProgressOf(record.TopicPartition, record.Offset.Value);
+            : ProgressOf(consumer, record);
         partition.Next = record.Offset.Value + 1;
-        if (!parser.TryParse(record, out var productId, out var productEvent, out var reason))
+        if (!parser.TryParse(record, out var productId, out var productEvent, out var identity, out var reason))
         {
-            deadLetters.Write(record, reason);
-            deadLettersPending = true;
-            status.DeadLetter();
-            LogDeadLettered(logger, record.Partition.Value, record.Offset.Value, reason);
+            DeadLetter(record, reason);
             return;
+        }
+
+        if (partition.Reposts is { } reposts)
+        {
+            switch (reposts.Check(record.Offset.Value, record.Message.Timestamp.UnixTimestampMs, identity))
+            {
+                case RepostVerdict.Count:
+                    break;
+                case RepostVerdict.Repost:
+                    status.Reposted(changed: false);
+                    return;
+                case RepostVerdict.Changed:
+                    status.Reposted(changed: true);
+                    DeadLetter(record, ChangedRepostReason);
+                    return;
+                default:
+                    return; // dropped when first read, and reported then
+            }
         }
 
         if (!gathering.TryGetValue(productId, out var events))
@@ -112,6 +132,14 @@ public sealed partial class ProductEventsConsumer(
     }
 
     protected override void Idle(IConsumer<string, byte[]> consumer) => Dispatch(consumer);
+
+    private void DeadLetter(ConsumeResult<string, byte[]> record, string reason)
+    {
+        deadLetters.Write(record, reason);
+        deadLettersPending = true;
+        status.DeadLetter();
+        LogDeadLettered(logger, record.Partition.Value, record.Offset.Value, reason);
+    }
 
     protected override void Tick(IConsumer<string, byte[]> consumer)
     {
@@ -292,6 +320,7 @@ public sealed partial class ProductEventsConsumer(
                 store.Add(new TopicPartitionOffset(partition, fed.Next));
                 fed.From = fed.Next;
                 fed.Grains.Clear();
+                fed.Reposts?.Stored(fed.From);
             }
         }
 
@@ -361,12 +390,20 @@ public sealed partial class ProductEventsConsumer(
         batch.RemoveAll(b => b.Events.Count == 0);
     }
 
-    private PartitionProgress ProgressOf(TopicPartition partition, long offset)
+    private PartitionProgress ProgressOf(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {
+        var partition = record.TopicPartition;
         if (!progress.TryGetValue(partition, out var fed))
         {
-            // The first record read after the assignment: where reading resumed (the committed offset).
-            fed = new PartitionProgress(offset);
+            // The first record read after the assignment: where reading resumed (the committed offset). Before it is
+            // checked, the identities the partition's previous reader remembered are read back.
+            var offset = record.Offset.Value;
+            fed = new PartitionProgress(offset)
+            {
+                Reposts = settings.RepostHorizon > TimeSpan.Zero
+                    ? repostHistory.Rebuild(consumer, partition, offset, record.Message.Timestamp.UnixTimestampMs, parser, settings)
+                    : null,
+            };
             progress[partition] = fed;
         }
 
@@ -388,6 +425,7 @@ public sealed partial class ProductEventsConsumer(
     private void SampleLag(IConsumer<string, byte[]> consumer)
     {
         long lag = 0;
+        status.Remembering(progress.Values.Sum(p => (long)(p.Reposts?.Identities ?? 0)));
         foreach (var partition in consumer.Assignment)
         {
             var ends = consumer.GetWatermarkOffsets(partition);
@@ -429,6 +467,9 @@ public sealed partial class ProductEventsConsumer(
         public long Next { get; set; } = from;
 
         public Dictionary<string, Guid> Grains { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The partition's event identities, to drop re-posts (null: <see cref="ProductEventsOptions.RepostHorizon"/> is zero).</summary>
+        public RepostFilter? Reposts { get; init; }
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Dead-lettered product-events record at partition {Partition} offset {Offset}: {Reason}")]

@@ -31,4 +31,27 @@ public sealed class ProductEventsOptions
     /// <summary>While grain storage fails, input stays paused and the barrier is retried this often.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long an event's identity (<c>user_id</c>, <c>event_id</c>) is remembered per product-events partition, to drop
+    /// an app's re-post of it: measured in the partition's time (its newest record's <c>occurred_at</c>), from when
+    /// the first copy was read. 1 hour, the metrics' correction horizon. Zero turns the check off.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan RepostHorizon { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// A newly assigned partition is read back (up to where reading resumes) to remember the identities within the
+    /// horizon: at most this many of its newest records. Each costs about a parse; 2,000,000 is an hour at 550 events/s
+    /// per partition.
+    /// </summary>
+    [Range(0, 100_000_000)]
+    public int MaxRebuildRecords { get; set; } = 2_000_000;
+
+    /// <summary>
+    /// And at most this long per partition: the group consumer is not polled meanwhile, so this stays well below the
+    /// client's <c>max.poll.interval.ms</c> (5 minutes).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:03:00")]
+    public TimeSpan MaxRebuildTime { get; set; } = TimeSpan.FromSeconds(60);
 }

@@ -14,6 +14,11 @@ public sealed class ProfilesStatus
     private long feeds;
     private long writes;
     private long changes;
+    private long reposts;
+    private long changedReposts;
+    private long identities;
+    private long readBack;
+    private long cutShort;
 
     /// <summary>Product profiles active on this silo.</summary>
     public long ProductsLive => Interlocked.Read(ref activations);
@@ -44,6 +49,36 @@ public sealed class ProfilesStatus
 
     /// <summary>Records sent to profile-changes.</summary>
     public long ChangesEmitted => Interlocked.Read(ref changes);
+
+    /// <summary>Re-posts dropped before their grain: later copies of an event (same user and event id) of a partition.</summary>
+    public long RepostsDropped => Interlocked.Read(ref reposts);
+
+    /// <summary>Of those, copies whose content differed from the first (also dead-lettered).</summary>
+    public long RepostsChanged => Interlocked.Read(ref changedReposts);
+
+    /// <summary>Event identities remembered for the assigned partitions (sampled with the lag).</summary>
+    public long IdentitiesRemembered => Interlocked.Read(ref identities);
+
+    /// <summary>Records read back to rebuild the identities of newly assigned partitions.</summary>
+    public long IdentitiesReadBack => Interlocked.Read(ref readBack);
+
+    /// <summary>Rebuilds stopped by their time bound or a Kafka error (re-posts of what was not read back count again).</summary>
+    public long RebuildsCutShort => Interlocked.Read(ref cutShort);
+
+    public void Reposted(bool changed)
+    {
+        Interlocked.Increment(ref reposts);
+        if (changed)
+        {
+            Interlocked.Increment(ref changedReposts);
+        }
+    }
+
+    public void Remembering(long count) => Interlocked.Exchange(ref identities, count);
+
+    public void Rebuilt(long records) => Interlocked.Add(ref readBack, records);
+
+    public void RebuildCutShort() => Interlocked.Increment(ref cutShort);
 
     public void Assigned(int count) => Interlocked.Exchange(ref partitions, count);
 

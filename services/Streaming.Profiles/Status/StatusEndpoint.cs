@@ -11,7 +11,8 @@ public static class StatusEndpoint
     {
         app.MapGet(Path, (ProfilesStatus status) => TypedResults.Json(
                 new StatusReport(status.ProductsLive, status.EventsApplied, status.DuplicatesIgnored, status.DeadLettered, status.ConsumerLag,
-                    status.Partitions, status.Rewinds, status.FlushFailures, status.Feeds, status.StateWrites, status.ChangesEmitted),
+                    status.Partitions, status.Rewinds, status.FlushFailures, status.Feeds, status.StateWrites, status.ChangesEmitted,
+                    status.RepostsDropped, status.RepostsChanged, status.IdentitiesRemembered, status.IdentitiesReadBack, status.RebuildsCutShort),
                 StatusJsonContext.Default.StatusReport))
             .WithName("ProfilesStatus");
         return app;
@@ -26,9 +27,15 @@ public static class StatusEndpoint
 /// <param name="Feeds">Grain calls that fed events (one per product per batch).</param>
 /// <param name="StateWrites">Profile states written to storage.</param>
 /// <param name="ChangesEmitted">Records sent to profile-changes.</param>
+/// <param name="RepostsDropped">Later copies of an event (same user_id and event_id) dropped before their profile.</param>
+/// <param name="RepostsChanged">Of those, copies whose content differed from the first (also dead-lettered).</param>
+/// <param name="IdentitiesRemembered">Event identities remembered for this silo's partitions.</param>
+/// <param name="IdentitiesReadBack">Records read back to rebuild them for newly assigned partitions.</param>
+/// <param name="RebuildsCutShort">Rebuilds stopped by their time bound or an error.</param>
 public sealed record StatusReport(
     long ProductsLive, long EventsApplied, long DuplicatesIgnored, long DeadLettered, long ConsumerLag, long Partitions, long Rewinds, long FlushFailures,
-    long Feeds = 0, long StateWrites = 0, long ChangesEmitted = 0);
+    long Feeds = 0, long StateWrites = 0, long ChangesEmitted = 0, long RepostsDropped = 0, long RepostsChanged = 0, long IdentitiesRemembered = 0,
+    long IdentitiesReadBack = 0, long RebuildsCutShort = 0);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(StatusReport))]

@@ -6,7 +6,7 @@ using System.Runtime.InteropServices;
 namespace Streaming.Topology.Windowing;
 
 /// <summary>What <see cref="RememberedEvents.Remember"/> found.</summary>
-internal enum Remembered
+public enum Remembered
 {
     /// <summary>Not seen within the horizon: now remembered, count it.</summary>
     New,
@@ -25,14 +25,18 @@ internal enum Remembered
 /// its copy names another minute. Expired entries are dropped when the table fills up, before it grows, so memory
 /// follows the events within the horizon (16 bytes per slot, the table between 3/8 and 3/4 full, so 21 to 43 bytes per identity). New entries are also
 /// journaled, so that a checkpoint writes each identity once (<see cref="TakeJournal"/>) rather than the whole table.
+/// Public for the profiles silo, which keeps one per product-events partition in memory only (no journal), each
+/// identity until the horizon after its latest copy (<c>extend</c>).
 /// </summary>
-internal sealed class RememberedEvents
+/// <param name="keepJournal">Whether new entries are journaled for <see cref="TakeJournal"/>: only when it is called.</param>
+public sealed class RememberedEvents(bool keepJournal = true)
 {
     public const int EntryBytes = 16;
     private const int MinCapacity = 1024;
+    private readonly bool journaling = keepJournal;
     private Entry[] slots = new Entry[MinCapacity];
     private int count;
-    private Entry[] journal = new Entry[MinCapacity];
+    private Entry[] journal = keepJournal ? new Entry[MinCapacity] : [];
     private int journaled;
     private uint journalExpiresBy;
 
@@ -43,7 +47,9 @@ internal sealed class RememberedEvents
 
     /// <param name="expiresAt">Unix seconds (rounded up) when the event's window passes the correction horizon.</param>
     /// <param name="now">The watermark in Unix seconds (rounded down): entries expiring at or before it are forgotten.</param>
-    public Remembered Remember(ulong id, uint content, uint expiresAt, uint now)
+    /// <param name="extend">A copy also extends the remembered entry's expiry to <paramref name="expiresAt"/> (when later),
+    /// so an identity is remembered until the horizon after its latest copy; its first content stays.</param>
+    public Remembered Remember(ulong id, uint content, uint expiresAt, uint now, bool extend = false)
     {
         id = id == 0 ? 1 : id; // 0 marks an empty slot
         while (true)
@@ -63,6 +69,12 @@ internal sealed class RememberedEvents
                 {
                     if (slot.ExpiresAt > now)
                     {
+                        if (extend && expiresAt > slot.ExpiresAt)
+                        {
+                            slot = slot with { ExpiresAt = expiresAt };
+                            Journal(slot);
+                        }
+
                         return slot.Content == content ? Remembered.Repeat : Remembered.Changed;
                     }
 
@@ -157,6 +169,11 @@ internal sealed class RememberedEvents
 
     private void Journal(Entry entry)
     {
+        if (!journaling)
+        {
+            return;
+        }
+
         if (journaled == journal.Length)
         {
             Array.Resize(ref journal, journal.Length * 2);

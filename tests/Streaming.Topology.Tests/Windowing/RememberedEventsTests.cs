@@ -23,6 +23,23 @@ public sealed class RememberedEventsTests
     }
 
     [Fact]
+    public void Extending_remembers_an_identity_until_its_latest_copy_expires_with_its_first_content()
+    {
+        var table = new RememberedEvents(keepJournal: false);
+        Assert.Equal(Remembered.New, table.Remember(42, content: 7, expiresAt: Now + 60, now: Now, extend: true));
+        Assert.Equal(Remembered.Changed, table.Remember(42, 8, Now + 110, Now + 50, extend: true));
+
+        // Past the first copy's expiry, within the latest's: still remembered, with the first content.
+        Assert.Equal(Remembered.Repeat, table.Remember(42, 7, Now + 170, Now + 100, extend: true));
+        Assert.Equal(Remembered.New, table.Remember(42, 7, Now + 300, Now + 170, extend: true));
+
+        // Without extending, a copy does not move the expiry; and a table without a journal takes none.
+        Assert.Equal(Remembered.Repeat, table.Remember(42, 7, Now + 400, Now + 200));
+        Assert.Equal(Remembered.New, table.Remember(42, 7, Now + 500, Now + 300));
+        Assert.Equal(0, table.TakeJournal().Count);
+    }
+
+    [Fact]
     public void Memory_per_identity_stays_between_21_and_43_bytes_and_expired_ones_make_room()
     {
         var table = new RememberedEvents();
