@@ -45,9 +45,16 @@ public sealed partial class ProductProfileGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         activity = new ProductActivity(stored.State, options.Value);
-        lastEmittedVersion = stored.State.Version;
+        lastEmittedVersion = stored.State.EmittedVersion ?? stored.State.Version;
         self = this.AsReference<IProductProfileWriter>();
         status.Activated();
+        if (stored.State.RecentBookings.Exists(b => b.Version > lastEmittedVersion))
+        {
+            // Written, but the silo stopped before their change went out (coalescing held it): send it now.
+            changePending = true;
+            OnChanged(clock.GetUtcNow());
+        }
+
         return Task.CompletedTask;
     }
 
@@ -224,6 +231,9 @@ public sealed partial class ProductProfileGrain(
         status.Emitted();
         lastEmittedAt = now;
         lastEmittedVersion = state.Version;
+        state.EmittedVersion = state.Version;
+        // Sent: the next write need not store them (serializing them was a large share of every write).
+        state.RecentBookings.Clear();
         changePending = false;
     }
 

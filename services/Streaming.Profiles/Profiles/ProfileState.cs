@@ -34,7 +34,10 @@ public sealed class ProfileState
     /// <summary>Events applied so far: the profile reflects exactly the first <see cref="Version"/> events of its stream.</summary>
     [Id(8)] public long Version { get; set; }
 
-    /// <summary>The newest confirmed bookings applied, oldest first (for the NewBookings of the next change).</summary>
+    /// <summary>
+    /// Confirmed bookings applied and not yet in a change (for the NewBookings of the next one), oldest first: a change
+    /// takes them all, so a write stores only those a crash would otherwise keep from the just-booked feed.
+    /// </summary>
     [Id(9)] public List<RecentBooking> RecentBookings { get; set; } = [];
 
     /// <summary>
@@ -45,6 +48,12 @@ public sealed class ProfileState
     /// only the minutes that gained a viewer since the last write are packed again.
     /// </summary>
     [Id(10)] public Dictionary<long, byte[]> PackedViewers { get; set; } = [];
+
+    /// <summary>
+    /// The <see cref="Version"/> of the last change emitted (null in states written before it was kept: all emitted).
+    /// Bookings above it in <see cref="RecentBookings"/> go with the first change after the profile is activated again.
+    /// </summary>
+    [Id(11)] public long? EmittedVersion { get; set; }
 }
 
 /// <summary>Counts of one event-time minute.</summary>
