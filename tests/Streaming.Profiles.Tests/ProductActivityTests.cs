@@ -256,5 +256,65 @@ public sealed class ProductActivityTests
         Assert.Equal(ProductProfile.Empty("p1"), Profile());
     }
 
+    [Fact]
+    public void At_exactly_a_minute_edge_the_new_minute_is_current_and_the_oldest_bucket_has_left_each_window()
+    {
+        var edge = At(12, 5, 0);
+        clock.SetUtcNow(edge);
+        Apply(events.View(At(12, 0, 59).AddMilliseconds(999), "ann"));
+        Apply(events.View(At(12, 1, 0), "bob"));
+        Apply(events.View(edge, "cid"));
+        Apply(events.View(At(11, 5, 59).AddMilliseconds(999)));
+        Apply(events.View(At(11, 6, 0)));
+        Apply(events.Booking(edge.AddDays(-1))); // the 1,441st minute back: outside the day
+        Apply(events.Booking(edge.AddDays(-1).AddMinutes(1)));
+
+        var profile = Profile();
+
+        Assert.Equal(2, profile.ViewsLast5m);
+        Assert.Equal(2, profile.ViewersNow);
+        Assert.Equal(4, profile.ViewsLastHour);
+        Assert.Equal(1, profile.BookingsLast24h);
+        Assert.Equal(0, profile.BookingsLastHour);
+    }
+
+    [Fact]
+    public void Cancellations_count_on_their_own_and_do_not_reduce_bookings_or_the_newest_booking()
+    {
+        Apply(events.Booking(At(12, 1, 0), "Busan"));
+        Apply(events.Booking(At(12, 2, 0), "Seoul"));
+        Apply(events.Cancellation(At(12, 3, 0)));
+        Apply(events.Cancellation(At(12, 3, 30)));
+        Apply(events.Cancellation(Now.AddHours(-25)));
+
+        var profile = Profile();
+
+        Assert.Equal(2, profile.BookingsLastHour);
+        Assert.Equal(2, profile.BookingsLast24h);
+        Assert.Equal(2, profile.CancellationsLast24h);
+        Assert.Equal(At(12, 2, 0), profile.LastBookedAt);
+        Assert.Equal("Seoul", profile.LastBookedCity);
+        Assert.Equal(At(12, 3, 30), profile.AsOf);
+    }
+
+    [Fact]
+    public void A_booking_ahead_of_now_or_older_than_a_day_is_still_the_newest_booking_by_its_exact_time()
+    {
+        Apply(events.Booking(Now.AddDays(-2), "Busan"));
+        Assert.Equal(Now.AddDays(-2), Profile().LastBookedAt);
+        Assert.Equal(0, Profile().BookingsLast24h);
+
+        var ahead = Now.AddMinutes(3).AddMilliseconds(7);
+        Apply(events.Booking(ahead, null));
+        var profile = Profile();
+
+        Assert.Equal(ahead, profile.LastBookedAt);
+        Assert.Null(profile.LastBookedCity);
+        Assert.Equal(ahead, profile.AsOf);
+        Assert.Equal(0, profile.BookingsLast24h);
+        clock.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(1, Profile().BookingsLastHour);
+    }
+
     private static DateTimeOffset At(int hour, int minute, int second) => new(2026, 11, 23, hour, minute, second, TimeSpan.Zero);
 }

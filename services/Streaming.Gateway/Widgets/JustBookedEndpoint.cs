@@ -115,7 +115,8 @@ public static class JustBookedEndpoint
             return WidgetResults.Invalid("category", $"A category is at most {EventLimits.MaxTextLength} characters.");
         }
 
-        if (limit is not null
+        // Blank (as in "?city=&category=&limit=") is the default, as a blank city or category is any.
+        if (!string.IsNullOrWhiteSpace(limit)
             && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out take) || take is < 1 or > MaxLimit))
         {
             take = DefaultLimit;

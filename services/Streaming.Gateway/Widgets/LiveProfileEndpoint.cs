@@ -12,6 +12,7 @@ public static class LiveProfileEndpoint
     public static async Task<IResult> HandleAsync(
         [FromRoute(Name = "product_id")] string productId, HttpContext http, IProductProfileReader profiles, CancellationToken cancellationToken)
     {
+        productId = WidgetResults.ProductIdOf(http, productId);
         if (WidgetResults.InvalidProductId(productId) is { } invalid)
         {
             return invalid;

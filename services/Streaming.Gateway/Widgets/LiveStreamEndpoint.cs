@@ -9,7 +9,8 @@ namespace Streaming.Gateway.Widgets;
 /// GET /v1/products/{product_id}/live/stream: Server-Sent Events, each an event <c>profile</c> whose data is the whole
 /// profile and whose id is its version. First the current profile from the grain (id = the newest version this gateway
 /// has seen), then every newer change, at most one per <see cref="WidgetOptions.MinEventInterval"/> (the newest).
-/// With Last-Event-ID the stream starts with the kept changes after that version instead, so nothing is sent twice.
+/// With Last-Event-ID the stream starts with the kept changes after that version instead, so nothing is sent twice;
+/// an id that is not a version, or beyond the newest version seen of the product, is ignored.
 /// </summary>
 public static class LiveStreamEndpoint
 {
@@ -17,6 +18,7 @@ public static class LiveStreamEndpoint
         [FromRoute(Name = "product_id")] string productId, HttpContext http, IProductProfileReader profiles, ProfileChangesHub hub,
         SubscriberSlots slots, IOptions<WidgetOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
+        productId = WidgetResults.ProductIdOf(http, productId);
         if (WidgetResults.InvalidProductId(productId) is { } invalid)
         {
             return invalid;
@@ -30,6 +32,13 @@ public static class LiveStreamEndpoint
 
         var lastEventId = ServerSentEvents.LastEventId(http.Request);
         using var subscription = hub.Subscribe(productId, lastEventId, out var missed, out var newestVersion);
+        if (lastEventId > (newestVersion ?? -1))
+        {
+            // Beyond anything seen of this product (another product's id, or one this instance has not read yet): resuming
+            // from it would hold back every change below it, so the stream starts afresh with the current profile.
+            lastEventId = null;
+        }
+
         // Created before the first write, so that a test's clock sees it (and a proxy's idle timer starts with the stream).
         using var keepAlive = new PeriodicTimer(options.Value.KeepAliveInterval, time);
 
@@ -58,15 +67,19 @@ public static class LiveStreamEndpoint
 
         await ServerSentEvents.StartAsync(http.Response, cancellationToken);
         long sentVersion = lastEventId ?? newestVersion ?? -1;
+        long? lastSentAt = null;
         try
         {
             foreach (var (profile, version) in first)
             {
                 await WriteAsync(http.Response, profile, version, cancellationToken);
                 sentVersion = Math.Max(sentVersion, version ?? -1);
+                // The opening events count too: the first live change follows them after the interval, not at once.
+                lastSentAt = time.GetTimestamp();
             }
 
-            await StreamChangesAsync(http.Response, subscription, keepAlive, sentVersion, options.Value.MinEventInterval, time, cancellationToken);
+            await StreamChangesAsync(
+                http.Response, subscription, keepAlive, sentVersion, lastSentAt, options.Value.MinEventInterval, time, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -77,10 +90,9 @@ public static class LiveStreamEndpoint
     }
 
     private static async Task StreamChangesAsync(
-        HttpResponse response, ProfileSubscription subscription, PeriodicTimer keepAlive, long sentVersion, TimeSpan minInterval,
-        TimeProvider time, CancellationToken cancellationToken)
+        HttpResponse response, ProfileSubscription subscription, PeriodicTimer keepAlive, long sentVersion, long? lastSentAt,
+        TimeSpan minInterval, TimeProvider time, CancellationToken cancellationToken)
     {
-        long? lastSentAt = null;
         Task<bool>? tick = null;
         Task<bool>? changed = null;
         while (!cancellationToken.IsCancellationRequested)

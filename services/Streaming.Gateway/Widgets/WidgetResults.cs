@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Http.Features;
 using Streaming.Events;
 
 namespace Streaming.Gateway.Widgets;
@@ -11,6 +12,28 @@ public static class WidgetResults
         string.IsNullOrWhiteSpace(productId) || productId.Length > EventLimits.MaxIdLength
             ? Invalid("product_id", $"A product id is 1 to {EventLimits.MaxIdLength} characters, not blank.")
             : null;
+
+    /// <summary>
+    /// The product id as the client sent it. Routing leaves an encoded slash (%2F) encoded in the route value, and ingest
+    /// accepts ids with '/', so such an id is taken from the raw request target (where "%252F" stays a literal "%2F").
+    /// </summary>
+    public static string ProductIdOf(HttpContext http, string routeValue)
+    {
+        if (!routeValue.Contains("%2F", StringComparison.OrdinalIgnoreCase))
+        {
+            return routeValue;
+        }
+
+        const string Prefix = "/v1/products/";
+        var raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (raw is null || !raw.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return routeValue.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+        }
+
+        var end = raw.IndexOfAny(['/', '?'], Prefix.Length);
+        return Uri.UnescapeDataString(end < 0 ? raw[Prefix.Length..] : raw[Prefix.Length..end]);
+    }
 
     public static IResult Invalid(string field, string message) =>
         Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });

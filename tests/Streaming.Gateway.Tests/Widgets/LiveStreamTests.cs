@@ -21,6 +21,7 @@ public sealed class LiveStreamTests
         Assert.Equal(7, first.Json.GetProperty("bookings_last_hour").GetInt64());
         Assert.Equal(5, first.Version);
 
+        factory.Time.Advance(TimeSpan.FromSeconds(1));
         factory.Hub.Publish(Profiles.Change("tour-1", 8));
         var change = await stream.NextEventAsync(TimeSpan.FromSeconds(2));
         Assert.Equal("profile", change.Event);
@@ -44,6 +45,7 @@ public sealed class LiveStreamTests
         await using (var stream = await SseReader.OpenAsync(http, "/v1/products/tour-1/live/stream"))
         {
             Assert.Null((await stream.NextEventAsync()).Id);
+            factory.Time.Advance(TimeSpan.FromSeconds(1));
             factory.Hub.Publish(Profiles.Change("tour-1", 2));
             received.Add((await stream.NextEventAsync()).Version);
         }
@@ -61,6 +63,7 @@ public sealed class LiveStreamTests
                 received.Add((await resumed.NextEventAsync()).Version);
             }
 
+            factory.Time.Advance(TimeSpan.FromSeconds(1));
             factory.Hub.Publish(Profiles.Change("tour-1", 6));
             factory.Hub.Publish(Profiles.Change("tour-1", 7));
             received.Add((await resumed.NextEventAsync()).Version);
@@ -95,6 +98,7 @@ public sealed class LiveStreamTests
         using var http = factory.CreateClient();
         await using var stream = await SseReader.OpenAsync(http, "/v1/products/tour-1/live/stream");
         await stream.NextEventAsync();
+        factory.Time.Advance(TimeSpan.FromSeconds(1));
         factory.Hub.Publish(Profiles.Change("tour-1", 1));
         Assert.Equal(1, (await stream.NextEventAsync()).Version);
         var sentAt = factory.Time.GetUtcNow();
@@ -120,6 +124,24 @@ public sealed class LiveStreamTests
         }
 
         Assert.Equal(4, next?.Version);
+    }
+
+    [Fact]
+    public async Task A_change_right_after_the_opening_event_waits_for_the_second_to_pass()
+    {
+        using var factory = new WidgetGatewayFactory();
+        using var http = factory.CreateClient();
+        await using var stream = await SseReader.OpenAsync(http, "/v1/products/tour-1/live/stream");
+        await stream.NextEventAsync();
+        var openedAt = factory.Time.GetUtcNow();
+
+        factory.Hub.Publish(Profiles.Change("tour-1", 1));
+        factory.Time.Advance(TimeSpan.FromMilliseconds(900));
+        await Assert.ThrowsAsync<TimeoutException>(() => stream.NextEventAsync(TimeSpan.FromMilliseconds(300)));
+        factory.Time.Advance(TimeSpan.FromMilliseconds(100));
+
+        Assert.Equal(1, (await stream.NextEventAsync()).Version);
+        Assert.True(factory.Time.GetUtcNow() - openedAt >= TimeSpan.FromSeconds(1));
     }
 
     [Fact]

@@ -28,6 +28,8 @@ public sealed class ProfileChangesFromKafkaTests
         await using var stream = await SseReader.OpenAsync(http, "/v1/products/tour-1/live/stream");
         Assert.Equal(0, (await stream.NextEventAsync()).Json.GetProperty("bookings_last_hour").GetInt64());
 
+        // Past the opening event's second, so the change may go out at once.
+        factory.Time.Advance(TimeSpan.FromSeconds(1));
         var booking = new BookingEntry("e1", "tour-1", now, "Busan", "tour");
         await ProduceAsync(producer, new ProfileChange(Profiles.WithBookings("tour-1", 1, now, "Busan"), 4, 1, 17, now, [booking]));
 

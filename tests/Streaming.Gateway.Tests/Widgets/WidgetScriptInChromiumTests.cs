@@ -79,7 +79,8 @@ public sealed class WidgetScriptInChromiumTests
                 ["1 person booked this in the last hour", "Someone booked 2 minutes ago", "1 person is looking now"],
                 await LinesAsync(page, "single", received: 1, errors));
 
-            // A change on the stream re-renders the widget.
+            // A change on the stream re-renders the widget (once the opening event's second has passed).
+            factory.Time.Advance(TimeSpan.FromSeconds(1));
             var change = new ProfileChange(popular with { BookingsLastHour = 4, BookingsLast24h = 6, ViewersNow = 1 }, 1, 0, 1, DateTimeOffset.UtcNow, []);
             factory.Hub.Publish(change);
             Assert.Equal(
