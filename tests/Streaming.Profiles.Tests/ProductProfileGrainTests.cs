@@ -20,6 +20,16 @@ public sealed class ProductProfileGrainTests(ProfilesCluster fixture)
     private IProductProfileGrain Reader => fixture.Cluster.GrainFactory.GetGrain<IProductProfileGrain>(product);
 
     [Fact]
+    public async Task A_product_never_seen_answers_zeros_and_nulls_under_its_own_id()
+    {
+        var unseen = "never seen / 투어 " + Guid.NewGuid().ToString("N")[..8];
+
+        var profile = await fixture.Cluster.GrainFactory.GetGrain<IProductProfileGrain>(unseen).GetProfileAsync();
+
+        Assert.Equal(ProductProfile.Empty(unseen), profile);
+    }
+
+    [Fact]
     public async Task Events_at_or_below_an_applied_source_position_are_ignored()
     {
         ProductEvent[] batch = [events.View(Now, "ann"), events.View(Now, "bob"), events.Booking(Now)];

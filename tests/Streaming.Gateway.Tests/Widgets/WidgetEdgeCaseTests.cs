@@ -238,6 +238,45 @@ public sealed class WidgetEdgeCaseTests
     }
 
     [Fact]
+    public async Task Without_an_answering_silo_live_is_a_503_with_retry_after_and_the_stream_opens_with_the_newest_change_seen()
+    {
+        using var factory = new WidgetGatewayFactory();
+        using var http = factory.CreateClient();
+        factory.Profiles.Unavailable = true;
+        factory.Hub.Publish(Profiles.Change("tour-1", 9));
+
+        using var live = await http.GetAsync("/v1/products/tour-1/live");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, live.StatusCode);
+        Assert.Equal("application/problem+json", live.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(TimeSpan.FromSeconds(5), live.Headers.RetryAfter?.Delta);
+
+        await using (var stream = await SseReader.OpenAsync(http, "/v1/products/tour-1/live/stream"))
+        {
+            var first = await stream.NextEventAsync();
+            Assert.Equal(9, first.Version);
+            Assert.Equal(9, first.Json.GetProperty("bookings_last_hour").GetInt64());
+        }
+
+        using var none = await http.GetAsync("/v1/products/tour-2/live/stream", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, none.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(5), none.Headers.RetryAfter?.Delta);
+    }
+
+    [Fact]
+    public async Task Live_and_just_booked_streams_share_the_subscriber_maximum()
+    {
+        using var factory = new WidgetGatewayFactory { Settings = { ["Widgets:MaxSubscribers"] = "1" } };
+        using var http = factory.CreateClient();
+        await using (var live = await SseReader.OpenAsync(http, "/v1/products/tour-1/live/stream"))
+        {
+            await live.NextEventAsync();
+            using var refused = await http.GetAsync("/v1/just-booked/stream", HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(10), refused.Headers.RetryAfter?.Delta);
+        }
+    }
+
+    [Fact]
     public async Task The_widget_script_is_javascript_readable_from_any_origin()
     {
         using var factory = new WidgetGatewayFactory();

@@ -46,8 +46,13 @@ public sealed class StubProfileReader : IProductProfileReader
 {
     private readonly ConcurrentDictionary<string, ProductProfile> profiles = new(StringComparer.Ordinal);
 
+    /// <summary>When set, every read fails as when no silo answers.</summary>
+    public bool Unavailable { get; set; }
+
     public void Set(ProductProfile profile) => profiles[profile.ProductId] = profile;
 
     public Task<ProductProfile> ReadAsync(string productId, CancellationToken cancellationToken) =>
-        Task.FromResult(profiles.TryGetValue(productId, out var profile) ? profile : ProductProfile.Empty(productId));
+        Unavailable
+            ? Task.FromException<ProductProfile>(new ProfilesUnavailableException("no silo answers"))
+            : Task.FromResult(profiles.TryGetValue(productId, out var profile) ? profile : ProductProfile.Empty(productId));
 }
