@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Streaming.Kafka;
 using Streaming.Profiles.Contracts;
@@ -84,6 +85,12 @@ public static class WidgetEndpoints
             .DescribeResponse(StatusCodes.Status400BadRequest, "product_id is blank or longer than 64 characters.")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .DescribeResponse(StatusCodes.Status503ServiceUnavailable, "Too many open streams on this instance, or no profile to start with.");
+
+        // "/v1/products//live": an empty id leaves an empty path segment, which no route above matches; it is refused
+        // like a blank id rather than answered 404.
+        widgets.MapGet("/v1/products/{**rest}", ([FromRoute(Name = "rest")] string? rest) =>
+                rest is "/live" or "/live/stream" ? WidgetResults.InvalidProductId(null)! : Results.NotFound())
+            .ExcludeFromDescription();
 
         widgets.MapGet("/v1/just-booked", JustBookedEndpoint.Handle)
             .WithName("GetJustBooked")
