@@ -21,7 +21,7 @@ public sealed class Events
     {
         var offset = nextOffset.GetValueOrDefault(sourcePartition);
         nextOffset[sourcePartition] = offset + 1;
-        return new ProductEvent(kind, at, user, city, "tours", Guid.NewGuid().ToString("N"), sourcePartition, offset, 0, productEventsOffset++);
+        return new ProductEvent(kind, at, ViewerKey.Of(user), city, "tours", Guid.NewGuid().ToString("N"), sourcePartition, offset, 0, productEventsOffset++);
     }
 
     /// <summary>Whole events as they travel on product-events, for tests that go through Kafka.</summary>

@@ -158,11 +158,11 @@ public sealed class ProductActivityTests
 
         Assert.Equal(4, Profile().ViewersNow);
         activity.PackViewers();
-        var read = new ProductActivity(new ProfileState { PackedViewers = activity.State.PackedViewers }, new ProfileOptions());
+        var read = new ProductActivity(new ProfileState { PackedViewerKeys = activity.State.PackedViewerKeys }, new ProfileOptions());
 
         var minute = ProductActivity.MinuteOf(At(12, 4, 0));
         Assert.Equal([minute], read.Viewers.Keys);
-        Assert.Equal(["", "bob", "cid", "us\u00e9r-\ud83d\ude00"], read.Viewers[minute].Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { "", "bob", "cid", "us\u00e9r-\ud83d\ude00" }.Select(ViewerKey.Of).Order(), read.Viewers[minute].Order());
     }
 
     [Fact]
@@ -175,8 +175,31 @@ public sealed class ProductActivityTests
         migrated.PackViewers();
 
         Assert.Null(old.Viewers);
-        var read = new ProductActivity(new ProfileState { PackedViewers = old.PackedViewers }, new ProfileOptions());
+        var read = new ProductActivity(new ProfileState { PackedViewerKeys = old.PackedViewerKeys }, new ProfileOptions());
         Assert.Equal(2, read.Profile("p1", Now).ViewersNow);
+    }
+
+    [Fact]
+    public void Viewers_packed_as_strings_by_an_older_silo_are_read_as_keys_and_count_with_new_views()
+    {
+        var minute = ProductActivity.MinuteOf(Now);
+        var asStrings = new MemoryStream();
+        foreach (var user in new[] { "ann", "bob", "us\u00e9r" })
+        {
+            asStrings.Write(BitConverter.GetBytes(user.Length));
+            asStrings.Write(System.Text.Encoding.Unicode.GetBytes(user));
+        }
+
+        var old = new ProfileState { PackedViewers = new() { [minute] = asStrings.ToArray() } };
+        var migrated = new ProductActivity(old, new ProfileOptions());
+        migrated.Apply(events.View(Now, "bob"), Now);
+        migrated.Apply(events.View(Now, "cid"), Now);
+        migrated.PackViewers();
+
+        Assert.Equal(4, migrated.Profile("p1", Now).ViewersNow);
+        Assert.Empty(old.PackedViewers);
+        var read = new ProductActivity(new ProfileState { PackedViewerKeys = old.PackedViewerKeys }, new ProfileOptions());
+        Assert.Equal(4, read.Profile("p1", Now).ViewersNow);
     }
 
     [Theory]

@@ -36,7 +36,7 @@ public sealed class ProductEventParserTests
         Assert.True(parser.TryParse(Record(Event(EventTypes.ProductView)), out var product, out var e, out _, out _));
 
         Assert.Equal("prod-3", product);
-        Assert.Equal(new ProductEvent(ProductEventKind.View, At, "user-7", null, null, "", 2, 1234, 4, 77), e);
+        Assert.Equal(new ProductEvent(ProductEventKind.View, At, ViewerKey.Of("user-7"), null, null, "", 2, 1234, 4, 77), e);
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class ProductEventParserTests
 
         Assert.True(parser.TryParse(Record(json), out var product, out var e, out _, out var reason), reason);
 
-        Assert.Equal(("p-1", "usér", ProductEventKind.View, At), (product, e.UserId, e.Kind, e.OccurredAt));
+        Assert.Equal(("p-1", ViewerKey.Of("usér"), ProductEventKind.View, At), (product, e.Viewer, e.Kind, e.OccurredAt));
     }
 
     [Theory]
@@ -85,6 +85,17 @@ public sealed class ProductEventParserTests
         Assert.False(parser.TryParse(Record(json), out _, out _, out _, out var reason));
 
         Assert.StartsWith(expected, reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_view_whose_user_id_is_not_valid_utf8_is_refused()
+    {
+        var json = Encoding.UTF8.GetBytes("""{"event_id":"e","type":"product_view","user_id":"u?","product_id":"p","occurred_at":"2026-11-23T12:04:30Z"}""");
+        json[Array.IndexOf(json, (byte)'?')] = 0xFF;
+
+        Assert.False(parser.TryParse(Record(json, new SourcePosition(2, 1234).ToHeaders()), out _, out _, out _, out var reason));
+
+        Assert.StartsWith("not a valid AppEvent", reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Confluent.Kafka;
 using Streaming.Kafka;
 using Streaming.Profiles.Profiles;
@@ -35,6 +36,7 @@ public sealed class ProductEventParser
         string? product = null, userId = null, eventId = null, city = null, category = null;
         ProductEventKind? kind = null;
         DateTimeOffset? occurredAt = null;
+        ulong viewer = 0;
         var (eventIdFound, eventIdStart, eventIdLength) = (false, 0, 0);
         var (userIdFound, userIdStart, userIdLength) = (false, 0, 0);
         var (cityFound, cityStart, cityLength) = (false, 0, 0);
@@ -66,7 +68,7 @@ public sealed class ProductEventParser
                     case Field.OccurredAt: occurredAt = reader.TokenType == JsonTokenType.Null ? null : reader.GetDateTimeOffset(); break;
                     case Field.UserId: (userIdFound, userIdStart, userIdLength, userId) = Deferred(ref reader); break;
                     // Only a booking keeps its id (for the just-booked feed's de-duplication), city and category, only a
-                    // view its user (distinct viewers): their bytes become strings once the type is known.
+                    // view its user (distinct viewers, as a ViewerKey): read once the type is known.
                     case Field.EventId: (eventIdFound, eventIdStart, eventIdLength, eventId) = Deferred(ref reader); break;
                     case Field.City: (cityFound, cityStart, cityLength, city) = Deferred(ref reader); break;
                     case Field.Category: (categoryFound, categoryStart, categoryLength, category) = Deferred(ref reader); break;
@@ -96,9 +98,16 @@ public sealed class ProductEventParser
                 category ??= categoryFound ? pool.Get(utf8.Slice(categoryStart, categoryLength)) : null;
             }
 
-            if (kind == ProductEventKind.View && userId is null && userIdLength > 0)
+            if (kind == ProductEventKind.View)
             {
-                userId = StrictUtf8.GetString(utf8.Slice(userIdStart, userIdLength));
+                var user = Utf8Of(utf8, userIdStart, userIdLength, userId);
+                if (!Utf8.IsValid(user))
+                {
+                    reason = "not a valid AppEvent: user_id is not valid UTF-8";
+                    return false;
+                }
+
+                viewer = ViewerKey.Of(user);
             }
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or ArgumentException)
@@ -140,7 +149,7 @@ public sealed class ProductEventParser
         productId = product;
         // The events topic keeps the client's offset; profiles show UTC.
         var booking = kind == ProductEventKind.Booking;
-        productEvent = new ProductEvent(kind.Value, occurredAt.Value.ToUniversalTime(), userId ?? "", booking ? city : null,
+        productEvent = new ProductEvent(kind.Value, occurredAt.Value.ToUniversalTime(), viewer, booking ? city : null,
             booking ? category : null, eventId ?? "", source.Partition, source.Offset, record.Partition.Value, record.Offset.Value);
         // What a profile counts by (the user is in the id; only a booking keeps its city and category).
         var content = default(ContentHash).Add((long)kind.Value).Add(productEvent.OccurredAt.UtcTicks).Add(product);

@@ -32,9 +32,9 @@ public sealed class ProductActivity
 
     private readonly ProfileState state;
     private readonly ProfileOptions options;
-    private readonly HashSet<string>[] recentViewers = new HashSet<string>[ViewersMinutes];
-    /// <summary>Distinct viewers of the minutes that can still be in "viewers now" (stored packed: <see cref="ProfileState.PackedViewers"/>).</summary>
-    private readonly Dictionary<long, HashSet<string>> viewersByMinute = [];
+    private readonly HashSet<ulong>[] recentViewers = new HashSet<ulong>[ViewersMinutes];
+    /// <summary>Distinct viewers (<see cref="ViewerKey"/>) of the minutes that can still be in "viewers now" (stored packed: <see cref="ProfileState.PackedViewerKeys"/>).</summary>
+    private readonly Dictionary<long, HashSet<ulong>> viewersByMinute = [];
     /// <summary>Minutes whose viewer set changed since <see cref="PackViewers"/>.</summary>
     private readonly HashSet<long> unpackedMinutes = [];
     private long lastUnpackedMinute = long.MinValue;
@@ -44,7 +44,7 @@ public sealed class ProductActivity
     /// of the current minute's users they have (updated as it gains users): a change does not walk every set.
     /// </summary>
     private long viewersCountedFor = long.MinValue;
-    private readonly HashSet<string>?[] olderViewers = new HashSet<string>?[ViewersMinutes - 1];
+    private readonly HashSet<ulong>?[] olderViewers = new HashSet<ulong>?[ViewersMinutes - 1];
     private int olderViewersDistinct;
     private int currentViewersAlsoOlder;
     private long prunedAt = long.MinValue;
@@ -52,47 +52,49 @@ public sealed class ProductActivity
     public ProductActivity(ProfileState state, ProfileOptions options)
     {
         (this.state, this.options) = (state, options);
-        foreach (var (minute, packed) in state.PackedViewers)
+        foreach (var (minute, packed) in state.PackedViewerKeys)
         {
             viewersByMinute[minute] = Unpack(packed);
         }
 
-        if (state.Viewers is { } unpacked)
+        // Written before viewers were keys (as strings, packed or not): taken as keys, packed at the next write.
+        foreach (var (minute, packed) in state.PackedViewers)
         {
-            // Written before viewer sets were packed: taken as they are, packed at the next write.
-            foreach (var (minute, viewers) in unpacked)
-            {
-                viewersByMinute[minute] = viewers;
-                unpackedMinutes.Add(minute);
-            }
-
-            state.Viewers = null;
+            Migrate(minute, UnpackStrings(packed));
         }
+
+        foreach (var (minute, viewers) in state.Viewers ?? [])
+        {
+            Migrate(minute, viewers);
+        }
+
+        state.PackedViewers.Clear();
+        state.Viewers = null;
     }
 
     public ProfileState State => state;
 
     /// <summary>Distinct viewers by minute, for the minutes that can still be in "viewers now".</summary>
-    public IReadOnlyDictionary<long, HashSet<string>> Viewers => viewersByMinute;
+    public IReadOnlyDictionary<long, HashSet<ulong>> Viewers => viewersByMinute;
 
-    /// <summary>Brings <see cref="ProfileState.PackedViewers"/> up to date before the state is written.</summary>
+    /// <summary>Brings <see cref="ProfileState.PackedViewerKeys"/> up to date before the state is written.</summary>
     public void PackViewers()
     {
         foreach (var minute in unpackedMinutes)
         {
             if (viewersByMinute.TryGetValue(minute, out var viewers))
             {
-                state.PackedViewers[minute] = Pack(viewers);
+                state.PackedViewerKeys[minute] = Pack(viewers);
             }
         }
 
         unpackedMinutes.Clear();
         lastUnpackedMinute = long.MinValue;
-        foreach (var minute in state.PackedViewers.Keys)
+        foreach (var minute in state.PackedViewerKeys.Keys)
         {
             if (!viewersByMinute.ContainsKey(minute))
             {
-                state.PackedViewers.Remove(minute);
+                state.PackedViewerKeys.Remove(minute);
             }
         }
     }
@@ -157,15 +159,15 @@ public sealed class ProductActivity
                 {
                     if (!viewersByMinute.TryGetValue(minute, out var viewers))
                     {
-                        viewers = new HashSet<string>(StringComparer.Ordinal);
+                        viewers = [];
                         viewersByMinute[minute] = viewers;
                     }
 
-                    if (viewers.Add(e.UserId))
+                    if (viewers.Add(e.Viewer))
                     {
                         if (minute == viewersCountedFor)
                         {
-                            currentViewersAlsoOlder += InOlderViewers(e.UserId) ? 1 : 0;
+                            currentViewersAlsoOlder += InOlderViewers(e.Viewer) ? 1 : 0;
                         }
                         else if (viewersCountedFor - minute is > 0 and < ViewersMinutes)
                         {
@@ -318,7 +320,7 @@ public sealed class ProductActivity
         viewersCountedFor = current;
     }
 
-    private bool InOlderViewers(string user)
+    private bool InOlderViewers(ulong user)
     {
         foreach (var viewers in olderViewers)
         {
@@ -331,27 +333,49 @@ public sealed class ProductActivity
         return false;
     }
 
-    private static byte[] Pack(HashSet<string> viewers)
+    private void Migrate(long minute, HashSet<string> users)
     {
-        var length = 0;
-        foreach (var user in viewers)
+        if (!viewersByMinute.TryGetValue(minute, out var viewers))
         {
-            length += sizeof(int) + user.Length * sizeof(char);
+            viewers = [];
+            viewersByMinute[minute] = viewers;
         }
 
-        var packed = new byte[length];
-        var at = 0;
-        foreach (var user in viewers)
+        foreach (var user in users)
         {
-            BinaryPrimitives.WriteInt32LittleEndian(packed.AsSpan(at), user.Length);
-            MemoryMarshal.AsBytes(user.AsSpan()).CopyTo(packed.AsSpan(at + sizeof(int)));
-            at += sizeof(int) + user.Length * sizeof(char);
+            viewers.Add(ViewerKey.Of(user));
+        }
+
+        unpackedMinutes.Add(minute);
+    }
+
+    /// <summary>A minute's keys as stored: 8 bytes each, little-endian.</summary>
+    private static byte[] Pack(HashSet<ulong> viewers)
+    {
+        var packed = new byte[viewers.Count * sizeof(ulong)];
+        var at = 0;
+        foreach (var viewer in viewers)
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(packed.AsSpan(at), viewer);
+            at += sizeof(ulong);
         }
 
         return packed;
     }
 
-    private static HashSet<string> Unpack(byte[] packed)
+    private static HashSet<ulong> Unpack(byte[] packed)
+    {
+        var viewers = new HashSet<ulong>(packed.Length / sizeof(ulong));
+        for (var at = 0; at + sizeof(ulong) <= packed.Length; at += sizeof(ulong))
+        {
+            viewers.Add(BinaryPrimitives.ReadUInt64LittleEndian(packed.AsSpan(at)));
+        }
+
+        return viewers;
+    }
+
+    /// <summary>Viewers as states written before keys held them: per user its UTF-16 code units after their count.</summary>
+    private static HashSet<string> UnpackStrings(byte[] packed)
     {
         var viewers = new HashSet<string>(StringComparer.Ordinal);
         for (var at = 0; at < packed.Length;)

@@ -15,7 +15,7 @@ public enum ProductEventKind : byte
 /// and where the profiles consumer read it (<paramref name="Partition"/>/<paramref name="Offset"/> on product-events).
 /// A struct: the consumer makes one per record and hands a product's batch to its grain as one array.
 /// </summary>
-/// <param name="UserId">Counted among a minute's distinct viewers (views; the consumer leaves it empty for other kinds).</param>
+/// <param name="Viewer">A view's user (<see cref="ViewerKey"/>), counted among a minute's distinct viewers (0 for other kinds).</param>
 /// <param name="City">A booking's city (the consumer leaves it null for other kinds: no profile field uses it).</param>
 /// <param name="Category">A booking's category (likewise).</param>
 /// <param name="EventId">A booking's event id, for the just-booked feed's de-duplication (likewise: empty for others).</param>
@@ -23,7 +23,7 @@ public enum ProductEventKind : byte
 public readonly record struct ProductEvent(
     [property: Id(0)] ProductEventKind Kind,
     [property: Id(1)] DateTimeOffset OccurredAt,
-    [property: Id(2)] string UserId,
+    [property: Id(10)] ulong Viewer,
     [property: Id(3)] string? City,
     [property: Id(4)] string? Category,
     [property: Id(5)] string EventId,

@@ -11,7 +11,7 @@ public sealed class ProfileState
     [Id(0)] public Dictionary<long, MinuteCounts> Minutes { get; set; } = [];
 
     /// <summary>
-    /// Distinct viewers per minute as states written before <see cref="PackedViewers"/> hold them (binary and JSON):
+    /// Distinct viewers per minute as states written before <see cref="PackedViewers"/> held them (binary and JSON):
     /// taken over by <see cref="ProductActivity"/> when it reads the state, never written again.
     /// </summary>
     [Id(1)] public Dictionary<long, HashSet<string>>? Viewers { get; set; }
@@ -41,11 +41,8 @@ public sealed class ProfileState
     [Id(9)] public List<RecentBooking> RecentBookings { get; set; } = [];
 
     /// <summary>
-    /// Distinct viewers of the minutes that can still be in "viewers now" (the last 5 and any ahead of now), as stored:
-    /// per minute the users' UTF-16 code units, each after its length (<see cref="ProductActivity"/> keeps the sets in
-    /// memory and packs those that changed before each write). A barrier writes
-    /// every profile fed, and a set of strings cost far more to serialize than its bytes (most of the writes' CPU);
-    /// only the minutes that gained a viewer since the last write are packed again.
+    /// Distinct viewers per minute as states written before <see cref="PackedViewerKeys"/> held them (per user its UTF-16
+    /// code units after their count): taken over by <see cref="ProductActivity"/> when it reads the state, never written again.
     /// </summary>
     [Id(10)] public Dictionary<long, byte[]> PackedViewers { get; set; } = [];
 
@@ -54,6 +51,14 @@ public sealed class ProfileState
     /// Bookings above it in <see cref="RecentBookings"/> go with the first change after the profile is activated again.
     /// </summary>
     [Id(11)] public long? EmittedVersion { get; set; }
+
+    /// <summary>
+    /// Distinct viewers of the minutes that can still be in "viewers now" (the last 5 and any ahead of now), as stored:
+    /// per minute the viewers' <see cref="ViewerKey"/>s, 8 bytes each (<see cref="ProductActivity"/> keeps the sets in
+    /// memory and packs those that changed before each write). A barrier writes every profile fed, and sets of strings
+    /// cost far more to serialize than bytes (most of the writes' CPU); only minutes that gained a viewer are packed again.
+    /// </summary>
+    [Id(12)] public Dictionary<long, byte[]> PackedViewerKeys { get; set; } = [];
 }
 
 /// <summary>Counts of one event-time minute.</summary>
