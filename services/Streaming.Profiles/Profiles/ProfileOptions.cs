@@ -32,7 +32,7 @@ public sealed class ProfileOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:00:05")]
     public TimeSpan TrailingChangeWait { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>Newest confirmed bookings a profile keeps for the changes it emits (NewBookings).</summary>
+    /// <summary>Confirmed bookings not yet sent that a profile keeps for its next change (NewBookings): the newest this many.</summary>
     [Range(1, 100)]
     public int RecentBookings { get; set; } = 10;
 }
