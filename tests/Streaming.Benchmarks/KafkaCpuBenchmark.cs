@@ -201,14 +201,8 @@ public static class KafkaCpuBenchmark
 
     internal static Process StartBroker()
     {
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("Unknown process path.");
-        var start = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            start.ArgumentList.Add(typeof(KafkaCpuBenchmark).Assembly.Location);
-        }
-
-        start.ArgumentList.Add("kafka-broker");
+        var start = ChildProcess.StartInfo("kafka-broker");
+        (start.RedirectStandardInput, start.RedirectStandardOutput) = (true, true);
         return Process.Start(start) ?? throw new InvalidOperationException("Could not start the broker process.");
     }
 

@@ -168,18 +168,7 @@ public static class ProfilesCpuBenchmark
 
     private static async Task<int> RunWithServerGcAsync(string[] args)
     {
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("Unknown process path.");
-        var start = new ProcessStartInfo(self) { UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            start.ArgumentList.Add(typeof(ProfilesCpuBenchmark).Assembly.Location);
-        }
-
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
+        var start = ChildProcess.StartInfo(args);
         start.Environment["DOTNET_gcServer"] = "1";
         using var child = Process.Start(start) ?? throw new InvalidOperationException("Could not start the benchmark with the server garbage collector.");
         await child.WaitForExitAsync();

@@ -71,19 +71,8 @@ internal static class FleetHost
     /// <summary>Starts this program as the fleet's host, with more service configuration; the caller closes its input to stop it.</summary>
     public static Process Start(IReadOnlyDictionary<string, string>? configuration = null)
     {
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("Unknown process path.");
-        var start = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            start.ArgumentList.Add(typeof(FleetHost).Assembly.Location);
-        }
-
-        start.ArgumentList.Add("load-fleet");
-        foreach (var (key, value) in configuration ?? new Dictionary<string, string>())
-        {
-            start.ArgumentList.Add(key + "=" + value);
-        }
-
+        var start = ChildProcess.StartInfo(["load-fleet", .. (configuration ?? new Dictionary<string, string>()).Select(c => c.Key + "=" + c.Value)]);
+        (start.RedirectStandardInput, start.RedirectStandardOutput) = (true, true);
         return Process.Start(start) ?? throw new InvalidOperationException("Could not start the fleet's host process.");
     }
 
