@@ -31,6 +31,7 @@ public static class IngestExtensions
         services.AddSingleton<KafkaClients>();
         services.AddSingleton(new EventLimits());
         services.AddSingleton<IncomingEventValidator>();
+        services.AddSingleton<EventBatchReader>();
         services.AddSingleton<EventPublisher>();
         services.AddSingleton(sp => new ApiKeyFilter(
             sp.GetRequiredService<IOptions<IngestOptions>>().Value.ApiKeys, rejected: () => IngestTelemetry.RequestRejected(IngestTelemetry.Unauthorized)));

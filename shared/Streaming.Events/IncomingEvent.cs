@@ -23,5 +23,5 @@ public sealed record IncomingEvent(
     /// offset (the user's time zone, for the push trigger's quiet hours and local days).
     /// </summary>
     public AppEvent ToAppEvent(DateTimeOffset receivedAt) => new(
-        EventId!, Type!, UserId!, SessionId!, ProductId, EventTime.ParseKeepingOffset(OccurredAt!), Platform!, Country!, City, Amount, Currency, receivedAt, Category);
+        EventId!, Type!, UserId!, SessionId!, ProductId, EventTime.ParseRfc3339(OccurredAt!), Platform!, Country!, City, Amount, Currency, receivedAt, Category);
 }

@@ -72,8 +72,8 @@ public sealed class BookingSourceTests(IngestFactory factory) : IClassFixture<In
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = (await response.Content.ReadFromJsonAsync<HttpValidationProblemDetails>())!;
         Assert.Equal(["[1].type", "[2].type"], problem.Errors.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(IngestEndpoint.BookingsFromChangeData(EventTypes.BookingConfirmed), Assert.Single(problem.Errors["[1].type"]));
-        Assert.Equal(IngestEndpoint.BookingsFromChangeData(EventTypes.BookingCancelled), Assert.Single(problem.Errors["[2].type"]));
+        Assert.Equal(EventBatchReader.BookingsFromChangeData(EventTypes.BookingConfirmed), Assert.Single(problem.Errors["[1].type"]));
+        Assert.Equal(EventBatchReader.BookingsFromChangeData(EventTypes.BookingCancelled), Assert.Single(problem.Errors["[2].type"]));
         Assert.Contains("Bookings:Source=cdc", problem.Errors["[1].type"][0], StringComparison.Ordinal);
         Assert.Contains("counted twice", problem.Errors["[1].type"][0], StringComparison.Ordinal);
 
