@@ -124,8 +124,30 @@ public sealed class IngestEndpointTests(IngestFactory factory) : IClassFixture<I
         noProduct.Remove("product_id");
         var unknownField = Booking("e-2", user);
         unknownField["usr_id"] = "u2";
+        var blankCity = Booking("e-2", user);
+        blankCity["city"] = " ";
+        var blankCategory = Booking("e-2", user);
+        blankCategory["category"] = "\u3000";
+        var bidiProduct = Booking("e-2", user);
+        bidiProduct["product_id"] = "\u202Etour-seoul-001";
+        var markupProduct = Booking("e-2", user);
+        markupProduct["product_id"] = "<script>alert(1)</script>";
+        var httpDate = Booking("e-2", user);
+        httpDate["occurred_at"] = "Sat, 21 Nov 2026 09:59:30 +00:00";
+        var usDate = Booking("e-2", user);
+        usDate["occurred_at"] = "11/21/2026 09:59:30 +00:00";
+        var leadingSpace = Booking("e-2", user);
+        leadingSpace["occurred_at"] = " 2026-11-21T09:59:30Z";
+        const string NotRfc3339 = "occurred_at must be an RFC 3339 timestamp";
         return new()
         {
+            { "a city of one space", [Booking("e-1", user), blankCity], "[1].city", "city must not be only whitespace" },
+            { "a category of one ideographic space", [Booking("e-1", user), blankCategory], "[1].category", "category must not be only whitespace" },
+            { "a bidi override in a product id", [Booking("e-1", user), bidiProduct], "[1].product_id", "product_id must not contain U+202E (a bidirectional control)" },
+            { "markup in a product id", [Booking("e-1", user), markupProduct], "[1].product_id", "product_id must not contain U+003C (a markup character)" },
+            { "an HTTP date", [Booking("e-1", user), httpDate], "[1].occurred_at", NotRfc3339 },
+            { "a US date", [Booking("e-1", user), usDate], "[1].occurred_at", NotRfc3339 },
+            { "a time with a leading space", [Booking("e-1", user), leadingSpace], "[1].occurred_at", NotRfc3339 },
             { "an event from the future", [Booking("e-1", user), future], "[1].occurred_at", "occurred_at is more than 5 minutes in the future" },
             { "a country in lower case", [Booking("e-1", user), lowerCountry], "[1].country", "country must be an ISO 3166-1 alpha-2 code in capitals, e.g. KR" },
             { "a booking without a product", [Booking("e-1", user), Booking("e-2", user), noProduct], "[2].product_id", "product_id is required for booking_confirmed events" },
@@ -150,6 +172,53 @@ public sealed class IngestEndpointTests(IngestFactory factory) : IClassFixture<I
         Assert.True(problem.Errors.ContainsKey(field), $"{why}: no error for {field} in [{string.Join(", ", problem.Errors.Keys)}]");
         Assert.StartsWith(message, Assert.Single(problem.Errors[field]), StringComparison.Ordinal);
         Assert.Single(problem.Errors);
+        await AssertNothingWrittenForAsync(user);
+    }
+
+    [Fact]
+    public async Task A_key_given_twice_in_an_event_is_refused_naming_it_rather_than_the_last_one_winning()
+    {
+        var user = NewUser();
+        // "user_id":"" first, the event's own user_id later: a reader that lets the last one win would accept it.
+        var body = Batch(Booking("e-1", NewUser()), Booking("e-2", user)).Replace($"{{\"event_id\":\"e-2\"", "{\"user_id\":\"\",\"event_id\":\"e-2\"", StringComparison.Ordinal);
+
+        using var response = await PostAsync(body);
+
+        var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal(["[1].user_id"], problem.Errors.Keys);
+        Assert.StartsWith("Duplicate key: each field may appear once in an event.", Assert.Single(problem.Errors["[1].user_id"]), StringComparison.Ordinal);
+        await AssertNothingWrittenForAsync(user);
+    }
+
+    [Fact]
+    public async Task User_and_session_ids_that_cannot_be_ids_are_refused_naming_the_field()
+    {
+        string[] hostile = ["u\0", "u\r\nX-Injected: 1", "\u202Eu", "u\u2028", "<script>alert(1)</script>", " u", "u ", "   "];
+        foreach (var field in new[] { "user_id", "session_id" })
+        {
+            foreach (var id in hostile)
+            {
+                var good = NewUser();
+                var bad = Booking("e-2", good);
+                bad[field] = id;
+
+                using var response = await PostAsync(Batch(Booking("e-1", good), bad));
+
+                var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
+                Assert.Equal([$"[1].{field}"], problem.Errors.Keys);
+                Assert.All(problem.Errors[$"[1].{field}"], message => Assert.Contains(field, message, StringComparison.Ordinal));
+            }
+        }
+
+        // All or nothing: the good event of a refused request was not written either.
+        var user = NewUser();
+        var refused = Booking("e-2", user);
+        refused["user_id"] = "\u202Eu";
+        using (var response = await PostAsync(Batch(Booking("e-1", user), refused)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        }
+
         await AssertNothingWrittenForAsync(user);
     }
 

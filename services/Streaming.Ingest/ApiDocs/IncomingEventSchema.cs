@@ -15,6 +15,7 @@ namespace Streaming.Ingest.ApiDocs;
 public static class IncomingEventSchema
 {
     private const string Identifier = "^[A-Za-z0-9._:-]+$";
+    private const string IdRule = "No whitespace at either end, no invisible format characters, none of < > \" ' ` \\; '/' is allowed.";
 
     public static Task DescribeAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {
@@ -24,27 +25,28 @@ public static class IncomingEventSchema
         }
 
         var limits = context.ApplicationServices.GetRequiredService<EventLimits>();
-        schema.Description = "One event of schema v1. Unknown fields are refused, so that a misspelt field is not silently lost.";
+        schema.Description = "One event of schema v1. Unknown fields and a field given twice are refused, so that a misspelt or repeated field is not "
+            + "silently lost. No string may hold control characters (U+0000-001F, U+007F-009F), bidirectional controls, U+2028/2029 or unpaired surrogates.";
         schema.AdditionalPropertiesAllowed = EventJsonContext.Default.Options.UnmappedMemberHandling != JsonUnmappedMemberHandling.Disallow;
         schema.Required = new HashSet<string>(StringComparer.Ordinal);
         Required(schema, nameof(IncomingEvent.EventId), "Unique per event; consumers drop duplicates by it.", maxLength: EventLimits.MaxIdLength, pattern: Identifier);
         Required(schema, nameof(IncomingEvent.Type), "The event type.", choices: EventTypes.All);
-        Required(schema, nameof(IncomingEvent.UserId), "The user; a user's events stay in order.", maxLength: EventLimits.MaxIdLength);
-        Required(schema, nameof(IncomingEvent.SessionId), "The app session.", maxLength: EventLimits.MaxIdLength);
+        Required(schema, nameof(IncomingEvent.UserId), "The user; a user's events stay in order. " + IdRule, maxLength: EventLimits.MaxIdLength);
+        Required(schema, nameof(IncomingEvent.SessionId), "The app session. " + IdRule, maxLength: EventLimits.MaxIdLength);
         Field(
-            schema, nameof(IncomingEvent.ProductId), $"Required for {string.Join(", ", EventTypes.WithProduct.Order(StringComparer.Ordinal))}.",
+            schema, nameof(IncomingEvent.ProductId), $"Required for {string.Join(", ", EventTypes.WithProduct.Order(StringComparer.Ordinal))}. {IdRule}",
             maxLength: EventLimits.MaxIdLength);
         Required(
             schema, nameof(IncomingEvent.OccurredAt),
-            $"ISO-8601 with an offset (Z or +09:00); at most {limits.MaxClockSkew.TotalMinutes:0} minutes in the future and "
+            $"RFC 3339 exactly (2026-11-21T10:15:00Z, 2026-11-21T19:15:00.250+09:00; 0 to 7 fractional digits); at most {limits.MaxClockSkew.TotalMinutes:0} minutes in the future and "
             + $"{limits.MaxEventAge.TotalDays:0} days in the past.",
             format: "date-time");
         Required(schema, nameof(IncomingEvent.Platform), "The client platform.", choices: Platforms.All);
         Required(schema, nameof(IncomingEvent.Country), "ISO 3166-1 alpha-2, in capitals.", pattern: "^[A-Z]{2}$");
         Field(
-            schema, nameof(IncomingEvent.City), "The city the event is about (the product's for product events, else the user's).",
+            schema, nameof(IncomingEvent.City), "The city the event is about (the product's for product events, else the user's); not whitespace alone.",
             maxLength: EventLimits.MaxTextLength);
-        Field(schema, nameof(IncomingEvent.Category), "The product's category; bookings by category count an absent one as ''.", maxLength: EventLimits.MaxTextLength);
+        Field(schema, nameof(IncomingEvent.Category), "The product's category; bookings by category count an absent one as ''; not whitespace alone.", maxLength: EventLimits.MaxTextLength);
         Field(
             schema, nameof(IncomingEvent.Amount),
             $"Whole minor units (cents; won and yen have none), not negative. Required for {string.Join(", ", EventTypes.WithAmount.Order(StringComparer.Ordinal))}.",
