@@ -124,6 +124,39 @@ public sealed class EventBatchReaderProperties
             AssertJudged(batch);
         }, iter: 5_000);
 
+    [Theory]
+    [InlineData("user_id", "\"\\ud800\"")]
+    [InlineData("session_id", "\"s\\udc00\"")]
+    [InlineData("city", "\"Seoul\\ud800\\ud800\"")]
+    [InlineData("category", "\"\\udfff\\ud800\"")]
+    public void An_unpaired_surrogate_escape_is_refused_naming_its_field(string field, string literal)
+    {
+        // The literal is JSON escape text: the body's bytes are valid UTF-8, the string they decode to is not valid UTF-16.
+        var json = JsonSerializer.SerializeToNode(new List<IncomingEvent> { Valid() }, EventJsonContext.Default.ListIncomingEvent)!.AsArray();
+        json[0]!.AsObject().Remove(field);
+
+        var batch = reader.Read(Encoding.UTF8.GetBytes(json.ToJsonString().Replace("[{", $"[{{\"{field}\":{literal},", StringComparison.Ordinal)));
+
+        Assert.Equal([$"[0].{field}"], batch.Errors.Keys);
+        AssertJudged(batch);
+    }
+
+    [Fact]
+    public void Invalid_utf8_inside_a_string_is_refused_naming_its_field()
+    {
+        var json = Encoding.UTF8.GetString(EventBodies.Json([Valid()]));
+        var city = Encoding.UTF8.GetBytes(json[..(json.IndexOf("\"city\":\"", StringComparison.Ordinal) + 8)]);
+        byte[] body = [.. city, 0xC3, 0x28, .. Encoding.UTF8.GetBytes(json[(json.IndexOf("\"city\":\"", StringComparison.Ordinal) + 8)..])];
+
+        var batch = reader.Read(body);
+
+        Assert.Equal(["[0].city"], batch.Errors.Keys);
+        AssertJudged(batch);
+    }
+
+    private static IncomingEvent Valid() => new(
+        "e-1", EventTypes.BookingConfirmed, "u1", "s1", "tour-seoul-001", "2026-11-21T09:59:30Z", "ios", "KR", "Seoul", 45000, "KRW", "tour");
+
     [Fact]
     public void Random_bytes_are_refused_without_an_exception() =>
         Gen.Byte.Array[0, 300].Sample(bytes => AssertJudged(reader.Read(bytes)), iter: 15_000);
