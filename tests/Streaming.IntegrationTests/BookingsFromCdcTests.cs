@@ -62,9 +62,20 @@ public sealed class BookingsFromCdcTests(CdcFleetFixture fixture)
 
         // At-least-once: the connector restarts from an earlier position and sends a stretch of changes again.
         writer.Write(streamed[..150]);
-        // A bad change event is dead-lettered with its reason.
+        // Bad change events are dead-lettered with their reasons, between the changes around them: one that misses a
+        // field, and the three that once stopped the aggregator (an op that is a lone surrogate, bytes that are not
+        // UTF-8, a change too large for a dead letter of its own size).
         var bad = new ChangeRecord("{\"booking_id\":999999}", Encoding.UTF8.GetBytes("{\"op\":\"u\",\"after\":{\"booking_id\":999999}}"));
-        writer.Write([bad]);
+        var notUtf8 = Encoding.UTF8.GetBytes("{\"op\":\"c\",\"after\":{\"booking_id\":999998,\"status\":\"confirmed@\"}}");
+        notUtf8[Array.IndexOf(notUtf8, (byte)'@')] = 0xFF;
+        List<ChangeRecord> poison =
+        [
+            bad,
+            new("{\"booking_id\":999997}", Encoding.UTF8.GetBytes("{\"op\":\"\\ud800\",\"after\":{}}")),
+            new("{\"booking_id\":999998}", notUtf8),
+            new("{\"booking_id\":999996}", Encoding.UTF8.GetBytes("{\"op\":\"c\",\"after\":{\"booking_id\":999996,\"note\":\"" + new string('x', 800_000) + "\"}}")),
+        ];
+        writer.Write([poison[0], .. streamed[150..160], poison[1], .. streamed[160..170], poison[2], .. streamed[170..180], poison[3]]);
         // A re-snapshot (a new connector, or an incremental snapshot) reads every row again.
         writer.Write(table.Snapshot(now));
 
@@ -82,16 +93,19 @@ public sealed class BookingsFromCdcTests(CdcFleetFixture fixture)
             .Select(r => JsonSerializer.Deserialize(r.Message.Value, DeadLetterJsonContext.Default.DeadLetter)!)
             .Where(l => l.Topic == Topics.CdcBookings)
             .ToList();
-        var letter = Assert.Single(letters);
-        Assert.Equal("aggregator.bookings-cdc", letter.Source);
-        Assert.Equal("after.user_id is missing", letter.Reason);
+        Assert.Equal(poison.Count, letters.Count);
+        Assert.All(letters, l => Assert.Equal("aggregator.bookings-cdc", l.Source));
+        Assert.All(letters, l => Assert.False(string.IsNullOrWhiteSpace(l.Reason)));
+        Assert.Equal("after.user_id is missing", letters.Single(l => l.Key == poison[0].Key).Reason);
+        Assert.All(letters, l => Assert.True(l.Payload.Length < 1_000_000, "a dead letter must fit in a Kafka record"));
+        Assert.False(fixture.Fleet.Service(LocalFleet.Aggregator).HasExited, "the aggregator exited");
 
         // The delete and its tombstone are counted, not cancelled; the redelivered changes were recognised.
         var after = await fixture.Http.GetStringAsync(aggregatorMetrics);
         long Added(string outcome) => CdcChanges(after, outcome) - CdcChanges(before, outcome);
         Assert.Equal(1, Added("deleted"));
         Assert.Equal(1, Added("tombstone"));
-        Assert.Equal(1, Added("rejected"));
+        Assert.Equal(poison.Count, Added("rejected"));
         Assert.True(Added("already_sent") > 0, "the redelivered confirmations and cancellations should be recognised");
         Assert.Equal(table.Outcomes.Count(o => o.Type == EventTypes.BookingConfirmed), Added("confirmed"));
         Assert.Equal(table.Outcomes.Count(o => o.Type == EventTypes.BookingCancelled), Added("cancelled"));

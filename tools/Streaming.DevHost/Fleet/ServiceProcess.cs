@@ -29,6 +29,9 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>The OS process id: a test tells a process that ran throughout from one started again.</summary>
+    public int ProcessId => process.Id;
+
     public static ServiceProcess Start(string name, string dll, int port, string logFile, IReadOnlyDictionary<string, string> environment)
     {
         if (!File.Exists(dll))
