@@ -90,9 +90,35 @@ public sealed class LocalRedisServer : IAsyncDisposable
         var crashed = process ?? throw new InvalidOperationException($"The server at {ConnectionString} was not started here ({UrlVariable} is set).");
         crashed.Kill(entireProcessTree: true);
         await crashed.WaitForExitAsync(cancellationToken);
-        crashed.Dispose();
         await Task.Delay(downtime, cancellationToken);
+        await RestartAsync(cancellationToken);
+    }
+
+    /// <summary>True when this process started the server, so it can watch and restart it (not with REDIS_URL).</summary>
+    public bool IsChildProcess => process is not null;
+
+    /// <summary>The server's log.</summary>
+    public string? LogFile => folder is null ? null : Path.Combine(folder, "redis.log");
+
+    /// <summary>Completes with the exit code when the server process exits (killed, or crashed).</summary>
+    public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)
+    {
+        var current = process ?? throw new InvalidOperationException($"The server at {ConnectionString} was not started here ({UrlVariable} is set).");
+        await current.WaitForExitAsync(cancellationToken);
+        return current.ExitCode;
+    }
+
+    /// <summary>Starts a server that exited again on the same folder (its append-only file) and port; returns once it answers PING.</summary>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        var exited = process ?? throw new InvalidOperationException($"The server at {ConnectionString} was not started here ({UrlVariable} is set).");
+        if (!exited.HasExited)
+        {
+            throw new InvalidOperationException($"redis-server at {ConnectionString} is still running.");
+        }
+
         process = await LaunchAsync(ServerBinaries.First(File.Exists), cancellationToken);
+        exited.Dispose();
         await WaitUntilReadyAsync(TimeSpan.FromSeconds(30), cancellationToken);
     }
 
