@@ -7,7 +7,7 @@ using Streaming.LocalServers;
 
 namespace Streaming.IntegrationTests;
 
-/// <summary>The demo's supervisor on a real service process: killed with SIGKILL, it is started again and answers.</summary>
+/// <summary>The demo's supervisor on real processes: a service or Redis killed with SIGKILL is started again and answers.</summary>
 public sealed class SupervisedServiceTests
 {
     [Fact]
@@ -48,5 +48,26 @@ public sealed class SupervisedServiceTests
             await service.DisposeAsync();
             Directory.Delete(logs, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Redis_killed_with_SIGKILL_is_started_again_on_its_port()
+    {
+        await using var redis = await LocalRedisServer.StartAsync();
+        var reports = Channel.CreateUnbounded<string>();
+        var policy = RestartPolicy.Default with { FirstDelay = TimeSpan.FromMilliseconds(100) };
+        await using var supervisor = new Supervisor(policy, TimeProvider.System, line => reports.Writer.TryWrite(line), CancellationToken.None);
+        supervisor.Watch(SupervisedServer.For(redis));
+        var killed = redis.ProcessId!.Value;
+        using (var process = Process.GetProcessById(killed))
+        {
+            process.Kill();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        Assert.StartsWith("Redis exited with code 137", await reports.Reader.ReadAsync(timeout.Token), StringComparison.Ordinal);
+        Assert.Equal("restarted Redis (1x)", await reports.Reader.ReadAsync(timeout.Token));
+        Assert.True(await redis.PingAsync(timeout.Token));
+        Assert.NotEqual(killed, redis.ProcessId);
     }
 }

@@ -90,7 +90,7 @@ public sealed class LocalClickHouseServer : IAsyncDisposable
     /// </summary>
     public async Task CrashAndRestartAsync(TimeSpan downtime, CancellationToken cancellationToken = default)
     {
-        var crashed = process ?? throw new InvalidOperationException($"The server at {Url} was not started here ({UrlVariable} is set).");
+        var crashed = ChildServerProcess.StartedHere(process, Url, UrlVariable);
         crashed.Kill(entireProcessTree: true);
         await crashed.WaitForExitAsync(cancellationToken);
         await Task.Delay(downtime, cancellationToken);
@@ -104,21 +104,13 @@ public sealed class LocalClickHouseServer : IAsyncDisposable
     public string? LogFile => folder is null ? null : Path.Combine(folder, "log", "error.log");
 
     /// <summary>Completes with the exit code when the server process exits (killed, or crashed).</summary>
-    public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)
-    {
-        var current = process ?? throw new InvalidOperationException($"The server at {Url} was not started here ({UrlVariable} is set).");
-        await current.WaitForExitAsync(cancellationToken);
-        return current.ExitCode;
-    }
+    public Task<int> WaitForExitAsync(CancellationToken cancellationToken) =>
+        ChildServerProcess.ExitCodeAsync(ChildServerProcess.StartedHere(process, Url, UrlVariable), cancellationToken);
 
     /// <summary>Starts a server that exited again on the same folder and ports; returns once it answers.</summary>
     public async Task RestartAsync(CancellationToken cancellationToken = default)
     {
-        var exited = process ?? throw new InvalidOperationException($"The server at {Url} was not started here ({UrlVariable} is set).");
-        if (!exited.HasExited)
-        {
-            throw new InvalidOperationException($"clickhouse-server at {Url} is still running.");
-        }
+        var exited = ChildServerProcess.Exited(process, Url, UrlVariable);
 
         var serverBinary = ServerBinaries.First(File.Exists);
         process = await LaunchAsync(serverBinary, Path.Combine(folder!, "config.xml"), folder!, cancellationToken);

@@ -230,12 +230,12 @@ public sealed class LocalFleet : IAsyncDisposable
         supervisor = new Supervisor(policy ?? RestartPolicy.Default, time ?? TimeProvider.System, report, stop);
         if (ClickHouse.IsChildProcess)
         {
-            supervisor.Watch(new Supervised("ClickHouse", ClickHouse.LogFile!, ClickHouse.WaitForExitAsync, ClickHouse.RestartAsync));
+            supervisor.Watch(SupervisedServer.For(ClickHouse));
         }
 
         if (Redis.IsChildProcess)
         {
-            supervisor.Watch(new Supervised("Redis", Redis.LogFile!, Redis.WaitForExitAsync, Redis.RestartAsync));
+            supervisor.Watch(SupervisedServer.For(Redis));
         }
 
         foreach (var service in Services)
@@ -253,19 +253,6 @@ public sealed class LocalFleet : IAsyncDisposable
         {
             services[services.FindIndex(s => s.Name == name)] = next;
         }
-    }
-
-    /// <summary>A local server under the supervisor.</summary>
-    private sealed class Supervised(string name, string logFile, Func<CancellationToken, Task<int>> waitForExit, Func<CancellationToken, Task> restart)
-        : ISupervisedProcess
-    {
-        public string Name => name;
-
-        public string LogFile => logFile;
-
-        public Task<int> WaitForExitAsync(CancellationToken cancellationToken) => waitForExit(cancellationToken);
-
-        public Task RestartAsync(CancellationToken cancellationToken) => restart(cancellationToken);
     }
 
     /// <summary>Stops restarting first, then the services (they commit their work), then ClickHouse and Redis, then Kafka.</summary>
