@@ -69,6 +69,12 @@ public sealed class Supervisor(RestartPolicy policy, TimeProvider time, Action<s
                 return;
             }
 
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping: Ctrl-C reaches the children too, and their exits are expected.
+                return;
+            }
+
             var delay = backoff.Exited();
             Update(process.Name, s => s with { Down = true, LastExitCode = exitCode, NextStart = time.GetUtcNow() + delay });
             // The timer is set before the report, so that whoever reads the report can count on it.
