@@ -85,6 +85,8 @@ public static class DevHostCommands
 
         Console.WriteLine($"Streaming demo: starting the fleet (logs in {Path.Combine(state, "logs")})");
         await using var fleet = await LocalFleet.StartAsync(settings, line => Console.WriteLine("  · " + line), stop);
+        // From here on a process that exits is started again (with backoff) until Ctrl-C or the end of --minutes.
+        fleet.Supervise(line => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{DateTimeOffset.UtcNow:HH:mm:ss}] ! {line}")), stop);
         using var changes = fromChangeData && rate > 0 ? new BookingChangeWriter(fleet.KafkaBootstrap, Topics.CdcBookings, seed: 42) : null;
         var simulator = new TrafficSimulator(fleet.IngestUrl, settings.ApiKey, rate, seed: 42, TimeProvider.System, changes);
         PrintUrls(fleet, settings, rate, fromChangeData);
@@ -95,19 +97,37 @@ public static class DevHostCommands
             run.CancelAfter(TimeSpan.FromMinutes(minutes));
         }
 
-        var simulation = simulator.RunAsync(run.Token);
-        var summary = new LiveSummary(fleet, simulator, Console.Out).RunAsync(TimeSpan.FromSeconds(5), run.Token);
+        // Only Ctrl-C or --minutes ends the demo: a simulator or summary that fails says why and the fleet runs on.
+        await Task.WhenAll(
+            UntilStoppedAsync("the traffic simulator", simulator.RunAsync(run.Token), run.Token),
+            UntilStoppedAsync("the live summary", new LiveSummary(fleet, simulator, Console.Out).RunAsync(TimeSpan.FromSeconds(5), run.Token), run.Token));
+        Console.WriteLine("stopping the fleet…");
+        return 0;
+    }
+
+    private static async Task UntilStoppedAsync(string what, Task task, CancellationToken run)
+    {
         try
         {
-            await Task.WhenAll(simulation, summary);
+            await task;
+        }
+        catch (OperationCanceledException) when (run.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {what} stopped ({ex.GetType().Name}: {ex.Message}); the fleet runs on until Ctrl-C");
+        }
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, run);
         }
         catch (OperationCanceledException)
         {
             // Ctrl-C or --minutes elapsed.
         }
-
-        Console.WriteLine("stopping the fleet…");
-        return 0;
     }
 
     private static void PrintUrls(LocalFleet fleet, FleetSettings settings, int rate, bool fromChangeData)

@@ -39,6 +39,24 @@ internal static class ChildServerProcess
         File.Delete(pidFile);
     }
 
+    /// <summary>The server's process when this process started it; otherwise says which variable named another server.</summary>
+    public static Process StartedHere(Process? process, string server, string variable) =>
+        process ?? throw new InvalidOperationException($"The server at {server} was not started here ({variable} is set).");
+
+    /// <summary>Completes with the exit code when <paramref name="process"/> exits.</summary>
+    public static async Task<int> ExitCodeAsync(Process process, CancellationToken cancellationToken)
+    {
+        await process.WaitForExitAsync(cancellationToken);
+        return process.ExitCode;
+    }
+
+    /// <summary>The process to replace, which must have exited: a running server keeps its folder and ports.</summary>
+    public static Process Exited(Process? process, string server, string variable)
+    {
+        var exited = StartedHere(process, server, variable);
+        return exited.HasExited ? exited : throw new InvalidOperationException($"The server at {server} is still running.");
+    }
+
     /// <summary>SIGTERM, then a kill after <paramref name="grace"/>; the pid file goes with the process.</summary>
     public static async Task StopAsync(Process process, string folder, TimeSpan grace)
     {

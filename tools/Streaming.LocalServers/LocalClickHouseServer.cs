@@ -90,13 +90,31 @@ public sealed class LocalClickHouseServer : IAsyncDisposable
     /// </summary>
     public async Task CrashAndRestartAsync(TimeSpan downtime, CancellationToken cancellationToken = default)
     {
-        var crashed = process ?? throw new InvalidOperationException($"The server at {Url} was not started here ({UrlVariable} is set).");
+        var crashed = ChildServerProcess.StartedHere(process, Url, UrlVariable);
         crashed.Kill(entireProcessTree: true);
         await crashed.WaitForExitAsync(cancellationToken);
-        crashed.Dispose();
         await Task.Delay(downtime, cancellationToken);
+        await RestartAsync(cancellationToken);
+    }
+
+    /// <summary>True when this process started the server, so it can watch and restart it (not with CLICKHOUSE_URL).</summary>
+    public bool IsChildProcess => process is not null;
+
+    /// <summary>The server's error log.</summary>
+    public string? LogFile => folder is null ? null : Path.Combine(folder, "log", "error.log");
+
+    /// <summary>Completes with the exit code when the server process exits (killed, or crashed).</summary>
+    public Task<int> WaitForExitAsync(CancellationToken cancellationToken) =>
+        ChildServerProcess.ExitCodeAsync(ChildServerProcess.StartedHere(process, Url, UrlVariable), cancellationToken);
+
+    /// <summary>Starts a server that exited again on the same folder and ports; returns once it answers.</summary>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        var exited = ChildServerProcess.Exited(process, Url, UrlVariable);
+
         var serverBinary = ServerBinaries.First(File.Exists);
         process = await LaunchAsync(serverBinary, Path.Combine(folder!, "config.xml"), folder!, cancellationToken);
+        exited.Dispose();
         await WaitUntilReadyAsync(TimeSpan.FromSeconds(60), cancellationToken);
     }
 

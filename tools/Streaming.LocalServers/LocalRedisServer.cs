@@ -87,12 +87,33 @@ public sealed class LocalRedisServer : IAsyncDisposable
     /// <summary>Kills the server (SIGKILL), keeps it down for <paramref name="downtime"/>, then starts it again on the same folder and port.</summary>
     public async Task CrashAndRestartAsync(TimeSpan downtime, CancellationToken cancellationToken = default)
     {
-        var crashed = process ?? throw new InvalidOperationException($"The server at {ConnectionString} was not started here ({UrlVariable} is set).");
+        var crashed = ChildServerProcess.StartedHere(process, ConnectionString, UrlVariable);
         crashed.Kill(entireProcessTree: true);
         await crashed.WaitForExitAsync(cancellationToken);
-        crashed.Dispose();
         await Task.Delay(downtime, cancellationToken);
+        await RestartAsync(cancellationToken);
+    }
+
+    /// <summary>True when this process started the server, so it can watch and restart it (not with REDIS_URL).</summary>
+    public bool IsChildProcess => process is not null;
+
+    /// <summary>The server's OS process id when this process started it (for tests that kill it from outside).</summary>
+    public int? ProcessId => process?.Id;
+
+    /// <summary>The server's log.</summary>
+    public string? LogFile => folder is null ? null : Path.Combine(folder, "redis.log");
+
+    /// <summary>Completes with the exit code when the server process exits (killed, or crashed).</summary>
+    public Task<int> WaitForExitAsync(CancellationToken cancellationToken) =>
+        ChildServerProcess.ExitCodeAsync(ChildServerProcess.StartedHere(process, ConnectionString, UrlVariable), cancellationToken);
+
+    /// <summary>Starts a server that exited again on the same folder (its append-only file) and port; returns once it answers PING.</summary>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        var exited = ChildServerProcess.Exited(process, ConnectionString, UrlVariable);
+
         process = await LaunchAsync(ServerBinaries.First(File.Exists), cancellationToken);
+        exited.Dispose();
         await WaitUntilReadyAsync(TimeSpan.FromSeconds(30), cancellationToken);
     }
 

@@ -1,4 +1,5 @@
 using Streaming.ClickHouse;
+using Streaming.DevHost.Supervision;
 using Streaming.Kafka;
 using Streaming.LocalServers;
 
@@ -21,13 +22,16 @@ public sealed class LocalFleet : IAsyncDisposable
     /// <summary>The profile silos after the first are named "Streaming.Profiles-2", "Streaming.Profiles-3", ...</summary>
     public static string ProfileSilo(int number) => number == 1 ? Profiles : $"{Profiles}-{number}";
 
+    // Replaced in place when a service starts again, while the summary reads it: always under the lock.
     private readonly List<ServiceProcess> services = [];
+    private readonly Lock servicesGate = new();
     private readonly string stateFolder;
     private readonly bool deleteStateFolder;
     private LocalKafkaCluster? kafka;
     private LocalClickHouseServer? clickHouse;
     private LocalRedisServer? redis;
     private DemoPushReceiver? pushReceiver;
+    private Supervisor? supervisor;
 
     private LocalFleet(FleetSettings settings, string stateFolder, bool deleteStateFolder)
     {
@@ -47,7 +51,20 @@ public sealed class LocalFleet : IAsyncDisposable
     /// <summary>Where the delivery worker posts pushes (the demo's stand-in for FCM).</summary>
     public DemoPushReceiver PushReceiver => pushReceiver ?? throw new InvalidOperationException("Not started.");
 
-    public IReadOnlyList<ServiceProcess> Services => services;
+    /// <summary>The services as they run now (a copy: a supervised service is replaced when it starts again).</summary>
+    public IReadOnlyList<ServiceProcess> Services
+    {
+        get
+        {
+            lock (servicesGate)
+            {
+                return [.. services];
+            }
+        }
+    }
+
+    /// <summary>What <see cref="Supervise"/> started, or null when nothing restarts exited processes (the tests).</summary>
+    public Supervisor? Supervisor => supervisor;
 
     public string IngestUrl => Service(Ingest).Url;
 
@@ -55,7 +72,16 @@ public sealed class LocalFleet : IAsyncDisposable
 
     public string LogFolder => Path.Combine(stateFolder, "logs");
 
-    public ServiceProcess Service(string name) => services.Single(s => s.Name == name);
+    public ServiceProcess Service(string name)
+    {
+        lock (servicesGate)
+        {
+            return services.Single(s => s.Name == name);
+        }
+    }
+
+    /// <summary>"Aggregator" for "Streaming.Aggregator": how the demo names a service.</summary>
+    public static string ShortName(string service) => service.Replace("Streaming.", "", StringComparison.Ordinal);
 
     public ClickHouseOptions ClickHouseOptions => new() { Url = ClickHouse.Url, Database = Settings.ClickHouseDatabase };
 
@@ -165,28 +191,85 @@ public sealed class LocalFleet : IAsyncDisposable
                 };
             }
 
-            services.Add(ServiceProcess.Start(name, ServiceLayout.ServiceDll(project), port, Path.Combine(LogFolder, name + ".log"), serviceEnvironment));
+            var service = ServiceProcess.Start(name, ServiceLayout.ServiceDll(project), port, Path.Combine(LogFolder, name + ".log"), serviceEnvironment);
+            lock (servicesGate)
+            {
+                services.Add(service);
+            }
         }
 
         progress("waiting for services: " + string.Join(", ", ports.Keys.Select(n => n.Replace("Streaming.", "", StringComparison.Ordinal))));
-        // The sink's readiness includes the ClickHouse schema, which the gateway needs.
-        await Task.WhenAll(services.Select(s => s.WaitUntilHealthyAsync(s.Name == ClickHouseSink ? "/readyz" : "/healthz", Settings.StartTimeout, cancellationToken)));
+        await Task.WhenAll(Services.Select(s => s.WaitUntilHealthyAsync(HealthPath(s.Name), Settings.StartTimeout, cancellationToken)));
         progress("all services healthy");
     }
+
+    // The sink's readiness includes the ClickHouse schema, which the gateway needs.
+    private static string HealthPath(string service) => service == ClickHouseSink ? "/readyz" : "/healthz";
 
     /// <summary>Kills a service with SIGKILL mid-work and starts it again; returns once it is healthy.</summary>
     public async Task CrashAndRestartAsync(string name, CancellationToken cancellationToken)
     {
-        var index = services.FindIndex(s => s.Name == name);
-        services[index] = await services[index].CrashAndRestartAsync();
-        await services[index].WaitUntilHealthyAsync("/healthz", Settings.StartTimeout, cancellationToken);
+        var restarted = await Service(name).CrashAndRestartAsync();
+        Replace(name, restarted);
+        await restarted.WaitUntilHealthyAsync("/healthz", Settings.StartTimeout, cancellationToken);
     }
 
-    /// <summary>Stops the services first (they commit their work), then ClickHouse and Redis, then Kafka.</summary>
+    /// <summary>
+    /// From now until the fleet is disposed or <paramref name="stop"/> is cancelled, restarts every service and local
+    /// server (ClickHouse, Redis: same folder and ports) that exits, per <paramref name="policy"/> (default
+    /// <see cref="RestartPolicy.Default"/>), and reports each exit and restart to <paramref name="report"/>.
+    /// The local Kafka runs in this process: it ends only with it.
+    /// </summary>
+    public Supervisor Supervise(Action<string> report, CancellationToken stop, RestartPolicy? policy = null, TimeProvider? time = null)
+    {
+        if (supervisor is not null)
+        {
+            throw new InvalidOperationException("The fleet is already supervised.");
+        }
+
+        supervisor = new Supervisor(policy ?? RestartPolicy.Default, time ?? TimeProvider.System, report, stop);
+        if (ClickHouse.IsChildProcess)
+        {
+            supervisor.Watch(SupervisedServer.For(ClickHouse));
+        }
+
+        if (Redis.IsChildProcess)
+        {
+            supervisor.Watch(SupervisedServer.For(Redis));
+        }
+
+        foreach (var service in Services)
+        {
+            var name = service.Name;
+            supervisor.Watch(new SupervisedService(() => Service(name), next => Replace(name, next), HealthPath(name), Settings.StartTimeout));
+        }
+
+        return supervisor;
+    }
+
+    private void Replace(string name, ServiceProcess next)
+    {
+        lock (servicesGate)
+        {
+            services[services.FindIndex(s => s.Name == name)] = next;
+        }
+    }
+
+    /// <summary>Stops restarting first, then the services (they commit their work), then ClickHouse and Redis, then Kafka.</summary>
     public async ValueTask DisposeAsync()
     {
-        await Task.WhenAll(services.Select(s => s.DisposeAsync().AsTask()));
-        services.Clear();
+        if (supervisor is not null)
+        {
+            await supervisor.DisposeAsync();
+            supervisor = null;
+        }
+
+        await Task.WhenAll(Services.Select(s => s.DisposeAsync().AsTask()));
+        lock (servicesGate)
+        {
+            services.Clear();
+        }
+
         if (clickHouse is not null)
         {
             await clickHouse.DisposeAsync();

@@ -11,6 +11,8 @@ public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly Func<IReadOnlyDictionary<string, string>?, ServiceProcess> startAgain;
+    private readonly Lock gate = new();
+    private bool replaced;
 
     private ServiceProcess(string name, string url, string logFile, Process process, Func<IReadOnlyDictionary<string, string>?, ServiceProcess> startAgain)
     {
@@ -27,7 +29,20 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public string LogFile { get; }
 
-    public bool HasExited => process.HasExited;
+    /// <summary>The OS process id (for tests that kill it from outside).</summary>
+    public int ProcessId => process.Id;
+
+    /// <summary>True once the process ended (also for one that <see cref="StartAgain"/> replaced).</summary>
+    public bool HasExited
+    {
+        get
+        {
+            lock (gate)
+            {
+                return replaced || process.HasExited;
+            }
+        }
+    }
 
     /// <summary>The OS process id: a test tells a process that ran throughout from one started again.</summary>
     public int ProcessId => process.Id;
@@ -68,6 +83,24 @@ public sealed class ServiceProcess : IAsyncDisposable
         await process.WaitForExitAsync();
         process.Dispose();
         return startAgain(changes);
+    }
+
+    /// <summary>Starts a process that exited (a crash) again with the same settings; this one is done with.</summary>
+    public ServiceProcess StartAgain()
+    {
+        lock (gate)
+        {
+            if (replaced || !process.HasExited)
+            {
+                throw new InvalidOperationException($"{Name} is still running or was already started again.");
+            }
+
+            // Started before this one is let go, so that a failed start leaves this one to ask again.
+            var next = startAgain(null);
+            replaced = true;
+            process.Dispose();
+            return next;
+        }
     }
 
     private static Dictionary<string, string> Changed(IReadOnlyDictionary<string, string> environment, IReadOnlyDictionary<string, string> changes)
@@ -120,7 +153,13 @@ public sealed class ServiceProcess : IAsyncDisposable
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var wait = new CancellationTokenSource(timeout);
-        await process.WaitForExitAsync(wait.Token);
+        return await WaitForExitAsync(wait.Token);
+    }
+
+    /// <summary>Completes with the exit code when the process exits.</summary>
+    public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)
+    {
+        await process.WaitForExitAsync(cancellationToken);
         return process.ExitCode;
     }
 
@@ -130,6 +169,14 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM so the service commits its work, then SIGKILL after the timeout.</summary>
     public async ValueTask DisposeAsync()
     {
+        lock (gate)
+        {
+            if (replaced)
+            {
+                return;
+            }
+        }
+
         if (!process.HasExited)
         {
             Signals.Terminate(process.Id);
