@@ -29,7 +29,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public string LogFile { get; }
 
-    /// <summary>The OS process id (for tests that kill it from outside).</summary>
+    /// <summary>The OS process id (for tests that kill it from outside, or tell a process that ran throughout from one started again).</summary>
     public int ProcessId => process.Id;
 
     /// <summary>True once the process ended (also for one that <see cref="StartAgain"/> replaced).</summary>
@@ -43,9 +43,6 @@ public sealed class ServiceProcess : IAsyncDisposable
             }
         }
     }
-
-    /// <summary>The OS process id: a test tells a process that ran throughout from one started again.</summary>
-    public int ProcessId => process.Id;
 
     public static ServiceProcess Start(string name, string dll, int port, string logFile, IReadOnlyDictionary<string, string> environment)
     {
