@@ -5,7 +5,7 @@ using Confluent.Kafka;
 using Streaming.Events;
 using Streaming.Kafka;
 using Streaming.Profiles.ProductEvents;
-using Streaming.Topology;
+using Streaming.Reposts;
 
 namespace Streaming.Benchmarks;
 
