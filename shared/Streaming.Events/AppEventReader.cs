@@ -54,12 +54,17 @@ public static class AppEventReader
     /// </summary>
     public static bool TryReadProjection(ReadOnlySpan<byte> utf8, out AppEventProjection projection, [NotNullWhen(false)] out string? reason)
     {
-        var values = default(Values);
-        if (ScanCompact(utf8, Mode.Project, ref values))
+        reason = null;
+        if (ScanCompact(utf8, Mode.Project, out _, out var p))
         {
-            reason = null;
+            projection = new AppEventProjection(p.Type, p.ProductId, p.OccurredAt, utf8.Slice(p.UserIdAt, p.UserIdLength), utf8.Slice(p.EventIdAt, p.EventIdLength),
+                p.CityLength < 0 ? default : utf8.Slice(p.CityAt, p.CityLength), p.CityLength >= 0,
+                p.CategoryLength < 0 ? default : utf8.Slice(p.CategoryAt, p.CategoryLength), p.CategoryLength >= 0);
+            return true;
         }
-        else if (!ScanAny(utf8, Mode.Project, ref values, out reason))
+
+        var values = default(Values);
+        if (!ScanAny(utf8, Mode.Project, ref values, out reason))
         {
             projection = default;
             return false;
@@ -72,28 +77,20 @@ public static class AppEventReader
 
     private static bool TryRead(ReadOnlySpan<byte> utf8, Mode mode, [NotNullWhen(true)] out AppEvent? appEvent, [NotNullWhen(false)] out string? reason)
     {
-        var values = default(Values);
-        if (ScanCompact(utf8, mode, ref values))
+        reason = null;
+        if (ScanCompact(utf8, mode, out appEvent, out _) && appEvent is not null)
         {
-            reason = null;
-        }
-        else if (!ScanAny(utf8, Mode.Full, ref values, out reason))
-        {
-            appEvent = null;
-            return false;
+            return true;
         }
 
-        appEvent = values.ToEvent();
-        return true;
+        var values = default(Values);
+        appEvent = ScanAny(utf8, Mode.Full, ref values, out reason) ? values.ToEvent() : null;
+        return appEvent is not null;
     }
 
     /// <summary>The compact form only (see <see cref="ScanCompact"/>); for the tests.</summary>
-    internal static bool TryReadCompact(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out AppEvent? appEvent, bool routeOnly = false)
-    {
-        var values = default(Values);
-        appEvent = ScanCompact(utf8, routeOnly ? Mode.Route : Mode.Full, ref values) ? values.ToEvent() : null;
-        return appEvent is not null;
-    }
+    internal static bool TryReadCompact(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out AppEvent? appEvent, bool routeOnly = false) =>
+        ScanCompact(utf8, routeOnly ? Mode.Route : Mode.Full, out appEvent, out _) && appEvent is not null;
 
     /// <summary>The JSON-reader path only (see <see cref="ScanAny"/>); for the tests.</summary>
     internal static bool TryReadAny(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out AppEvent? appEvent, [NotNullWhen(false)] out string? reason)
@@ -110,10 +107,18 @@ public static class AppEventReader
     /// decides (and gives the reason), so this never accepts what that refuses nor reads a value differently.
     /// </summary>
     /// <param name="mode">Outside <see cref="Mode.Full"/>, every field is checked but only type, product, times and
-    /// amount are read; the other strings are empty (which also marks a required one as present) and their bytes'
-    /// places kept.</param>
-    private static bool ScanCompact(ReadOnlySpan<byte> utf8, Mode mode, ref Values v)
+    /// amount are read; the other strings are empty (which also marks a required one as present). In
+    /// <see cref="Mode.Project"/> the event is <paramref name="projected"/> instead (no <paramref name="appEvent"/>).</param>
+    private static bool ScanCompact(ReadOnlySpan<byte> utf8, Mode mode, out AppEvent? appEvent, out CompactProjection projected)
     {
+        // Locals, not a struct behind a reference: this is the hot path, and stores through a reference cost a GC barrier each.
+        appEvent = null;
+        projected = default;
+        string? eventId = null, type = null, userId = null, sessionId = null, productId = null, platform = null;
+        string? country = null, city = null, currency = null, category = null;
+        DateTimeOffset? occurredAt = null, receivedAt = null;
+        long? amount = null;
+        int userIdAt = 0, userIdLength = 0, eventIdAt = 0, eventIdLength = 0, cityAt = 0, cityLength = -1, categoryAt = 0, categoryLength = -1;
         var seen = 0;
         if (utf8.Length < 2 || utf8[0] != (byte)'{' || utf8[1] != (byte)'"')
         {
@@ -170,25 +175,35 @@ public static class AppEventReader
 
                 if (mode != Mode.Full && field is not (Field.Type or Field.ProductId or Field.OccurredAt or Field.ReceivedAt or Field.Amount))
                 {
-                    // Checked above (no control characters, valid UTF-8) as the full read checks it; only not read.
-                    v.Keep(field, new Utf8Value(valueAt, length, null));
+                    // Checked above (no control characters, valid UTF-8) as the full read checks it; only not read (its place kept).
+                    switch (field)
+                    {
+                        case Field.EventId: (eventId, eventIdAt, eventIdLength) = (string.Empty, valueAt, length); break;
+                        case Field.UserId: (userId, userIdAt, userIdLength) = (string.Empty, valueAt, length); break;
+                        case Field.SessionId: sessionId = string.Empty; break;
+                        case Field.Platform: platform = string.Empty; break;
+                        case Field.Country: country = string.Empty; break;
+                        case Field.City: (city, cityAt, cityLength) = (string.Empty, valueAt, length); break;
+                        case Field.Currency: currency = string.Empty; break;
+                        case Field.Category: (category, categoryAt, categoryLength) = (string.Empty, valueAt, length); break;
+                    }
                 }
                 else
                 {
                     switch (field)
                     {
-                        case Field.EventId: v.EventId = StrictUtf8.GetString(value); break;
-                        case Field.UserId: v.UserId = StrictUtf8.GetString(value); break;
-                        case Field.SessionId: v.SessionId = StrictUtf8.GetString(value); break;
-                        case Field.Type: v.Type = Pooled(value); break;
-                        case Field.ProductId: v.ProductId = Pooled(value); break;
-                        case Field.Platform: v.Platform = Pooled(value); break;
-                        case Field.Country: v.Country = Pooled(value); break;
-                        case Field.City: v.City = Pooled(value); break;
-                        case Field.Currency: v.Currency = Pooled(value); break;
-                        case Field.Category: v.Category = Pooled(value); break;
-                        case Field.OccurredAt when TryReadUtc(value, out var time): v.OccurredAt = time; break;
-                        case Field.ReceivedAt when TryReadUtc(value, out var time): v.ReceivedAt = time; break;
+                        case Field.EventId: eventId = StrictUtf8.GetString(value); break;
+                        case Field.UserId: userId = StrictUtf8.GetString(value); break;
+                        case Field.SessionId: sessionId = StrictUtf8.GetString(value); break;
+                        case Field.Type: type = Pooled(value); break;
+                        case Field.ProductId: productId = Pooled(value); break;
+                        case Field.Platform: platform = Pooled(value); break;
+                        case Field.Country: country = Pooled(value); break;
+                        case Field.City: city = Pooled(value); break;
+                        case Field.Currency: currency = Pooled(value); break;
+                        case Field.Category: category = Pooled(value); break;
+                        case Field.OccurredAt when TryReadUtc(value, out var time): occurredAt = time; break;
+                        case Field.ReceivedAt when TryReadUtc(value, out var time): receivedAt = time; break;
                         default: return false; // a string amount, or another form of time
                     }
                 }
@@ -199,7 +214,7 @@ public static class AppEventReader
             }
             else if (field == Field.Amount && TryReadInteger(utf8, ref at, out var number))
             {
-                v.Amount = number;
+                amount = number;
             }
             else
             {
@@ -225,8 +240,25 @@ public static class AppEventReader
             break;
         }
 
-        return v.Missing() is null;
+        if (eventId is null || type is null || userId is null || sessionId is null || platform is null || country is null || occurredAt is null || receivedAt is null)
+        {
+            return false;
+        }
+
+        if (mode == Mode.Project)
+        {
+            projected = new CompactProjection(type, productId, occurredAt.Value, userIdAt, userIdLength, eventIdAt, eventIdLength,
+                city is null ? 0 : cityAt, city is null ? -1 : cityLength, category is null ? 0 : categoryAt, category is null ? -1 : categoryLength);
+            return true;
+        }
+
+        appEvent = new AppEvent(eventId, type, userId, sessionId, productId, occurredAt.Value, platform, country, city, amount, currency, receivedAt.Value, category);
+        return true;
     }
+
+    /// <summary>A projection of the compact form: its values, and where the strings it keeps as bytes lie (length -1: absent).</summary>
+    private readonly record struct CompactProjection(string Type, string? ProductId, DateTimeOffset OccurredAt, int UserIdAt, int UserIdLength,
+        int EventIdAt, int EventIdLength, int CityAt, int CityLength, int CategoryAt, int CategoryLength);
 
     /// <summary>A JSON integer that fits in 18 digits (no fraction, exponent or leading zero); else false, for the JSON reader.</summary>
     private static bool TryReadInteger(ReadOnlySpan<byte> utf8, ref int at, out long value)
@@ -313,29 +345,13 @@ public static class AppEventReader
         return reason is null;
     }
 
-    /// <summary>What was read of an event (or, for a field only checked, "" and where its bytes are).</summary>
+    /// <summary>What the JSON-reader path read of an event (or, for a field a projection keeps as bytes, "" and where they are).</summary>
     private struct Values
     {
         public string? EventId, Type, UserId, SessionId, ProductId, Platform, Country, City, Currency, Category;
         public DateTimeOffset? OccurredAt, ReceivedAt;
         public long? Amount;
         public Utf8Value EventIdUtf8, UserIdUtf8, CityUtf8, CategoryUtf8;
-
-        /// <summary>A string field checked but not read: present (""), its bytes' place kept for a projection.</summary>
-        public void Keep(Field field, Utf8Value value)
-        {
-            switch (field)
-            {
-                case Field.EventId: (EventId, EventIdUtf8) = (string.Empty, value); break;
-                case Field.UserId: (UserId, UserIdUtf8) = (string.Empty, value); break;
-                case Field.SessionId: SessionId = string.Empty; break;
-                case Field.Platform: Platform = string.Empty; break;
-                case Field.Country: Country = string.Empty; break;
-                case Field.City: (City, CityUtf8) = (string.Empty, value); break;
-                case Field.Currency: Currency = string.Empty; break;
-                case Field.Category: (Category, CategoryUtf8) = (string.Empty, value); break;
-            }
-        }
 
         /// <summary>Why the event is not one: the first required field missing; null when none is.</summary>
         public readonly string? Missing() =>
