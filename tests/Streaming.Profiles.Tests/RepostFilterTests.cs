@@ -1,5 +1,5 @@
 using Streaming.Profiles.ProductEvents;
-using Streaming.Topology;
+using Streaming.Reposts;
 
 namespace Streaming.Profiles.Tests;
 

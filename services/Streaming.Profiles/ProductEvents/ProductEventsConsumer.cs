@@ -36,7 +36,6 @@ public sealed partial class ProductEventsConsumer(
     private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(2);
     private readonly ProductEventsOptions settings = options.Value;
     private readonly DeadLetterWriter deadLetters = new(producer, kafka.Options, Group, clock);
-    private readonly ProductEventParser parser = new();
     private readonly string inputTopic = kafka.Options.Name(Kafka.Topics.ProductEvents);
     /// <summary>Per product, the list its events are gathered in: kept between batches (cleared), as most products come back.</summary>
     private readonly Dictionary<string, List<ProductEvent>> gathering = new(StringComparer.Ordinal);
@@ -84,7 +83,7 @@ public sealed partial class ProductEventsConsumer(
             ? cached
             : ProgressOf(consumer, record);
         partition.Next = record.Offset.Value + 1;
-        if (!parser.TryParse(record, out var productId, out var productEvent, out var identity, out var reason))
+        if (!ProductEventRecord.TryRead(record, out var productId, out var productEvent, out var identity, out var reason))
         {
             DeadLetter(record, reason);
             return;
@@ -401,7 +400,7 @@ public sealed partial class ProductEventsConsumer(
             fed = new PartitionProgress(offset)
             {
                 Reposts = settings.RepostHorizon > TimeSpan.Zero
-                    ? repostHistory.Rebuild(consumer, partition, offset, record.Message.Timestamp.UnixTimestampMs, parser, settings)
+                    ? repostHistory.Rebuild(consumer, partition, offset, record.Message.Timestamp.UnixTimestampMs, static r => ProductEventRecord.TryRead(r, out _, out _, out var id, out _) ? id : null, settings)
                     : null,
             };
             progress[partition] = fed;

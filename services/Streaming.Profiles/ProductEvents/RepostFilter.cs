@@ -1,5 +1,4 @@
-using Streaming.Topology;
-using Streaming.Topology.Windowing;
+using Streaming.Reposts;
 
 namespace Streaming.Profiles.ProductEvents;
 
@@ -56,7 +55,7 @@ public sealed class RepostFilter(TimeSpan horizon)
 
     /// <param name="offset">The record's product-events offset.</param>
     /// <param name="timestampMs">The record's timestamp in Unix milliseconds.</param>
-    /// <param name="identity">Its event's identity (<see cref="ProductEventParser"/>).</param>
+    /// <param name="identity">Its event's identity (<see cref="ProductEventRecord"/>).</param>
     public RepostVerdict Check(long offset, long timestampMs, EventIdentity identity)
     {
         if (offset < checkedUpTo)

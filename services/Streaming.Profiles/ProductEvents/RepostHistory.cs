@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using Streaming.Kafka;
 using Streaming.Profiles.Status;
+using Streaming.Reposts;
 
 namespace Streaming.Profiles.ProductEvents;
 
@@ -22,8 +23,9 @@ public sealed partial class RepostHistory(KafkaClients kafka, ProfilesStatus sta
 
     /// <param name="consumer">The group consumer (for the offset lookup by time).</param>
     /// <param name="resumeAt">The first record read after the assignment: its offset and timestamp.</param>
+    /// <param name="identify">A record's event identity, null when the record is unreadable.</param>
     public RepostFilter Rebuild(IConsumer<string, byte[]> consumer, TopicPartition partition, long resumeAt, long resumeTimestampMs,
-        ProductEventParser parser, ProductEventsOptions settings)
+        Func<ConsumeResult<string, byte[]>, EventIdentity?> identify, ProductEventsOptions settings)
     {
         var filter = new RepostFilter(settings.RepostHorizon);
         var from = StartOf(consumer, partition, resumeAt, resumeTimestampMs - (long)settings.RepostHorizon.TotalMilliseconds, settings.MaxRebuildRecords);
@@ -53,7 +55,7 @@ public sealed partial class RepostHistory(KafkaClients kafka, ProfilesStatus sta
                 if (record is { IsPartitionEOF: false, Message: not null } && record.Offset.Value < resumeAt)
                 {
                     read++;
-                    if (parser.TryParse(record, out _, out _, out var identity, out _))
+                    if (identify(record) is { } identity)
                     {
                         filter.Check(record.Offset.Value, record.Message.Timestamp.UnixTimestampMs, identity);
                     }
