@@ -190,14 +190,13 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
     /// <summary>Handles one record; an exception is classified (see the class) and never leaves unless fatal.</summary>
     private void HandleIsolated(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record, string? onlyTopic, CancellationToken stoppingToken)
     {
-        var partition = new TopicPartition(record.Topic ?? onlyTopic ?? string.Empty, record.Partition);
         try
         {
             Handle(consumer, record);
             transientInARow = 0;
             if (failing.Count > 0)
             {
-                failing.Remove(partition);
+                failing.Remove(new TopicPartition(record.Topic ?? onlyTopic ?? string.Empty, record.Partition));
             }
 
             return;
@@ -208,6 +207,7 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
         }
         catch (Exception ex)
         {
+            var partition = new TopicPartition(record.Topic ?? onlyTopic ?? string.Empty, record.Partition);
             var kind = Classify(ex);
             var failures = failing.TryGetValue(partition, out var last) && last.Offset == record.Offset.Value ? last.Failures + 1 : 1;
             switch (kind)
@@ -250,6 +250,7 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
             return;
         }
 
+        LogIsolated(logger, partition.Topic, partition.Partition.Value, record.Offset.Value, reasonClass, reason);
         failing.Remove(partition);
         PoisonRecords++;
         Skipped(consumer, record);
@@ -292,6 +293,9 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Handling {Topic}/{Partition}@{Offset} failed ({Kind}); reading it again after a pause")]
     private static partial void LogRetrying(ILogger logger, string topic, int partition, long offset, FailureKind kind, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered {Topic}/{Partition}@{Offset} ({Class}) and went on: {Reason}")]
+    private static partial void LogIsolated(ILogger logger, string topic, int partition, long offset, string @class, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Skipped {Topic}/{Partition}@{Offset} without a dead letter (the stage has no writer): {Reason}")]
     private static partial void LogSkippedWithoutLetter(ILogger logger, string topic, int partition, long offset, string reason);

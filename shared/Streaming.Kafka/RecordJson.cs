@@ -15,8 +15,9 @@ public static class RecordJson
         {
             result = value is null ? null : JsonSerializer.Deserialize(value, type);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NotSupportedException or ArgumentException or FormatException or OverflowException)
         {
+            // Besides JsonException: strings with invalid UTF-8 or a lone surrogate, values a converter refuses.
             reason = $"not a valid {type.Type.Name}: {ex.Message}";
             return false;
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using Streaming.ClickHouse;
@@ -14,6 +15,8 @@ namespace Streaming.ClickHouseSink.Batching;
 /// One route's loop: its topic, its own consumer group, one batch for its table (see <see cref="TableBatcher{T}"/>).
 /// Offsets are committed only after ClickHouse acknowledged the rows (and the dead letters among them were
 /// delivered). While ClickHouse fails, input stays paused and the same batch is retried: lag grows, nothing is lost.
+/// A row ClickHouse refuses for its data is isolated by splitting the batch (<see cref="TableBatcher{T}"/>) and
+/// dead-lettered (reason class <c>refused</c>); a record whose handling throws is dead-lettered by the consume loop.
 /// Re-deliveries are harmless: every row has an identity and the table keeps one row per identity.
 /// Each batch is one "process {topic}" span, from its first record to its acknowledged insert, linked to the producer
 /// contexts of its records (the aggregator batches that sent them); the insert's HTTP call is its child.
@@ -43,6 +46,8 @@ public sealed partial class TableSink<T>(
     protected override IReadOnlyCollection<string> InputTopics => [kafka.Options.Name(route.Topic)];
 
     protected override string ConsumerGroup => group;
+
+    protected override DeadLetterWriter? DeadLetters => deadLetters;
 
     private TableBatcher<T> Batcher => batcher ?? throw new InvalidOperationException("The consumer was not created.");
 
@@ -97,6 +102,13 @@ public sealed partial class TableSink<T>(
         }
     }
 
+    /// <summary>A record the loop dead-lettered is committed with the batch, once its letter is delivered.</summary>
+    protected override void Skipped(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
+    {
+        deadLettersPending = true;
+        Batcher.Skip(record.TopicPartitionOffset);
+    }
+
     protected override void Idle(IConsumer<string, byte[]> consumer) => Apply(consumer, Batcher.FlushIfQuiet());
 
     protected override void Tick(IConsumer<string, byte[]> consumer) => Apply(consumer, Batcher.FlushIfDue());
@@ -113,6 +125,11 @@ public sealed partial class TableSink<T>(
                     ResumeInput(consumer);
                     counters.Retried();
                     LogRecovered(logger, route.Table);
+                }
+
+                foreach (var refused in written.Refused ?? [])
+                {
+                    DeadLetterRefused(refused);
                 }
 
                 if (written.Rows > 0)
@@ -167,6 +184,24 @@ public sealed partial class TableSink<T>(
         finally
         {
             SinkTelemetry.InsertDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tableTag, new(SinkTelemetry.OutcomeTag, outcome));
+        }
+    }
+
+    /// <summary>
+    /// The letter of a row ClickHouse refused, as the row's JSON. A letter that cannot be written ends the loop: the
+    /// batch is gone, so the stage resumes from its last commit (its rows collapse), rather than commit past the row.
+    /// </summary>
+    private void DeadLetterRefused(FlushOutcome.RefusedRow refused)
+    {
+        try
+        {
+            deadLetters!.Write(refused.Source.Topic, refused.Source.Partition.Value, refused.Offset, null,
+                JsonSerializer.SerializeToUtf8Bytes((T)refused.Row, route.Json), "ClickHouse refused the row: " + refused.Reason, DeadLetterReasons.Refused);
+            deadLettersPending = true;
+        }
+        catch (DeadLetterNotWrittenException ex)
+        {
+            throw new UndeliveredOutputException(ex.Message);
         }
     }
 
