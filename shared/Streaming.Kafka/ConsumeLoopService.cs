@@ -11,13 +11,14 @@ namespace Streaming.Kafka;
 /// records it reads (<see cref="StageCounters"/>, the stage named by its consumer group) and samples its lag
 /// (<c>streaming.consumer.lag</c>) every few seconds on the same thread.
 /// <para>
-/// Poison isolation: an exception from <see cref="Handle"/> is classified (<see cref="Classify"/>). A deterministic one
-/// dead-letters that record through <see cref="DeadLetters"/> (reason: exception type and message), calls
-/// <see cref="Skipped"/> and goes on with the next record. A transient one seeks the partition back to the record and
-/// waits (<see cref="RetryDelay"/>, bounded) before reading it again. An unknown one is retried as transient until the
-/// same record failed <see cref="PoisonAfterFailures"/> times in a row, then it is poison (dead-lettered). A fatal one,
-/// and any exception from <see cref="Tick"/>, <see cref="Idle"/> or <see cref="Stopping"/> that is not transient, ends
-/// the loop and stops the process with exit code 1 (it resumes from its last commit or checkpoint).
+/// Poison isolation, for a stage with a <see cref="DeadLetters"/> writer (without one, any exception from the stage's
+/// methods ends the loop with exit code 1): an exception from <see cref="Handle"/> is classified (<see cref="Classify"/>).
+/// A deterministic one dead-letters that record (reason: exception type and message), calls <see cref="Skipped"/> and
+/// goes on with the next record. A transient one seeks the partition back to the record and waits (<see cref="RetryDelay"/>,
+/// bounded) before reading it again. An unknown one is retried as transient until the same record failed
+/// <see cref="PoisonAfterFailures"/> times in a row, then it is poison (dead-lettered). A fatal one, and any exception
+/// from <see cref="Tick"/>, <see cref="Idle"/> or <see cref="Stopping"/> that is not transient, ends the loop and stops
+/// the process with exit code 1 (it resumes from its last commit or checkpoint); a transient one waits and goes on.
 /// </para>
 /// </summary>
 public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicationLifetime lifetime) : BackgroundService
@@ -83,7 +84,10 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
     /// <summary>Called once before Close() so the last work can be flushed and committed.</summary>
     protected virtual void Stopping(IConsumer<string, byte[]> consumer) { }
 
-    /// <summary>Where <see cref="Handle"/>'s poison goes; null: the record is logged and skipped without a letter.</summary>
+    /// <summary>
+    /// Where <see cref="Handle"/>'s poison goes. Isolation is on only for a stage that has one: without it, any exception
+    /// from <see cref="Handle"/> ends the loop (exit code 1), as it did before isolation.
+    /// </summary>
     protected virtual DeadLetterWriter? DeadLetters => null;
 
     /// <summary>How many times in a row a record may fail with an <see cref="FailureKind.Unknown"/> exception before it is poison.</summary>
@@ -205,7 +209,7 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
         {
             throw;
         }
-        catch (Exception ex)
+        catch (Exception ex) when (DeadLetters is not null)
         {
             var partition = new TopicPartition(record.Topic ?? onlyTopic ?? string.Empty, record.Partition);
             var kind = Classify(ex);
@@ -234,14 +238,7 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
     {
         try
         {
-            if (DeadLetters is { } letters)
-            {
-                letters.Write(partition.Topic, partition.Partition.Value, record.Offset.Value, record.Message?.Key, record.Message?.Value, reason, reasonClass);
-            }
-            else
-            {
-                LogSkippedWithoutLetter(logger, partition.Topic, partition.Partition.Value, record.Offset.Value, reason);
-            }
+            DeadLetters!.Write(partition.Topic, partition.Partition.Value, record.Offset.Value, record.Message?.Key, record.Message?.Value, reason, reasonClass);
         }
         catch (DeadLetterNotWrittenException)
         {
@@ -284,7 +281,7 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
 
             Tick(consumer);
         }
-        catch (Exception ex) when (!stoppingToken.IsCancellationRequested && Classify(ex) == FailureKind.Transient)
+        catch (Exception ex) when (DeadLetters is not null && !stoppingToken.IsCancellationRequested && Classify(ex) == FailureKind.Transient)
         {
             LogTickFailed(logger, ex);
             stoppingToken.WaitHandle.WaitOne(RetryDelay(++transientInARow));
@@ -296,9 +293,6 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered {Topic}/{Partition}@{Offset} ({Class}) and went on: {Reason}")]
     private static partial void LogIsolated(ILogger logger, string topic, int partition, long offset, string @class, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Skipped {Topic}/{Partition}@{Offset} without a dead letter (the stage has no writer): {Reason}")]
-    private static partial void LogSkippedWithoutLetter(ILogger logger, string topic, int partition, long offset, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Seeking {Topic}/{Partition} back failed: {Reason}")]
     private static partial void LogSeekFailed(ILogger logger, string topic, int partition, string reason);

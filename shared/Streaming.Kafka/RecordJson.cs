@@ -25,4 +25,23 @@ public static class RecordJson
         reason = result is null ? "empty record" : null;
         return result is not null;
     }
+
+    /// <summary>Reads the value, then refuses it if <paramref name="problem"/> names one (e.g. a required field that is empty).</summary>
+    public static bool TryRead<T>(byte[]? value, JsonTypeInfo<T> type, Func<T, string?> problem, [NotNullWhen(true)] out T? result, [NotNullWhen(false)] out string? reason)
+        where T : class
+    {
+        if (!TryRead(value, type, out result, out reason))
+        {
+            return false;
+        }
+
+        reason = problem(result);
+        if (reason is null)
+        {
+            return true;
+        }
+
+        result = null;
+        return false;
+    }
 }

@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using CsCheck;
+using Xunit;
+using Xunit.Abstractions;
 
 namespace Streaming.Testing;
 
@@ -12,6 +15,35 @@ namespace Streaming.Testing;
 /// </summary>
 public static class HostileJson
 {
+    /// <summary>A reader of record values: the result, or false with the reason.</summary>
+    public delegate bool Reader<T>(byte[]? value, out T? result, out string? reason);
+
+    /// <summary>
+    /// Samples <paramref name="iter"/> values: the reader never throws, every refusal says why, and what it reads passes
+    /// <paramref name="check"/>. Reports cases, how many were read and the time; fails if too few were read for the
+    /// generator to have reached the reader's checks.
+    /// </summary>
+    public static void AssertReaderIsTotal<T>(Gen<byte[]> values, Reader<T> read, Action<T> check, ITestOutputHelper output, long iter = 100_000)
+        where T : class
+    {
+        var started = Stopwatch.GetTimestamp();
+        var accepted = 0L;
+        values.Sample(value =>
+        {
+            if (read(value, out var result, out var reason))
+            {
+                check(result!);
+                Interlocked.Increment(ref accepted);
+            }
+            else
+            {
+                Assert.False(string.IsNullOrWhiteSpace(reason));
+            }
+        }, iter: iter);
+        output.WriteLine($"{iter} cases ({accepted} read) in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+        Assert.True(accepted > iter / 100, $"only {accepted} of {iter} generated values were readable: the generator should reach the reader's checks");
+    }
+
     /// <summary>JSON string literals: plain text, escapes of lone surrogates and control characters, long ones.</summary>
     public static readonly Gen<string> String = Gen.Frequency(
         (4, Gen.String[0, 12].Select(Quote)),
@@ -62,10 +94,10 @@ public static class HostileJson
 
     /// <summary>
     /// The UTF-8 bytes of <paramref name="json"/>, a third of the time with invalid UTF-8 spliced in at a random place
-    /// (often inside a string) or with random bytes overwritten.
+    /// (often inside a string) or with a random byte overwritten.
     /// </summary>
     public static Gen<byte[]> Bytes(Gen<string> json) =>
-        Gen.Select(json, Gen.Int[0, 2], Gen.Double[0, 1], InvalidUtf8, Gen.Byte).Select((text, mode, at, bad, noise) =>
+        Gen.Select(json, Gen.Int[0, 5], Gen.Double[0, 1], InvalidUtf8, Gen.Byte).Select((text, mode, at, bad, noise) =>
         {
             var bytes = Encoding.UTF8.GetBytes(text);
             var position = (int)(at * bytes.Length);

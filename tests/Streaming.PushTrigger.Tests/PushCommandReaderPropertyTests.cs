@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using CsCheck;
 using Streaming.PushDelivery.Delivery;
 using Streaming.Testing;
@@ -12,9 +11,9 @@ namespace Streaming.PushTrigger.Tests;
 /// </summary>
 public sealed class PushCommandReaderPropertyTests(ITestOutputHelper output)
 {
-    private static readonly Gen<string> Time = Gen.Frequency((3, Gen.Const("\"2026-12-07T16:28:20Z\"")), (1, Gen.Const("\"Mon, 07 Dec 2026 16:28:20 +00:00\"")), (2, HostileJson.Scalar));
+    private static readonly Gen<string> Time = Gen.Frequency((8, Gen.Const("\"2026-12-07T16:28:20Z\"")), (1, Gen.Const("\"Mon, 07 Dec 2026 16:28:20 +00:00\"")), (1, HostileJson.Scalar));
 
-    private static readonly Gen<string> Text = Gen.Frequency((3, Gen.Const("\"x\"")), (2, HostileJson.Scalar));
+    private static readonly Gen<string> Text = Gen.Frequency((8, Gen.Const("\"x\"")), (1, HostileJson.Scalar));
 
     private static readonly Gen<string> Command = HostileJson.Object(
         ("push_id", Gen.Frequency((3, Gen.Const("\"p-1\"")), (2, HostileJson.Scalar))),
@@ -29,23 +28,6 @@ public sealed class PushCommandReaderPropertyTests(ITestOutputHelper output)
         (1, HostileJson.Garbage));
 
     [Fact]
-    public void No_value_makes_the_reader_throw_and_every_refusal_says_why()
-    {
-        var started = Stopwatch.GetTimestamp();
-        var read = 0L;
-        Values.Sample(value =>
-        {
-            if (PushCommandReader.TryRead(value, out var push, out var reason))
-            {
-                Assert.False(string.IsNullOrEmpty(push.PushId) || string.IsNullOrEmpty(push.UserId) || push.TtlSeconds < 0);
-                Interlocked.Increment(ref read);
-            }
-            else
-            {
-                Assert.False(string.IsNullOrWhiteSpace(reason));
-            }
-        }, iter: 100_000);
-        output.WriteLine($"100000 cases ({read} read) in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
-        Assert.True(read > 1000, $"only {read} of the generated commands were readable: the generator should reach the checks");
-    }
+    public void No_value_makes_the_reader_throw_and_every_refusal_says_why() =>
+        HostileJson.AssertReaderIsTotal<Streaming.Push.Contracts.PushCommand>(Values, PushCommandReader.TryRead, push => Assert.False(string.IsNullOrEmpty(push.PushId) || string.IsNullOrEmpty(push.UserId) || push.TtlSeconds < 0), output);
 }

@@ -176,11 +176,11 @@ public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Ta
         ex is HttpRequestException or TaskCanceledException or IOException || ex is ClickHouseException && !IsRefusal(ex);
 
     /// <summary>
-    /// ClickHouse refused the rows for what they hold: a 4xx answer (but 408 and 429), such as 400 "Cannot parse";
-    /// sending them again would be refused again.
+    /// ClickHouse refused the rows for what they hold: 400, which it answers for data it cannot parse or that does not fit
+    /// ("Cannot parse", incorrect data, a type mismatch); sending them again would be refused again. Its other 4xx
+    /// (an unknown table or column, authentication) are not about the rows.
     /// </summary>
-    public static bool IsRefusal(Exception ex) =>
-        ex is ClickHouseException { StatusCode: >= 400 and < 500 and not 408 and not 429 };
+    public static bool IsRefusal(Exception ex) => ex is ClickHouseException { StatusCode: 400 };
 
     private void Track(TopicPartitionOffset source)
     {

@@ -7,23 +7,12 @@ namespace Streaming.PushDelivery.Delivery;
 /// <summary>Reads a push-commands record: a <see cref="PushCommand"/> with a push id and a user id and a TTL that is not negative, or why not.</summary>
 public static class PushCommandReader
 {
-    public static bool TryRead(byte[]? value, [NotNullWhen(true)] out PushCommand? push, [NotNullWhen(false)] out string? reason)
-    {
-        if (!RecordJson.TryRead(value, PushJsonContext.Default.PushCommand, out push, out reason))
-        {
-            return false;
-        }
+    public static bool TryRead(byte[]? value, [NotNullWhen(true)] out PushCommand? push, [NotNullWhen(false)] out string? reason) =>
+        RecordJson.TryRead(value, PushJsonContext.Default.PushCommand, Problem, out push, out reason);
 
-        reason = string.IsNullOrEmpty(push.PushId) ? "push_id is missing"
-            : string.IsNullOrEmpty(push.UserId) ? "user_id is missing"
-            : push.TtlSeconds < 0 ? "ttl_seconds is negative"
-            : null;
-        if (reason is null)
-        {
-            return true;
-        }
-
-        push = null;
-        return false;
-    }
+    private static string? Problem(PushCommand push) =>
+        string.IsNullOrEmpty(push.PushId) ? "push_id is missing"
+        : string.IsNullOrEmpty(push.UserId) ? "user_id is missing"
+        : push.TtlSeconds < 0 ? "ttl_seconds is negative"
+        : null;
 }

@@ -83,8 +83,7 @@ public sealed partial class PushCommandsConsumer(
                 Decide(row);
                 if (row.Outcome == PushOutcomes.Failed)
                 {
-                    deadLetters.Write(CommandsTopic, push.Partition, push.Offset, push.Command.UserId,
-                        JsonSerializer.SerializeToUtf8Bytes(push.Command, PushJsonContext.Default.PushCommand), row.Reason, DeadLetterReasons.Undeliverable);
+                    DeadLetterUndeliverable(push, row.Reason);
                 }
             }
             else if (result.Outcome != AttemptOutcome.Delivered)
@@ -156,6 +155,23 @@ public sealed partial class PushCommandsConsumer(
         foreach (var partition in moved)
         {
             stored.Remove(partition);
+        }
+    }
+
+    /// <summary>
+    /// The letter of a push whose last attempt failed. It has left the book already, so a letter that cannot be written
+    /// ends the loop before its commit point is stored: after the restart the command is read and tried again.
+    /// </summary>
+    private void DeadLetterUndeliverable(PendingPush push, string reason)
+    {
+        try
+        {
+            deadLetters.Write(CommandsTopic, push.Partition, push.Offset, push.Command.UserId,
+                JsonSerializer.SerializeToUtf8Bytes(push.Command, PushJsonContext.Default.PushCommand), reason, DeadLetterReasons.Undeliverable);
+        }
+        catch (DeadLetterNotWrittenException ex)
+        {
+            throw new UndeliveredOutputException(ex.Message);
         }
     }
 
