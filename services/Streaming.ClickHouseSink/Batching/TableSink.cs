@@ -60,7 +60,7 @@ public sealed partial class TableSink<T>(
         // Named by the group, so that its counters are the stage's: dead letters out, rows out to the table.
         producer = DisposeWithService(kafka.CreateProducer(group));
         rowsOut = producer.Counters!.Output(route.Table);
-        deadLetters = new DeadLetterWriter(producer, kafka.Options, clientId, clock);
+        deadLetters = new DeadLetterWriter(producer, kafka.Options, clientId, clock, logger: logger);
         return kafka.CreateConsumerBuilder(group, clientId)
             // Incremental rebalances: only the partitions that move are revoked; the others keep their batch rows and
             // their pause. Best effort: what cannot be written now is left uncommitted for the partitions' next owner.
@@ -85,7 +85,6 @@ public sealed partial class TableSink<T>(
             deadLetters!.Write(record, reason);
             deadLettersPending = true;
             Batcher.Skip(record.TopicPartitionOffset);
-            LogDeadLettered(logger, route.Name, record.Partition.Value, record.Offset.Value, reason);
             return;
         }
 
@@ -234,7 +233,4 @@ public sealed partial class TableSink<T>(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Route}: storing the offset of partition {Partition} failed: {Reason}")]
     private static partial void LogStoreFailed(ILogger logger, string route, int partition, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Route}: dead-lettered record at partition {Partition} offset {Offset}: {Reason}")]
-    private static partial void LogDeadLettered(ILogger logger, string route, int partition, long offset, string reason);
 }

@@ -81,6 +81,13 @@ public sealed class PoisonChangesTests
         Assert.Equal(changes[4].Length, letters[2].PayloadSize);
         Assert.Equal(changes[4].AsSpan(0, new KafkaOptions().DeadLetterMaxPayloadBytes).ToArray(), Convert.FromBase64String(letters[2].Payload));
 
+        // The status endpoint counts them by stage and reason class.
+        using var status = JsonDocument.Parse(await http.GetStringAsync("/v1/status"));
+        var counts = status.RootElement.GetProperty("dead_letters").EnumerateArray()
+            .Select(c => (c.GetProperty("stage").GetString(), c.GetProperty("reason").GetString(), c.GetProperty("count").GetInt64()))
+            .Where(c => c.Item1 == "agg-poison.bookings-cdc");
+        Assert.Equal([("agg-poison.bookings-cdc", DeadLetterReasons.Rejected, 3L)], counts);
+
         Assert.False(lifetime.ApplicationStopping.IsCancellationRequested, "the aggregator must keep running");
     }
 }
