@@ -96,6 +96,13 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
     /// <summary>What an exception from handling a record means; a stage may know more (e.g. its database's answers).</summary>
     protected virtual FailureKind Classify(Exception exception) => ConsumeFailures.Classify(exception);
 
+    /// <summary>
+    /// False for a stage whose state a half-handled record may have changed (it remembered output as sent before the send
+    /// failed): a transient failure then ends the loop, and the stage resumes from its last commit or checkpoint, as
+    /// before isolation. An unwritten dead letter is still retried in place (the record changed nothing).
+    /// </summary>
+    protected virtual bool RetriesInPlace => true;
+
     /// <summary>How long to wait before reading a record again after its <paramref name="failures"/>th transient failure in a row.</summary>
     protected virtual TimeSpan RetryDelay(int failures) =>
         TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(failures - 1, 10))));
@@ -212,7 +219,7 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
         catch (Exception ex) when (DeadLetters is not null)
         {
             var partition = new TopicPartition(record.Topic ?? onlyTopic ?? string.Empty, record.Partition);
-            var kind = Classify(ex);
+            var kind = KindOf(ex);
             var failures = failing.TryGetValue(partition, out var last) && last.Offset == record.Offset.Value ? last.Failures + 1 : 1;
             switch (kind)
             {
@@ -253,6 +260,9 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
         Skipped(consumer, record);
     }
 
+    private FailureKind KindOf(Exception exception) => Classify(exception) is var kind
+        && kind == FailureKind.Transient && !RetriesInPlace && exception is not DeadLetterNotWrittenException ? FailureKind.Fatal : kind;
+
     /// <summary>Reads the record again after a pause: the partition is sought back to it, the other partitions go on.</summary>
     private void Retry(IConsumer<string, byte[]> consumer, TopicPartitionOffset record, CancellationToken stoppingToken)
     {
@@ -281,7 +291,7 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
 
             Tick(consumer);
         }
-        catch (Exception ex) when (DeadLetters is not null && !stoppingToken.IsCancellationRequested && Classify(ex) == FailureKind.Transient)
+        catch (Exception ex) when (DeadLetters is not null && !stoppingToken.IsCancellationRequested && KindOf(ex) == FailureKind.Transient)
         {
             LogTickFailed(logger, ex);
             stoppingToken.WaitHandle.WaitOne(RetryDelay(++transientInARow));

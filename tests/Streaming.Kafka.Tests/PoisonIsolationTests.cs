@@ -117,7 +117,30 @@ public sealed class PoisonIsolationTests(LocalKafka kafka)
         Assert.Equal(FailureKind.Deterministic, ConsumeFailures.Classify(new AggregateException(new FormatException())));
     }
 
-    private async Task<Run> RunAsync(Func<long, object?> handle, int poisonAfter = 3, bool waitForAll = true)
+    [Fact]
+    public async Task A_stage_that_does_not_retry_in_place_ends_on_a_transient_failure_but_still_dead_letters_data()
+    {
+        var exitCode = Environment.ExitCode;
+        try
+        {
+            var run = await RunAsync(offset => offset switch
+            {
+                1 => throw new ArgumentException("bad key"),
+                3 => throw new TimeoutException("silo"),
+                _ => null,
+            }, waitForAll: false, retriesInPlace: false);
+            await run.Lifetime.StoppedTask.WaitAsync(Timeout);
+            Assert.Equal([0L, 2], run.Handled);
+            Assert.Equal([1L], run.Skipped);
+            Assert.Empty(run.Consumer.Seeks);
+        }
+        finally
+        {
+            Environment.ExitCode = exitCode;
+        }
+    }
+
+    private async Task<Run> RunAsync(Func<long, object?> handle, int poisonAfter = 3, bool waitForAll = true, bool retriesInPlace = true)
     {
         var clients = kafka.CreateClients(Topics.DeadLetter);
         clients.Options.PoisonAfterFailures = poisonAfter;
@@ -125,7 +148,7 @@ public sealed class PoisonIsolationTests(LocalKafka kafka)
         var lifetime = new FakeLifetime();
         var producer = clients.CreateProducer("loop-test");
         var run = new Run(consumer, lifetime);
-        using (var loop = new TestLoop(consumer, new DeadLetterWriter(producer, clients.Options, "loop-test", TimeProvider.System), lifetime, run, handle))
+        using (var loop = new TestLoop(consumer, new DeadLetterWriter(producer, clients.Options, "loop-test", TimeProvider.System), lifetime, run, handle, retriesInPlace))
         {
             await loop.StartAsync(CancellationToken.None);
             await (waitForAll ? consumer.Drained : lifetime.StoppedTask).WaitAsync(Timeout);
@@ -154,9 +177,11 @@ public sealed class PoisonIsolationTests(LocalKafka kafka)
         public List<DeadLetter> Letters { get; } = [];
     }
 
-    private sealed class TestLoop(FakeConsumer consumer, DeadLetterWriter letters, FakeLifetime lifetime, Run run, Func<long, object?> handle)
+    private sealed class TestLoop(FakeConsumer consumer, DeadLetterWriter letters, FakeLifetime lifetime, Run run, Func<long, object?> handle, bool retriesInPlace)
         : ConsumeLoopService(NullLogger.Instance, lifetime)
     {
+        protected override bool RetriesInPlace => retriesInPlace;
+
         protected override IReadOnlyCollection<string> InputTopics => [consumer.Partition.Topic];
 
         protected override string ConsumerGroup => "loop-test";

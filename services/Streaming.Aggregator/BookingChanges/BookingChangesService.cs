@@ -64,11 +64,8 @@ public sealed partial class BookingChangesService : ConsumeLoopService
     /// <summary>
     /// A dependency's failure while handling a change ends the loop (the stage resumes from its last commit, as before):
     /// the translator has already remembered the change's event as sent, so reading the change again would skip it.
-    /// Only an unwritten dead letter is retried in place (a rejected change is remembered as not sent).
     /// </summary>
-    protected override FailureKind Classify(Exception exception) =>
-        exception is DeadLetterNotWrittenException ? FailureKind.Transient
-        : base.Classify(exception) is var kind && kind == FailureKind.Transient ? FailureKind.Fatal : kind;
+    protected override bool RetriesInPlace => false;
 
     /// <summary>A dead-lettered change counts as handled: its offset is stored once its letter is delivered.</summary>
     protected override void Skipped(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record) => offsets!.Handled(record);

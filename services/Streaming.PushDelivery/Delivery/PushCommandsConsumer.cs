@@ -49,6 +49,9 @@ public sealed partial class PushCommandsConsumer(
 
     protected override DeadLetterWriter DeadLetters => deadLetters;
 
+    /// <summary>A decision or letter that fails in a tick has left the book already: the loop ends before its commit point moves, as before.</summary>
+    protected override bool RetriesInPlace => false;
+
     /// <summary>A command the loop dead-lettered (its handling threw) is finished: the commit point may pass it.</summary>
     protected override void Skipped(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record) =>
         book.Add(record.Partition.Value, record.Offset.Value, null);

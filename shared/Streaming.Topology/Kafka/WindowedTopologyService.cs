@@ -98,12 +98,9 @@ internal sealed partial class WindowedTopologyService<TEvent, TKey, TValue>(
     /// <summary>
     /// A record whose processing throws from its data is dead-lettered and skipped (its task's next offset is past it
     /// already, so checkpoints move on as for any record). A dependency's failure ends the loop as before, and the tasks
-    /// restore from their checkpoints: a record read again in place could be counted twice. Only an unwritten dead letter
-    /// (an unreadable record, which changed no window) is read again in place.
+    /// restore from their checkpoints: a record read again in place could be counted twice.
     /// </summary>
-    protected override FailureKind Classify(Exception exception) =>
-        exception is DeadLetterNotWrittenException ? FailureKind.Transient
-        : base.Classify(exception) is var kind && kind == FailureKind.Transient ? FailureKind.Fatal : kind;
+    protected override bool RetriesInPlace => false;
 
     protected override void Tick(IConsumer<string, byte[]> consumer) => Stage.Tick();
 
