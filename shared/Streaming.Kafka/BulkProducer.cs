@@ -156,12 +156,12 @@ public sealed unsafe partial class BulkProducer : IDisposable
         var pending = Native.OutQueueLength(kafka);
         if (pending > 0)
         {
-            throw new InvalidOperationException($"{pending} records still undelivered after {timeout.TotalSeconds:0} s; stopping before committing.");
+            throw new UndeliveredOutputException($"{pending} records still undelivered after {timeout.TotalSeconds:0} s; stopping before committing.");
         }
 
         if (Volatile.Read(ref failures) is > 0 and var failed)
         {
-            throw new InvalidOperationException($"{failed} records were not delivered, first: {Volatile.Read(ref firstError)}; stopping before committing.");
+            throw new UndeliveredOutputException($"{failed} records were not delivered, first: {Volatile.Read(ref firstError)}; stopping before committing.");
         }
     }
 

@@ -44,6 +44,21 @@ public sealed class KafkaOptions
     [Range(1, 300000)]
     public int LiveFetchWaitMaxMs { get; set; } = 50;
 
+    /// <summary>
+    /// The most bytes of a record's value a dead letter carries; a longer value is cut there, and the letter records its
+    /// original size and SHA-256. The bound keeps every letter (base64, 4/3 of it, plus key and reason) under Kafka's
+    /// default message.max.bytes of 1 MB.
+    /// </summary>
+    [Range(1024, 524288)]
+    public int DeadLetterMaxPayloadBytes { get; set; } = 65536;
+
+    /// <summary>
+    /// A record whose handling fails this many times in a row with an exception the stage cannot classify is poison:
+    /// it is dead-lettered and the stage moves on (see <see cref="ConsumeLoopService"/>).
+    /// </summary>
+    [Range(1, 100)]
+    public int PoisonAfterFailures { get; set; } = 3;
+
     /// <summary>Prefix for every topic name, so several fleets can share one cluster (and tests stay apart).</summary>
     [RegularExpression("^[a-zA-Z0-9._-]*$")]
     public string TopicPrefix { get; set; } = "";

@@ -77,12 +77,12 @@ public sealed class RecordProducer : IDisposable
         var pending = producer.Flush(timeout);
         if (pending > 0)
         {
-            throw new InvalidOperationException($"{pending} records still undelivered after {timeout.TotalSeconds:0} s; stopping before committing.");
+            throw new UndeliveredOutputException($"{pending} records still undelivered after {timeout.TotalSeconds:0} s; stopping before committing.");
         }
 
         if (Volatile.Read(ref failures) > 0)
         {
-            throw new InvalidOperationException($"{failures} records were not delivered, first: {firstError}; stopping before committing.");
+            throw new UndeliveredOutputException($"{failures} records were not delivered, first: {firstError}; stopping before committing.");
         }
     }
 
@@ -148,3 +148,9 @@ public sealed class RecordProducer : IDisposable
 
     private sealed record TraceFields(Activity Activity, IReadOnlyList<(string Key, byte[] Value)> Fields);
 }
+
+/// <summary>
+/// Output sent before a commit was not delivered: the stage must not commit, and resumes from its last commit or
+/// checkpoint (the consume loop ends; the process restarts). An <see cref="InvalidOperationException"/> as before.
+/// </summary>
+public sealed class UndeliveredOutputException(string message) : InvalidOperationException(message);

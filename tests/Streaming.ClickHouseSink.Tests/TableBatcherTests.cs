@@ -154,6 +154,48 @@ public sealed class TableBatcherTests
         Assert.Throws<OverflowException>(() => batcher.Flush());
     }
 
+    [Fact]
+    public void Rows_ClickHouse_refuses_are_isolated_by_splitting_the_batch_and_the_others_are_inserted()
+    {
+        var batcher = New();
+        for (var i = 0; i < 10; i++)
+        {
+            batcher.Add(i, At(i % 2, i));
+        }
+
+        table.Refused = [3, 7];
+        var written = Assert.IsType<FlushOutcome.Written>(batcher.Flush());
+
+        Assert.Equal(8, written.Rows);
+        Assert.Equal([0, 1, 2, 4, 5, 6, 8, 9], table.Inserts.SelectMany(r => r).Order());
+        Assert.Equal([(3, Partition(1), 3L), (7, Partition(1), 7L)], written.Refused!.Select(r => ((int)r.Row, r.Source, r.Offset)));
+        Assert.All(written.Refused!, r => Assert.Contains("Cannot parse", r.Reason, StringComparison.Ordinal));
+        Assert.Equal(
+            [new(Partition(0), new Offset(9)), new(Partition(1), new Offset(10))],
+            written.Commit.OrderBy(c => c.Partition.Value));
+        Assert.False(batcher.IsWaitingToRetry);
+    }
+
+    [Fact]
+    public void A_batch_whose_every_row_is_refused_is_kept_and_retried_and_a_lone_refused_row_is_handed_back()
+    {
+        var batcher = New();
+        batcher.Add(1, At(0, 0));
+        batcher.Add(2, At(0, 1));
+        table.Refused = [1, 2];
+        Assert.IsType<FlushOutcome.Failed>(batcher.Flush());
+        Assert.True(batcher.IsWaitingToRetry);
+
+        table.Refused = [2];
+        var written = Assert.IsType<FlushOutcome.Written>(batcher.Flush());
+        Assert.Equal([1], table.Inserts.SelectMany(r => r));
+        Assert.Equal(2, (int)Assert.Single(written.Refused!).Row);
+
+        batcher.Add(2, At(0, 2));
+        var alone = Assert.IsType<FlushOutcome.Written>(batcher.Flush());
+        Assert.Equal((0, 2), (alone.Rows, (int)Assert.Single(alone.Refused!).Row));
+    }
+
     private TableBatcher<int> New() => new(table.InsertAsync, options, clock);
 
     private static TopicPartition Partition(int partition) => new("metrics.bookings", new Partition(partition));
@@ -168,12 +210,20 @@ public sealed class TableBatcherTests
 
         public Exception Error { get; set; } = new ClickHouseException(503, "Code: 242, e.displayText() = DB::Exception: Table is in readonly mode", "INSERT");
 
+        /// <summary>Rows ClickHouse cannot parse: an insert with any of them is refused with a 400.</summary>
+        public HashSet<int> Refused { get; set; } = [];
+
         public Task InsertAsync(IReadOnlyList<int> rows, CancellationToken cancellationToken)
         {
             if (FailuresLeft > 0)
             {
                 FailuresLeft--;
                 return Task.FromException(Error);
+            }
+
+            if (rows.Any(Refused.Contains))
+            {
+                return Task.FromException(new ClickHouseException(400, "Code: 27, e.displayText() = DB::Exception: Cannot parse input", "INSERT"));
             }
 
             Inserts.Add([.. rows]);

@@ -45,6 +45,12 @@ public static class BookingChangeReader
             reason = $"not JSON: {ex.Message}";
             return false;
         }
+        catch (InvalidOperationException ex)
+        {
+            // JsonElement.GetString on a string with invalid UTF-8 bytes or an escaped lone surrogate (\ud800).
+            reason = $"a string is not valid Unicode text (invalid UTF-8 or a lone surrogate): {ex.Message}";
+            return false;
+        }
     }
 
     private static bool TryRead(JsonElement root, [NotNullWhen(true)] out BookingChange? change, [NotNullWhen(false)] out string? reason)

@@ -12,7 +12,8 @@ namespace Streaming.Aggregator.BookingChanges;
 /// <summary>
 /// With <c>Bookings:Source</c> = <c>cdc</c>: reads the bookings table's Debezium change events and writes the booking
 /// events they mean to the <c>events</c> topic, keyed by user id, as ingest would, so that every metric, events_raw and
-/// the profiles see them. Unreadable or invalid changes go to the dead-letter topic with the reason. Input offsets are
+/// the profiles see them. Unreadable or invalid changes go to the dead-letter topic with the reason, and so does a change
+/// whose handling throws (the consume loop's poison isolation); the changes around it are translated as if it never came. Input offsets are
 /// stored for commit only after the producer delivered everything sent before them (every
 /// <c>Topology:CommitInterval</c>, on a revoke and at shutdown); after a crash the changes since the last commit are
 /// translated again into the same events (same ids), which the windowing stage and events_raw count once.
@@ -57,6 +58,17 @@ public sealed partial class BookingChangesService : ConsumeLoopService
     protected override IReadOnlyCollection<string> InputTopics => [inputTopic];
 
     protected override string ConsumerGroup => name;
+
+    protected override DeadLetterWriter? DeadLetters => deadLetters;
+
+    /// <summary>
+    /// A dependency's failure while handling a change ends the loop (the stage resumes from its last commit, as before):
+    /// the translator has already remembered the change's event as sent, so reading the change again would skip it.
+    /// </summary>
+    protected override bool RetriesInPlace => false;
+
+    /// <summary>A dead-lettered change counts as handled: its offset is stored once its letter is delivered.</summary>
+    protected override void Skipped(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record) => offsets!.Handled(record);
 
     protected override IConsumer<string, byte[]> CreateConsumer()
     {

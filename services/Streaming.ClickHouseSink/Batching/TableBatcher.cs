@@ -9,8 +9,14 @@ public abstract record FlushOutcome
     /// <summary>Nothing was due.</summary>
     public sealed record NotDue : FlushOutcome;
 
-    /// <summary>ClickHouse acknowledged <paramref name="Rows"/> rows (maybe none): commit these next offsets.</summary>
-    public sealed record Written(int Rows, IReadOnlyList<TopicPartitionOffset> Commit, bool Recovered) : FlushOutcome;
+    /// <summary>
+    /// ClickHouse acknowledged <paramref name="Rows"/> rows (maybe none): commit these next offsets once the rows it
+    /// refused for good (<paramref name="Refused"/>, not counted in Rows) are dead-lettered.
+    /// </summary>
+    public sealed record Written(int Rows, IReadOnlyList<TopicPartitionOffset> Commit, bool Recovered, IReadOnlyList<RefusedRow>? Refused = null) : FlushOutcome;
+
+    /// <summary>A row ClickHouse refused for its data, with the input record it came from.</summary>
+    public sealed record RefusedRow(object Row, TopicPartition Source, long Offset, string Reason);
 
     /// <summary>The insert failed; the batch is kept and tried again after <paramref name="RetryIn"/>.</summary>
     public sealed record Failed(int Rows, TimeSpan RetryIn, bool First, Exception Error) : FlushOutcome;
@@ -22,12 +28,16 @@ public abstract record FlushOutcome
 /// The Kafka-free core of one sink loop: rows and the input offsets they came from go in; inserts come out by size
 /// or age, and offsets are handed back for commit only after the insert succeeded. A failed insert keeps the batch
 /// and schedules a retry with doubling backoff; the loop pauses its input meanwhile, so the batch cannot grow
-/// without bound and nothing past it is committed.
+/// without bound and nothing past it is committed. A batch ClickHouse refuses for its data (<see cref="IsRefusal"/>, e.g.
+/// 400 "Cannot parse") is split in halves until the refused rows are alone; the others are inserted and the refused ones
+/// handed back for the dead-letter topic. If every row of a batch of several is refused, it is not the data (a schema
+/// that does not match, say): the batch is kept and retried as for a failure.
 /// </summary>
 public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Task> insert, SinkOptions options, TimeProvider clock)
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(200);
     private readonly List<T> rows = new(Math.Min(options.BatchRows, 100_000));
+    private readonly List<(TopicPartition Source, long Offset)> sources = new(Math.Min(options.BatchRows, 100_000));
     private readonly Dictionary<TopicPartition, long> nextOffsets = [];
     private DateTimeOffset? openedAt;
     private DateTimeOffset? lastInsertAt;
@@ -43,6 +53,7 @@ public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Ta
     public void Add(T row, TopicPartitionOffset source)
     {
         rows.Add(row);
+        sources.Add((source.TopicPartition, source.Offset.Value));
         Track(source);
     }
 
@@ -83,14 +94,28 @@ public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Ta
     /// <summary>Inserts whatever is pending now (also when a retry is not due yet).</summary>
     public FlushOutcome Flush(CancellationToken cancellationToken = default)
     {
+        List<FlushOutcome.RefusedRow>? refused = null;
         if (rows.Count > 0)
         {
             try
             {
-                insert(rows, cancellationToken).GetAwaiter().GetResult();
+                try
+                {
+                    insert(rows, cancellationToken).GetAwaiter().GetResult();
+                }
+                catch (Exception ex) when (IsRefusal(ex) && !cancellationToken.IsCancellationRequested)
+                {
+                    refused = [];
+                    Isolate(0, rows.Count, ex, refused, cancellationToken);
+                    if (refused.Count == rows.Count && rows.Count > 1)
+                    {
+                        throw;
+                    }
+                }
+
                 lastInsertAt = clock.GetUtcNow();
             }
-            catch (Exception ex) when (IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when ((IsTransient(ex) || IsRefusal(ex)) && !cancellationToken.IsCancellationRequested)
             {
                 var first = retryAt is null;
                 var delay = retryDelay;
@@ -100,9 +125,37 @@ public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Ta
             }
         }
 
-        var written = new FlushOutcome.Written(rows.Count, [.. nextOffsets.Select(p => new TopicPartitionOffset(p.Key, new Offset(p.Value)))], retryAt is not null);
+        var written = new FlushOutcome.Written(rows.Count - (refused?.Count ?? 0), [.. nextOffsets.Select(p => new TopicPartitionOffset(p.Key, new Offset(p.Value)))],
+            retryAt is not null, refused);
         Reset();
         return written;
+    }
+
+    /// <summary>
+    /// Rows [<paramref name="start"/>, +<paramref name="count"/>) were refused with <paramref name="error"/>: inserts each
+    /// half on its own, down to single rows, which are the refused ones. A transient failure meanwhile leaves the batch
+    /// for a retry; rows inserted by then are inserted again, and the table keeps one row per identity.
+    /// </summary>
+    private void Isolate(int start, int count, Exception error, List<FlushOutcome.RefusedRow> refused, CancellationToken cancellationToken)
+    {
+        if (count == 1)
+        {
+            refused.Add(new FlushOutcome.RefusedRow(rows[start]!, sources[start].Source, sources[start].Offset, error.Message));
+            return;
+        }
+
+        var half = count / 2;
+        foreach (var (from, n) in new[] { (start, half), (start + half, count - half) })
+        {
+            try
+            {
+                insert(rows.GetRange(from, n), cancellationToken).GetAwaiter().GetResult();
+            }
+            catch (Exception ex) when (IsRefusal(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                Isolate(from, n, ex, refused, cancellationToken);
+            }
+        }
     }
 
     /// <summary>
@@ -120,7 +173,14 @@ public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Ta
 
     /// <summary>ClickHouse down, slow or refusing for now: worth trying again. Anything else is a bug and ends the loop.</summary>
     public static bool IsTransient(Exception ex) =>
-        ex is HttpRequestException or ClickHouseException or TaskCanceledException or IOException;
+        ex is HttpRequestException or TaskCanceledException or IOException || ex is ClickHouseException && !IsRefusal(ex);
+
+    /// <summary>
+    /// ClickHouse refused the rows for what they hold: 400, which it answers for data it cannot parse or that does not fit
+    /// ("Cannot parse", incorrect data, a type mismatch); sending them again would be refused again. Its other 4xx
+    /// (an unknown table or column, authentication) are not about the rows.
+    /// </summary>
+    public static bool IsRefusal(Exception ex) => ex is ClickHouseException { StatusCode: 400 };
 
     private void Track(TopicPartitionOffset source)
     {
@@ -131,6 +191,7 @@ public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Ta
     private void Reset()
     {
         rows.Clear();
+        sources.Clear();
         nextOffsets.Clear();
         openedAt = null;
         retryAt = null;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using Streaming.ClickHouse;
@@ -14,6 +15,8 @@ namespace Streaming.ClickHouseSink.Batching;
 /// One route's loop: its topic, its own consumer group, one batch for its table (see <see cref="TableBatcher{T}"/>).
 /// Offsets are committed only after ClickHouse acknowledged the rows (and the dead letters among them were
 /// delivered). While ClickHouse fails, input stays paused and the same batch is retried: lag grows, nothing is lost.
+/// A row ClickHouse refuses for its data is isolated by splitting the batch (<see cref="TableBatcher{T}"/>) and
+/// dead-lettered (reason class <c>refused</c>); a record whose handling throws is dead-lettered by the consume loop.
 /// Re-deliveries are harmless: every row has an identity and the table keeps one row per identity.
 /// Each batch is one "process {topic}" span, from its first record to its acknowledged insert, linked to the producer
 /// contexts of its records (the aggregator batches that sent them); the insert's HTTP call is its child.
@@ -44,6 +47,8 @@ public sealed partial class TableSink<T>(
 
     protected override string ConsumerGroup => group;
 
+    protected override DeadLetterWriter? DeadLetters => deadLetters;
+
     private TableBatcher<T> Batcher => batcher ?? throw new InvalidOperationException("The consumer was not created.");
 
     protected override IConsumer<string, byte[]> CreateConsumer()
@@ -55,7 +60,7 @@ public sealed partial class TableSink<T>(
         // Named by the group, so that its counters are the stage's: dead letters out, rows out to the table.
         producer = DisposeWithService(kafka.CreateProducer(group));
         rowsOut = producer.Counters!.Output(route.Table);
-        deadLetters = new DeadLetterWriter(producer, kafka.Options, clientId, clock);
+        deadLetters = new DeadLetterWriter(producer, kafka.Options, clientId, clock, logger: logger);
         return kafka.CreateConsumerBuilder(group, clientId)
             // Incremental rebalances: only the partitions that move are revoked; the others keep their batch rows and
             // their pause. Best effort: what cannot be written now is left uncommitted for the partitions' next owner.
@@ -75,13 +80,11 @@ public sealed partial class TableSink<T>(
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {
         span!.Add(record.Message.Headers);
-        if (!RecordJson.TryRead(record.Message.Value, route.Json, out var result, out var reason)
-            || (reason = route.Problem(result)) is not null)
+        if (!RecordJson.TryRead(record.Message.Value, route.Json, route.Problem, out var result, out var reason))
         {
             deadLetters!.Write(record, reason);
             deadLettersPending = true;
             Batcher.Skip(record.TopicPartitionOffset);
-            LogDeadLettered(logger, route.Name, record.Partition.Value, record.Offset.Value, reason);
             return;
         }
 
@@ -95,6 +98,13 @@ public sealed partial class TableSink<T>(
         {
             Apply(consumer, Batcher.Flush());
         }
+    }
+
+    /// <summary>A record the loop dead-lettered is committed with the batch, once its letter is delivered.</summary>
+    protected override void Skipped(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
+    {
+        deadLettersPending = true;
+        Batcher.Skip(record.TopicPartitionOffset);
     }
 
     protected override void Idle(IConsumer<string, byte[]> consumer) => Apply(consumer, Batcher.FlushIfQuiet());
@@ -113,6 +123,11 @@ public sealed partial class TableSink<T>(
                     ResumeInput(consumer);
                     counters.Retried();
                     LogRecovered(logger, route.Table);
+                }
+
+                foreach (var refused in written.Refused ?? [])
+                {
+                    DeadLetterRefused(refused);
                 }
 
                 if (written.Rows > 0)
@@ -170,6 +185,24 @@ public sealed partial class TableSink<T>(
         }
     }
 
+    /// <summary>
+    /// The letter of a row ClickHouse refused, as the row's JSON. A letter that cannot be written ends the loop: the
+    /// batch is gone, so the stage resumes from its last commit (its rows collapse), rather than commit past the row.
+    /// </summary>
+    private void DeadLetterRefused(FlushOutcome.RefusedRow refused)
+    {
+        try
+        {
+            deadLetters!.Write(refused.Source.Topic, refused.Source.Partition.Value, refused.Offset, null,
+                JsonSerializer.SerializeToUtf8Bytes((T)refused.Row, route.Json), "ClickHouse refused the row: " + refused.Reason, DeadLetterReasons.Refused);
+            deadLettersPending = true;
+        }
+        catch (DeadLetterNotWrittenException ex)
+        {
+            throw new UndeliveredOutputException(ex.Message);
+        }
+    }
+
     private void StoreOffsets(IConsumer<string, byte[]> consumer, IReadOnlyList<TopicPartitionOffset> offsets)
     {
         if (offsets.Count == 0)
@@ -200,7 +233,4 @@ public sealed partial class TableSink<T>(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Route}: storing the offset of partition {Partition} failed: {Reason}")]
     private static partial void LogStoreFailed(ILogger logger, string route, int partition, string reason);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Route}: dead-lettered record at partition {Partition} offset {Offset}: {Reason}")]
-    private static partial void LogDeadLettered(ILogger logger, string route, int partition, long offset, string reason);
 }

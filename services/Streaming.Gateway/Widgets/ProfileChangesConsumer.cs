@@ -9,7 +9,9 @@ namespace Streaming.Gateway.Widgets;
 /// Reads profile-changes into the <see cref="ProfileChangesHub"/> and the <see cref="JustBookedFeed"/>. Every gateway
 /// instance reads every partition (Assign, no consumer group, nothing committed), starting at the offsets of
 /// now − <see cref="WidgetOptions.History"/>, so a fresh instance knows the last day's bookings. A failure never stops
-/// the gateway: the loop logs, waits and starts over.
+/// the gateway: a record that cannot be read, or whose handling throws from its data, is logged and skipped (the silo
+/// owns the topic; every gateway instance reads every record, so none writes dead letters); a dependency's failure is
+/// logged, and the loop waits and starts over.
 /// </summary>
 public sealed partial class ProfileChangesConsumer(
     KafkaClients kafka, ProfileChangesHub hub, JustBookedFeed justBooked, IOptions<WidgetOptions> options, TimeProvider time,
@@ -23,6 +25,9 @@ public sealed partial class ProfileChangesConsumer(
     public Task Assigned => assigned.Task;
 
     public long ChangesRead { get; private set; }
+
+    /// <summary>Records skipped: unreadable, or their handling threw from their data.</summary>
+    public long ChangesSkipped { get; private set; }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.Factory.StartNew(() => Run(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -72,7 +77,7 @@ public sealed partial class ProfileChangesConsumer(
             // Records from before the window (read when a partition had to start at its beginning) are skipped.
             if (record?.Message is { } message && message.Timestamp.UtcDateTime >= since.UtcDateTime)
             {
-                Handle(record.TopicPartitionOffset, message.Value);
+                HandleIsolated(record.TopicPartitionOffset, message.Value);
             }
 
             if (time.GetTimestamp() >= nextPrune)
@@ -84,12 +89,27 @@ public sealed partial class ProfileChangesConsumer(
         }
     }
 
+    /// <summary>One record; an exception from its data skips it (starting over would meet it again, forever).</summary>
+    private void HandleIsolated(TopicPartitionOffset position, byte[]? value)
+    {
+        try
+        {
+            Handle(position, value);
+        }
+        catch (Exception e) when (ConsumeFailures.Classify(e) is FailureKind.Deterministic or FailureKind.Unknown)
+        {
+            ChangesSkipped++;
+            LogUnreadable(logger, position.Partition.Value, position.Offset.Value, ConsumeFailures.ReasonOf(e));
+        }
+    }
+
     private void Handle(TopicPartitionOffset position, byte[]? value)
     {
-        if (!RecordJson.TryRead(value, ProfilesJsonContext.Default.ProfileChange, out var change, out var reason) || change.Profile is null)
+        if (!ProfileChangeReader.TryRead(value, out var change, out var reason))
         {
             // The silo owns this topic; a record the gateway cannot read is skipped and logged, not fatal.
-            LogUnreadable(logger, position.Partition.Value, position.Offset.Value, reason ?? "no profile");
+            ChangesSkipped++;
+            LogUnreadable(logger, position.Partition.Value, position.Offset.Value, reason);
             return;
         }
 

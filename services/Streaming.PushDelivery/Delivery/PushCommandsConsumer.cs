@@ -29,8 +29,11 @@ public sealed partial class PushCommandsConsumer(
     private readonly Dictionary<int, long> stored = [];
     private readonly CancellationTokenSource stopping = new();
     private readonly ILogger log = logger;
+    private readonly DeadLetterWriter deadLetters = new(producer, kafka.Options, "push-delivery", clock, Topics.PushDeadLetter, logger);
 
-    protected override IReadOnlyCollection<string> InputTopics => [kafka.Options.Name(Topics.PushCommands)];
+    private string CommandsTopic => kafka.Options.Name(Topics.PushCommands);
+
+    protected override IReadOnlyCollection<string> InputTopics => [CommandsTopic];
 
     protected override string ConsumerGroup => "push-delivery";
 
@@ -44,12 +47,20 @@ public sealed partial class PushCommandsConsumer(
             .SetPartitionsLostHandler((_, lost) => Forget(lost.Select(p => p.Partition.Value)))
             .Build();
 
+    protected override DeadLetterWriter DeadLetters => deadLetters;
+
+    /// <summary>A decision or letter that fails in a tick has left the book already: the loop ends before its commit point moves, as before.</summary>
+    protected override bool RetriesInPlace => false;
+
+    /// <summary>A command the loop dead-lettered (its handling threw) is finished: the commit point may pass it.</summary>
+    protected override void Skipped(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record) =>
+        book.Add(record.Partition.Value, record.Offset.Value, null);
+
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {
-        if (!RecordJson.TryRead(record.Message.Value, PushJsonContext.Default.PushCommand, out var push, out var reason)
-            || (reason = Problem(push)) is not null)
+        if (!PushCommandReader.TryRead(record.Message.Value, out var push, out var reason))
         {
-            DeadLetter(record.Message.Key, record.Message.Value ?? [], record.Partition.Value, record.Offset.Value, reason!);
+            deadLetters.Write(CommandsTopic, record.Partition.Value, record.Offset.Value, record.Message.Key, record.Message.Value, reason, DeadLetterReasons.Rejected);
             book.Add(record.Partition.Value, record.Offset.Value, null);
             return;
         }
@@ -75,8 +86,7 @@ public sealed partial class PushCommandsConsumer(
                 Decide(row);
                 if (row.Outcome == PushOutcomes.Failed)
                 {
-                    DeadLetter(push.Command.UserId, JsonSerializer.SerializeToUtf8Bytes(push.Command, PushJsonContext.Default.PushCommand),
-                        push.Partition, push.Offset, row.Reason);
+                    DeadLetterUndeliverable(push, row.Reason);
                 }
             }
             else if (result.Outcome != AttemptOutcome.Delivered)
@@ -132,8 +142,7 @@ public sealed partial class PushCommandsConsumer(
         }
 
         producer.FlushAndThrowIfFailed(FlushTimeout);
-        var topic = kafka.Options.Name(Topics.PushCommands);
-        consumer.StoreEach(advanced.Select(a => new TopicPartitionOffset(topic, a.Partition, a.Offset)),
+        consumer.StoreEach(advanced.Select(a => new TopicPartitionOffset(CommandsTopic, a.Partition, a.Offset)),
             (offset, reason) => LogStoreFailed(log, offset.Partition.Value, reason));
         foreach (var (partition, offset) in advanced)
         {
@@ -152,34 +161,34 @@ public sealed partial class PushCommandsConsumer(
         }
     }
 
+    /// <summary>
+    /// The letter of a push whose last attempt failed. It has left the book already, so a letter that cannot be written
+    /// ends the loop before its commit point is stored: after the restart the command is read and tried again.
+    /// </summary>
+    private void DeadLetterUndeliverable(PendingPush push, string reason)
+    {
+        try
+        {
+            deadLetters.Write(CommandsTopic, push.Partition, push.Offset, push.Command.UserId,
+                JsonSerializer.SerializeToUtf8Bytes(push.Command, PushJsonContext.Default.PushCommand), reason, DeadLetterReasons.Undeliverable);
+        }
+        catch (DeadLetterNotWrittenException ex)
+        {
+            throw new UndeliveredOutputException(ex.Message);
+        }
+    }
+
     private void Decide(PushDecisionRecord row)
     {
         producer.Send(kafka.Options.Name(Topics.PushDecisions), row.UserId, JsonSerializer.SerializeToUtf8Bytes(row, PushJsonContext.Default.PushDecisionRecord));
         LogDecided(log, row.PushId, row.Outcome, row.Reason);
     }
 
-    private void DeadLetter(string? key, byte[] payload, int partition, long offset, string reason)
-    {
-        var topic = kafka.Options.Name(Topics.PushCommands);
-        var letter = new DeadLetter(ConsumerGroup, reason, key, Convert.ToBase64String(payload), topic, partition, offset, clock.GetUtcNow());
-        producer.Send(kafka.Options.Name(Topics.PushDeadLetter), key, JsonSerializer.SerializeToUtf8Bytes(letter, DeadLetterJsonContext.Default.DeadLetter));
-        LogDeadLettered(log, partition, offset, reason);
-    }
-
-    private static string? Problem(PushCommand push) =>
-        string.IsNullOrEmpty(push.PushId) ? "push_id is missing"
-        : string.IsNullOrEmpty(push.UserId) ? "user_id is missing"
-        : push.TtlSeconds < 0 ? "ttl_seconds is negative"
-        : null;
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Push {PushId}: {Outcome} ({Reason})")]
     private static partial void LogDecided(ILogger logger, string pushId, string outcome, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Push {PushId}: attempt {Attempt} failed ({Detail}); next at {DueAt:O}")]
     private static partial void LogRetry(ILogger logger, string pushId, int attempt, string detail, DateTimeOffset dueAt);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Dead-lettered push-commands record at partition {Partition} offset {Offset}: {Reason}")]
-    private static partial void LogDeadLettered(ILogger logger, int partition, long offset, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Storing the offset of partition {Partition} failed: {Reason}")]
     private static partial void LogStoreFailed(ILogger logger, int partition, string reason);

@@ -22,6 +22,9 @@ public static class KafkaTelemetry
     public const string Stage = "stage";
     public const string Destination = "destination";
 
+    /// <summary>Label of <c>streaming.dead_letters</c>: the reason's class (<see cref="DeadLetterReasons"/>).</summary>
+    public const string Reason = "reason";
+
     public static readonly ActivitySource Source = new(Name);
 
     public static readonly Meter Meter = new(Name);
@@ -58,6 +61,10 @@ public static class KafkaTelemetry
             "Records a stage wrote, by stage and destination (a topic, or a ClickHouse table for the sink).");
         Meter.CreateObservableCounter("streaming.stage.records.dead_lettered", StageCounters.ObserveDeadLettered, "{record}",
             "Records a stage could not process and wrote to the dead-letter topic, by stage.");
+        Meter.CreateObservableCounter("streaming.dead_letters", StageCounters.ObserveDeadLetters, "{record}",
+            "Dead letters written, by stage and reason class (rejected, exception, repeated_failure, refused, undeliverable).");
+        Meter.CreateObservableCounter("streaming.dead_letters.unwritten", StageCounters.ObserveDeadLettersUnwritten, "{record}",
+            "Dead letters the producer refused at once, by stage; their records are read again.");
         Meter.CreateObservableGauge("streaming.consumer.lag", ConsumerLag.Observe, "{record}",
             "Records between a consumer's position and the end of the partition, by consumer group, topic and partition.");
     }

@@ -33,6 +33,7 @@ internal sealed class RepartitionService<TEvent>(
     private readonly ConsumerBatchSpan span = new(TopologyTelemetry.Source, kafka.Options.Name(source.Topic), RepartitionTopology<TEvent>.RepartitionGroup(source.Name));
     private RepartitionStage<TEvent>? stage;
     private OffsetsAfterOutput? offsets;
+    private DeadLetterWriter? deadLetters;
 
     protected override IReadOnlyCollection<string> InputTopics => [inputTopic];
 
@@ -43,8 +44,8 @@ internal sealed class RepartitionService<TEvent>(
         var letters = DisposeWithService(kafka.CreateProducer(name)); // dead letters
         // Records in batches of up to 50 ms: commits are every few seconds anyway, and larger batches cost less per record.
         var records = DisposeWithService(kafka.CreateBulkProducer(name, kafka.Options.Name(step.Topic), linger: TimeSpan.FromMilliseconds(50)));
-        var deadLetters = new KafkaDeadLetters(new DeadLetterWriter(letters, kafka.Options, name, clock), inputTopic, logger);
-        stage = new RepartitionStage<TEvent>(source, new KafkaRepartitionOutput(records, deadLetters));
+        deadLetters = new DeadLetterWriter(letters, kafka.Options, name, clock);
+        stage = new RepartitionStage<TEvent>(source, new KafkaRepartitionOutput(records, new KafkaDeadLetters(deadLetters, inputTopic, logger)));
         // What is sent again after a crash or for a lost partition, the windowing stage drops by source position.
         offsets = new OffsetsAfterOutput(inputTopic, () =>
         {
@@ -62,6 +63,15 @@ internal sealed class RepartitionService<TEvent>(
     }
 
     protected override bool TickWhileReadingAtMostPerMillisecond => true; // its work is due every few seconds
+
+    /// <summary>
+    /// A record whose routing throws from its data (a key function given what it does not expect) is dead-lettered and
+    /// counted as handled; a record read again after a transient failure may be sent twice, which the windowing stage
+    /// drops by its source position.
+    /// </summary>
+    protected override DeadLetterWriter? DeadLetters => deadLetters;
+
+    protected override void Skipped(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record) => offsets!.Handled(record);
 
     protected override void Tick(IConsumer<string, byte[]> consumer) => offsets!.StoreIfDue(consumer);
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Streaming.Kafka;
+using Streaming.Kafka.Telemetry;
 using Streaming.Topology.Status;
 
 namespace Streaming.Topology.Kafka;
@@ -63,11 +64,12 @@ public static class TopologyHostingExtensions
     /// <summary>
     /// Maps GET <paramref name="pattern"/> to the counters of this instance's windowing tasks, as JSON: per task
     /// (topology, input topic, partition) records read, corrections, sent to the late topic, duplicates dropped,
-    /// unreadable records, open windows, watermark and watermark lag, as of its last checkpoint.
+    /// unreadable records, open windows, watermark and watermark lag, as of its last checkpoint; and the dead letters of
+    /// every stage of the process by stage and reason class (<c>dead_letters</c>).
     /// </summary>
     public static IEndpointConventionBuilder MapTopologyStatus(this IEndpointRouteBuilder endpoints, string pattern) =>
         endpoints.MapGet(pattern, (HttpContext http) =>
-            Results.Json(http.RequestServices.GetService<TaskStatusBoard>()?.Snapshot() ?? new TopologyStatus([]), StatusJsonContext.Default.TopologyStatus));
+            Results.Json(http.RequestServices.GetService<TaskStatusBoard>()?.Snapshot() ?? new TopologyStatus([], StageCounters.DeadLetterCounts()), StatusJsonContext.Default.TopologyStatus));
 
     /// <summary>Stands in for the repartition stage of a topology that reads its source directly.</summary>
     private sealed class NoRepartitionStage : IHostedService

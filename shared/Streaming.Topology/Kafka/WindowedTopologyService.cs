@@ -28,6 +28,7 @@ internal sealed partial class WindowedTopologyService<TEvent, TKey, TValue>(
     private RecordProducer? producer;
     private readonly WindowBatchTrace trace = new(kafka.Options.Name(topology.WindowInputTopic), topology.Name);
     private WindowingStage<TEvent, TKey, TValue>? stage;
+    private DeadLetterWriter? deadLetters;
 
     protected override IReadOnlyCollection<string> InputTopics => [inputTopic];
 
@@ -38,7 +39,7 @@ internal sealed partial class WindowedTopologyService<TEvent, TKey, TValue>(
     protected override IConsumer<string, byte[]> CreateConsumer()
     {
         producer = DisposeWithService(kafka.CreateProducer(topology.Name));
-        var deadLetters = new KafkaDeadLetters(new DeadLetterWriter(producer, kafka.Options, topology.Name, clock), inputTopic, logger);
+        deadLetters = new DeadLetterWriter(producer, kafka.Options, topology.Name, clock);
         // Rebalances are incremental: the handlers get only the partitions that move, and the tasks of the others
         // carry on. A partition's next owner is assigned it only after this member's revoked handler returned, so the
         // checkpoint it restores is the one written here.
@@ -55,7 +56,7 @@ internal sealed partial class WindowedTopologyService<TEvent, TKey, TValue>(
             topology,
             inputTopic,
             new KafkaWindowingOutput<TKey, TValue>(
-                topology.Write, kafka.Options.Name(topology.SinkTopic), kafka.Options.Name(Topics.LateEvents), topology.Name, producer, deadLetters),
+                topology.Write, kafka.Options.Name(topology.SinkTopic), kafka.Options.Name(Topics.LateEvents), topology.Name, producer, new KafkaDeadLetters(deadLetters, inputTopic, logger)),
             new KafkaTaskCheckpoints(new CheckpointStore(kafka, producer), producer, inputTopic, options.RestoreTimeout),
             new ConsumerOffsetCommitter(consumer, inputTopic, logger),
             options,
@@ -91,6 +92,15 @@ internal sealed partial class WindowedTopologyService<TEvent, TKey, TValue>(
     }
 
     protected override bool TickWhileReadingAtMostPerMillisecond => true; // its work is due every few seconds
+
+    protected override DeadLetterWriter? DeadLetters => deadLetters;
+
+    /// <summary>
+    /// A record whose processing throws from its data is dead-lettered and skipped (its task's next offset is past it
+    /// already, so checkpoints move on as for any record). A dependency's failure ends the loop as before, and the tasks
+    /// restore from their checkpoints: a record read again in place could be counted twice.
+    /// </summary>
+    protected override bool RetriesInPlace => false;
 
     protected override void Tick(IConsumer<string, byte[]> consumer) => Stage.Tick();
 

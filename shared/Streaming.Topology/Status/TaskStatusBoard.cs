@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Text.Json.Serialization;
+using Streaming.Kafka.Telemetry;
 
 namespace Streaming.Topology.Status;
 
@@ -19,8 +20,11 @@ internal sealed record WindowTaskStatus(
     int EventIdsRemembered = 0,
     long EventIdBytes = 0);
 
-/// <summary>The body of the status endpoint.</summary>
-internal sealed record TopologyStatus(IReadOnlyList<WindowTaskStatus> Tasks);
+/// <summary>
+/// The body of the status endpoint: the windowing tasks, and the dead letters every stage of this process wrote, by
+/// stage and reason class (<c>unwritten</c>: letters the producer refused, whose records were read again).
+/// </summary>
+internal sealed record TopologyStatus(IReadOnlyList<WindowTaskStatus> Tasks, IReadOnlyList<DeadLetterCount>? DeadLetters = null);
 
 /// <summary>
 /// Counters of every task on this instance: written by the consumer thread, read by the status endpoint and by the
@@ -63,7 +67,7 @@ internal sealed class TaskStatusBoard : IDisposable
 
     public void Remove(string task) => tasks.TryRemove(task, out _);
 
-    public TopologyStatus Snapshot() => new([.. tasks.Values.OrderBy(t => t.Task, StringComparer.Ordinal)]);
+    public TopologyStatus Snapshot() => new([.. tasks.Values.OrderBy(t => t.Task, StringComparer.Ordinal)], StageCounters.DeadLetterCounts());
 
     public void Dispose() => meter.Dispose();
 
