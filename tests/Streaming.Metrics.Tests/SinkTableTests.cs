@@ -31,6 +31,21 @@ public sealed partial class SinkTableTests
         Assert.Null(RawEventsTable.Sink.Problem(Event with { ReceivedAt = DateTimeOffset.FromUnixTimeSeconds(uint.MaxValue) }));
     }
 
+    [Fact]
+    public void The_events_table_reads_a_record_from_a_newer_producer_and_refuses_one_that_is_not_an_event()
+    {
+        var json = System.Text.Encoding.UTF8.GetString(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Event, EventJsonContext.Default.AppEvent));
+        var newer = System.Text.Encoding.UTF8.GetBytes(json.Insert(1, "\"added_in_v2\":{\"x\":[1,2]},"));
+
+        Assert.True(RawEventsTable.Sink.TryRead(newer, out var row, out _));
+        Assert.Equal(Event, row);
+        Assert.False(RawEventsTable.Sink.TryRead("{not json"u8.ToArray(), out _, out var reason));
+        Assert.StartsWith("not a valid AppEvent", reason, StringComparison.Ordinal);
+        var before1970 = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Event with { OccurredAt = BeforeEpoch }, EventJsonContext.Default.AppEvent);
+        Assert.False(RawEventsTable.Sink.TryRead(before1970, out _, out reason));
+        Assert.Contains("occurred_at", reason, StringComparison.Ordinal);
+    }
+
     public static TheoryData<string, string> RefusedRecords() => new()
     {
         { BookingsTable.Sink.Problem(Booking with { Bookings = -1 })!, "bookings is negative (-1)" },

@@ -80,7 +80,7 @@ public sealed partial class TableSink<T>(
     protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
     {
         span!.Add(record.Message.Headers);
-        if (!RecordJson.TryRead(record.Message.Value, route.Json, route.Problem, out var result, out var reason))
+        if (!route.TryRead(record.Message.Value, out var result, out var reason))
         {
             deadLetters!.Write(record, reason);
             deadLettersPending = true;

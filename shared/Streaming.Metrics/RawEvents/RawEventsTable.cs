@@ -31,7 +31,8 @@ public static class RawEventsTable
 
     public static readonly SinkTable<AppEvent> Sink = new(
         "events", Topics.Events, Table, EventJsonContext.Default.AppEvent, Rows,
-        e => RecordChecks.InDateTimeRange("occurred_at", e.OccurredAt) ?? RecordChecks.InDateTimeRange("received_at", e.ReceivedAt));
+        e => RecordChecks.InDateTimeRange("occurred_at", e.OccurredAt) ?? RecordChecks.InDateTimeRange("received_at", e.ReceivedAt),
+        AppEventReader.TryRead);
 
     // A re-delivered event has the same occurred_at, user and event id, so its copies share the sorting key (and the
     // day partition) and collapse on merge. Optional fields are '' (amount 0) when absent.
