@@ -1,7 +1,6 @@
-using Streaming.Profiles.ProductEvents;
 using Streaming.Topology;
 
-namespace Streaming.Profiles.Tests;
+namespace Streaming.Orleans.Feeds.Tests;
 
 public sealed class RepostFilterTests
 {

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Options;
+using Streaming.Events;
+using Streaming.Kafka;
+using Streaming.LocalServers;
+using Streaming.Orleans.Feeds;
+using Streaming.PushTrigger.Feeds;
+
+namespace Streaming.PushTrigger.Tests;
+
+/// <summary>
+/// The user feed against the local Kafka and the in-process push grains: an app's re-post of a view (same
+/// <c>user_id</c> and <c>event_id</c>, a second request) is dropped before the grains, so it never counts toward a rule.
+/// </summary>
+[Collection(PushClusterCollection.Name)]
+public sealed class RepostTests(PushCluster fixture)
+{
+    private readonly string id = Guid.NewGuid().ToString("N")[..8];
+
+    [Fact]
+    public async Task Two_views_each_posted_twice_are_two_views_so_viewed_not_booked_stays_quiet()
+    {
+        using var kafka = LocalKafkaCluster.Start(1, new Dictionary<string, int> { [Topics.Events] = 2, [Topics.DeadLetter] = 1 });
+        var now = PushCluster.Clock.GetUtcNow();
+        var reposter = "reposter-" + id;
+        var viewer = "viewer-" + id; // three distinct views: the rule fires, so the feed and the rule do run here
+        var events = new List<AppEvent>
+        {
+            View(reposter, "v1", now.AddHours(-2), now.AddHours(-2)),
+            View(reposter, "v2", now.AddHours(-1), now.AddHours(-1)),
+            View(reposter, "v1", now.AddHours(-2), now.AddMinutes(-50)), // the app posts both again (a retry): new requests
+            View(reposter, "v2", now.AddHours(-1), now.AddMinutes(-49)),
+            View(viewer, "w1", now.AddHours(-3), now.AddHours(-3)),
+            View(viewer, "w2", now.AddHours(-2), now.AddHours(-2)),
+            View(viewer, "w3", now.AddHours(-1), now.AddHours(-1)),
+        };
+
+        await using var services = Services(kafka.BootstrapServers);
+        using (var producer = services.GetRequiredService<KafkaClients>().CreateProducer("repost-test"))
+        {
+            foreach (var e in events)
+            {
+                producer.Send(Topics.Events, e.UserId, JsonSerializer.SerializeToUtf8Bytes(e, EventJsonContext.Default.AppEvent), timestamp: e.OccurredAt);
+            }
+
+            producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(10));
+        }
+
+        using var feed = ActivatorUtilities.CreateInstance<UserEventFeed>(services);
+        await feed.StartAsync(CancellationToken.None);
+        try
+        {
+            await PushPipelineTests.WaitUntilAsync(
+                () => PushPipelineTests.Committed(kafka.BootstrapServers, UserEventFeed.Group, Topics.Events, 2) >= events.Count, "the feed to commit every event");
+        }
+        finally
+        {
+            await feed.StopAsync(CancellationToken.None);
+        }
+
+        var fired = Assert.Single(PushCluster.Decisions.Of(viewer).Distinct());
+        Assert.Equal("viewed-not-booked", fired.Rule);
+        Assert.Empty(PushCluster.Decisions.Of(reposter));
+    }
+
+    private static AppEvent View(string user, string eventId, DateTimeOffset at, DateTimeOffset received) =>
+        new(eventId, EventTypes.ProductView, user, "s-" + user, "tour-" + user, at, "ios", "KR", "Busan", null, null, received);
+
+    private ServiceProvider Services(string bootstrap)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["PushFeeds:FlushInterval"] = "00:00:00.200",
+        }).Build());
+        services.AddSingleton(Options.Create(new KafkaOptions { BootstrapServers = bootstrap, SessionTimeoutMs = 6000 }));
+        services.AddSingleton<KafkaClients>();
+        services.AddSingleton(sp => sp.GetRequiredService<KafkaClients>().CreateProducer("push-trigger-test"));
+        services.AddSingleton(fixture.Cluster.GrainFactory);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IHostApplicationLifetime, ApplicationLifetime>();
+        services.AddGrainFeedOptions(UserEventFeed.Group, FeedOptions.Section);
+        return services.BuildServiceProvider();
+    }
+}
