@@ -30,13 +30,13 @@ public sealed class RepostTests(PushCluster fixture)
         var viewer = "viewer-" + id; // three distinct views: the rule fires, so the feed and the rule do run here
         var events = new List<AppEvent>
         {
-            View(reposter, "v1", now.AddHours(-2), now.AddHours(-2)),
-            View(reposter, "v2", now.AddHours(-1), now.AddHours(-1)),
-            View(reposter, "v1", now.AddHours(-2), now.AddMinutes(-50)), // the app posts both again (a retry): new requests
-            View(reposter, "v2", now.AddHours(-1), now.AddMinutes(-49)),
-            View(viewer, "w1", now.AddHours(-3), now.AddHours(-3)),
-            View(viewer, "w2", now.AddHours(-2), now.AddHours(-2)),
-            View(viewer, "w3", now.AddHours(-1), now.AddHours(-1)),
+            View(reposter, "v1", now.AddMinutes(-50), now.AddMinutes(-50)),
+            View(reposter, "v2", now.AddMinutes(-40), now.AddMinutes(-40)),
+            View(reposter, "v1", now.AddMinutes(-50), now.AddMinutes(-39)), // the app posts both again (a retry): new requests
+            View(reposter, "v2", now.AddMinutes(-40), now.AddMinutes(-38)),
+            View(viewer, "w1", now.AddMinutes(-59), now.AddMinutes(-59)),
+            View(viewer, "w2", now.AddMinutes(-50), now.AddMinutes(-50)),
+            View(viewer, "w3", now.AddMinutes(-45), now.AddMinutes(-45)),
         };
 
         await using var services = Services(kafka.BootstrapServers);
