@@ -1,5 +1,5 @@
 using Streaming.Events;
-using Streaming.Topology;
+using Streaming.Reposts;
 
 namespace Streaming.Metrics;
 

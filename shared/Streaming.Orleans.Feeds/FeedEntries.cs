@@ -1,4 +1,4 @@
-using Streaming.Topology;
+using Streaming.Reposts;
 
 namespace Streaming.Orleans.Feeds;
 

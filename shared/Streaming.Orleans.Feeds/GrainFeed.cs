@@ -2,7 +2,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Streaming.Kafka;
-using Streaming.Topology;
+using Streaming.Reposts;
 
 namespace Streaming.Orleans.Feeds;
 

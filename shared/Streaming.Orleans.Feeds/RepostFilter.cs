@@ -1,5 +1,4 @@
-using Streaming.Topology;
-using Streaming.Topology.Windowing;
+using Streaming.Reposts;
 
 namespace Streaming.Orleans.Feeds;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Streaming.Kafka;
-using Streaming.Topology;
+using Streaming.Reposts;
 
 namespace Streaming.Orleans.Feeds;
 

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Streaming.Kafka;
+using Streaming.Reposts;
 using Streaming.Topology.Kafka;
 using Streaming.Topology.Processing;
 

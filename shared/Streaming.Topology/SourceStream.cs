@@ -1,3 +1,5 @@
+using Streaming.Reposts;
+
 namespace Streaming.Topology;
 
 /// <summary>A stream of events read from a topic: filter it, repartition it, then window it.</summary>

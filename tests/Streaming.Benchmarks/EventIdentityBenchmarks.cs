@@ -2,7 +2,7 @@ using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using Streaming.Events;
 using Streaming.Metrics;
-using Streaming.Topology.Windowing;
+using Streaming.Reposts;
 
 namespace Streaming.Benchmarks;
 

@@ -6,7 +6,7 @@ using Streaming.Events;
 using Streaming.Kafka;
 using Streaming.Orleans.Feeds;
 using Streaming.Profiles.ProductEvents;
-using Streaming.Topology;
+using Streaming.Reposts;
 
 namespace Streaming.Benchmarks;
 

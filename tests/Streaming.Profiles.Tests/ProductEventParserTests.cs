@@ -5,7 +5,7 @@ using Streaming.Events;
 using Streaming.Kafka;
 using Streaming.Profiles.ProductEvents;
 using Streaming.Profiles.Profiles;
-using Streaming.Topology;
+using Streaming.Reposts;
 
 namespace Streaming.Profiles.Tests;
 

@@ -4,7 +4,7 @@ using System.Text.Unicode;
 using Confluent.Kafka;
 using Streaming.Kafka;
 using Streaming.Profiles.Profiles;
-using Streaming.Topology;
+using Streaming.Reposts;
 
 namespace Streaming.Profiles.ProductEvents;
 

@@ -6,7 +6,7 @@ using Streaming.Kafka;
 using Streaming.Orleans.Feeds;
 using Streaming.PushTrigger.Audiences;
 using Streaming.PushTrigger.Users;
-using Streaming.Topology;
+using Streaming.Reposts;
 
 namespace Streaming.PushTrigger.Feeds;
 

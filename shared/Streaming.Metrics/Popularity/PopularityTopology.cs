@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Streaming.Events;
 using Streaming.Kafka;
+using Streaming.Reposts;
 using Streaming.Topology;
 
 namespace Streaming.Metrics.Popularity;

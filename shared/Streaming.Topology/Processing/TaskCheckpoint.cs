@@ -1,3 +1,4 @@
+using Streaming.Reposts;
 using Streaming.Topology.Windowing;
 
 namespace Streaming.Topology.Processing;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Streaming.Reposts;
 using Streaming.Topology.Kafka;
 using Streaming.Topology.Status;
 using Streaming.Topology.Telemetry;

@@ -1,4 +1,5 @@
 using Streaming.Kafka;
+using Streaming.Reposts;
 using Streaming.Topology.Windowing;
 
 namespace Streaming.Topology.Processing;

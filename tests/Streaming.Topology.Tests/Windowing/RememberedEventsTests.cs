@@ -1,4 +1,4 @@
-using Streaming.Topology.Windowing;
+using Streaming.Reposts;
 
 namespace Streaming.Topology.Tests.Windowing;
 

@@ -1,7 +1,7 @@
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 
-namespace Streaming.Topology;
+namespace Streaming.Reposts;
 
 /// <summary>
 /// Who an event is, for dropping re-sent copies: a 64-bit hash of its identity (e.g. the user and the client's event

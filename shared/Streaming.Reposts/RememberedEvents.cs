@@ -3,7 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Streaming.Topology.Windowing;
+namespace Streaming.Reposts;
 
 /// <summary>What <see cref="RememberedEvents.Remember"/> found.</summary>
 public enum Remembered
