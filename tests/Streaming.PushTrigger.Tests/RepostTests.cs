@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Confluent.Kafka;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -65,6 +66,66 @@ public sealed class RepostTests(PushCluster fixture)
         var fired = Assert.Single(PushCluster.Decisions.Of(viewer).Distinct());
         Assert.Equal("viewed-not-booked", fired.Rule);
         Assert.Empty(PushCluster.Decisions.Of(reposter));
+    }
+
+    [Fact]
+    public async Task A_blank_city_is_dead_lettered_with_its_reason_and_the_events_around_it_count()
+    {
+        using var kafka = LocalKafkaCluster.Start(1, new Dictionary<string, int> { [Topics.Events] = 1, [Topics.DeadLetter] = 1 });
+        var now = PushCluster.Clock.GetUtcNow();
+        var viewer = "blank-city-" + id;
+        var events = new List<AppEvent>
+        {
+            View(viewer, "b1", now.AddMinutes(-59), now.AddMinutes(-59)),
+            View(viewer, "b2", now.AddMinutes(-55), now.AddMinutes(-55)) with { City = " " }, // Orleans refuses a blank grain key
+            View(viewer, "b3", now.AddMinutes(-50), now.AddMinutes(-50)),
+            View(viewer, "b4", now.AddMinutes(-45), now.AddMinutes(-45)),
+        };
+
+        await using var services = Services(kafka.BootstrapServers);
+        using (var producer = services.GetRequiredService<KafkaClients>().CreateProducer("poison-test"))
+        {
+            foreach (var e in events)
+            {
+                producer.Send(Topics.Events, e.UserId, JsonSerializer.SerializeToUtf8Bytes(e, EventJsonContext.Default.AppEvent), timestamp: e.OccurredAt);
+            }
+
+            producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(10));
+        }
+
+        using var feed = ActivatorUtilities.CreateInstance<UserEventFeed>(services);
+        await feed.StartAsync(CancellationToken.None);
+        try
+        {
+            await PushPipelineTests.WaitUntilAsync(
+                () => PushPipelineTests.Committed(kafka.BootstrapServers, UserEventFeed.Group, Topics.Events, 1) >= events.Count, "the feed to commit every event");
+        }
+        finally
+        {
+            await feed.StopAsync(CancellationToken.None);
+        }
+
+        // The three other views count: viewed_not_booked (3 views) fires.
+        Assert.Equal("viewed-not-booked", Assert.Single(PushCluster.Decisions.Of(viewer).Distinct()).Rule);
+        var letter = Assert.Single(ReadAll(kafka.BootstrapServers, Topics.DeadLetter));
+        Assert.Contains("city-audience grain key is blank", letter, StringComparison.Ordinal);
+    }
+
+    private static List<string> ReadAll(string bootstrap, string topic)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, string>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap, GroupId = "poison-test-" + Guid.NewGuid().ToString("N"), AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnablePartitionEof = true,
+        }).Build();
+        consumer.Assign(new TopicPartition(topic, 0));
+        var letters = new List<string>();
+        while (consumer.Consume(TimeSpan.FromSeconds(5)) is { } record && !record.IsPartitionEOF)
+        {
+            letters.Add(record.Message.Value);
+        }
+
+        return letters;
     }
 
     private static AppEvent View(string user, string eventId, DateTimeOffset at, DateTimeOffset received) =>
