@@ -40,28 +40,7 @@ public sealed class RepostTests(PushCluster fixture)
             View(viewer, "w3", now.AddMinutes(-45), now.AddMinutes(-45)),
         };
 
-        await using var services = Services(kafka.BootstrapServers);
-        using (var producer = services.GetRequiredService<KafkaClients>().CreateProducer("repost-test"))
-        {
-            foreach (var e in events)
-            {
-                producer.Send(Topics.Events, e.UserId, JsonSerializer.SerializeToUtf8Bytes(e, EventJsonContext.Default.AppEvent), timestamp: e.OccurredAt);
-            }
-
-            producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(10));
-        }
-
-        using var feed = ActivatorUtilities.CreateInstance<UserEventFeed>(services);
-        await feed.StartAsync(CancellationToken.None);
-        try
-        {
-            await PushPipelineTests.WaitUntilAsync(
-                () => PushPipelineTests.Committed(kafka.BootstrapServers, UserEventFeed.Group, Topics.Events, 2) >= events.Count, "the feed to commit every event");
-        }
-        finally
-        {
-            await feed.StopAsync(CancellationToken.None);
-        }
+        await FeedAsync(kafka.BootstrapServers, events, partitions: 2);
 
         var fired = Assert.Single(PushCluster.Decisions.Of(viewer).Distinct());
         Assert.Equal("viewed-not-booked", fired.Rule);
@@ -82,8 +61,19 @@ public sealed class RepostTests(PushCluster fixture)
             View(viewer, "b4", now.AddMinutes(-45), now.AddMinutes(-45)),
         };
 
-        await using var services = Services(kafka.BootstrapServers);
-        using (var producer = services.GetRequiredService<KafkaClients>().CreateProducer("poison-test"))
+        await FeedAsync(kafka.BootstrapServers, events, partitions: 1);
+
+        // The three other views count: viewed_not_booked (3 views) fires.
+        Assert.Equal("viewed-not-booked", Assert.Single(PushCluster.Decisions.Of(viewer).Distinct()).Rule);
+        var letter = Assert.Single(ReadAll(kafka.BootstrapServers, Topics.DeadLetter));
+        Assert.Contains("city-audience grain key is blank", letter, StringComparison.Ordinal);
+    }
+
+    /// <summary>Produces <paramref name="events"/> to <c>events</c>, runs the user feed until it has committed them all, and stops it.</summary>
+    private async Task FeedAsync(string bootstrap, List<AppEvent> events, int partitions)
+    {
+        await using var services = Services(bootstrap);
+        using (var producer = services.GetRequiredService<KafkaClients>().CreateProducer("feed-test"))
         {
             foreach (var e in events)
             {
@@ -98,17 +88,12 @@ public sealed class RepostTests(PushCluster fixture)
         try
         {
             await PushPipelineTests.WaitUntilAsync(
-                () => PushPipelineTests.Committed(kafka.BootstrapServers, UserEventFeed.Group, Topics.Events, 1) >= events.Count, "the feed to commit every event");
+                () => PushPipelineTests.Committed(bootstrap, UserEventFeed.Group, Topics.Events, partitions) >= events.Count, "the feed to commit every event");
         }
         finally
         {
             await feed.StopAsync(CancellationToken.None);
         }
-
-        // The three other views count: viewed_not_booked (3 views) fires.
-        Assert.Equal("viewed-not-booked", Assert.Single(PushCluster.Decisions.Of(viewer).Distinct()).Rule);
-        var letter = Assert.Single(ReadAll(kafka.BootstrapServers, Topics.DeadLetter));
-        Assert.Contains("city-audience grain key is blank", letter, StringComparison.Ordinal);
     }
 
     private static List<string> ReadAll(string bootstrap, string topic)
