@@ -2,14 +2,17 @@ using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Streaming.Events;
 
 /// <summary>
-/// Reads an <see cref="AppEvent"/> from its JSON bytes about twice as fast as the serializer: every topology reads
-/// every event, so this is the hot path. The serializer's own compact form is read without a JSON reader; anything
-/// else goes through <see cref="Utf8JsonReader"/>. It accepts what <see cref="EventJsonContext"/> writes and is
-/// stricter than the serializer: unknown fields and missing required fields are errors with a reason.
+/// Reads an <see cref="AppEvent"/> from its JSON bytes faster than the serializer (the README's benchmarks): every
+/// topology reads every event, so this is the hot path. The serializer's own compact form is read without a JSON reader;
+/// anything else goes through <see cref="Utf8JsonReader"/>. It accepts what <see cref="EventJsonContext"/> writes and is
+/// stricter than the serializer about what an event must have: a missing required field is an error with a reason. A
+/// field it does not know (written by a newer producer) is skipped; ingest, not the readers of Kafka records, refuses
+/// those. No input makes it throw: what is not an event is refused with a reason, naming the field at fault.
 /// Low-cardinality values (type, platform, country, city, currency, category, product) come from a per-thread pool
 /// instead of a new string per event.
 /// </summary>
@@ -18,16 +21,20 @@ public static class AppEventReader
     private const int MaxPooledBytes = 64;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public static bool TryRead(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out AppEvent? appEvent, [NotNullWhen(false)] out string? reason)
+    private enum Mode
     {
-        if (TryReadCompact(utf8, out appEvent))
-        {
-            reason = null;
-            return true;
-        }
+        /// <summary>Every field read.</summary>
+        Full,
 
-        return TryReadAny(utf8, out appEvent, out reason);
+        /// <summary>Every field checked; of the compact form, only type, product, times and amount read.</summary>
+        Route,
+
+        /// <summary>Every field checked; type, product, times and amount read, ids, city and category kept as bytes.</summary>
+        Project,
     }
+
+    public static bool TryRead(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out AppEvent? appEvent, [NotNullWhen(false)] out string? reason) =>
+        TryRead(utf8, Mode.Full, out appEvent, out reason);
 
     /// <summary>
     /// For a stage that routes the record and forwards its bytes: accepts and refuses exactly what <see cref="TryRead"/>
@@ -35,32 +42,83 @@ public static class AppEventReader
     /// <c>occurred_at</c>, <c>received_at</c> and <c>amount</c> are read; the other strings are empty. Ids and names
     /// are most of a read's cost, and a router needs none of them.
     /// </summary>
-    public static bool TryReadRoute(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out AppEvent? appEvent, [NotNullWhen(false)] out string? reason)
+    public static bool TryReadRoute(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out AppEvent? appEvent, [NotNullWhen(false)] out string? reason) =>
+        TryRead(utf8, Mode.Route, out appEvent, out reason);
+
+    /// <summary>
+    /// For a consumer that keeps per-product state (the profiles silo): accepts and refuses exactly what
+    /// <see cref="TryRead"/> does (every field is checked), and keeps what <see cref="AppEventProjection"/> has: type,
+    /// product and time as values, <c>user_id</c> and <c>event_id</c> as their UTF-8 bytes (no string; an identity or a
+    /// viewer key is hashed from them), city and category read only when asked. Allocates nothing for an event in the
+    /// serializer's form whose product and type are in the pool.
+    /// </summary>
+    public static bool TryReadProjection(ReadOnlySpan<byte> utf8, out AppEventProjection projection, [NotNullWhen(false)] out string? reason)
     {
-        if (TryReadCompact(utf8, out appEvent, routeOnly: true))
+        reason = null;
+        if (ScanCompact(utf8, Mode.Project, out _, out var p))
         {
-            reason = null;
+            projection = new AppEventProjection(p.Type, p.ProductId, p.OccurredAt, utf8.Slice(p.UserIdAt, p.UserIdLength), utf8.Slice(p.EventIdAt, p.EventIdLength),
+                p.CityLength < 0 ? default : utf8.Slice(p.CityAt, p.CityLength), p.CityLength >= 0,
+                p.CategoryLength < 0 ? default : utf8.Slice(p.CategoryAt, p.CategoryLength), p.CategoryLength >= 0);
             return true;
         }
 
-        return TryReadAny(utf8, out appEvent, out reason);
+        var values = default(Values);
+        if (!ScanAny(utf8, Mode.Project, ref values, out reason))
+        {
+            projection = default;
+            return false;
+        }
+
+        projection = new AppEventProjection(values.Type!, values.ProductId, values.OccurredAt!.Value, values.UserIdUtf8.In(utf8), values.EventIdUtf8.In(utf8),
+            values.CityUtf8.In(utf8), values.City is not null, values.CategoryUtf8.In(utf8), values.Category is not null);
+        return true;
+    }
+
+    private static bool TryRead(ReadOnlySpan<byte> utf8, Mode mode, [NotNullWhen(true)] out AppEvent? appEvent, [NotNullWhen(false)] out string? reason)
+    {
+        reason = null;
+        if (ScanCompact(utf8, mode, out appEvent, out _) && appEvent is not null)
+        {
+            return true;
+        }
+
+        var values = default(Values);
+        appEvent = ScanAny(utf8, Mode.Full, ref values, out reason) ? values.ToEvent() : null;
+        return appEvent is not null;
+    }
+
+    /// <summary>The compact form only (see <see cref="ScanCompact"/>); for the tests.</summary>
+    internal static bool TryReadCompact(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out AppEvent? appEvent, bool routeOnly = false) =>
+        ScanCompact(utf8, routeOnly ? Mode.Route : Mode.Full, out appEvent, out _) && appEvent is not null;
+
+    /// <summary>The JSON-reader path only (see <see cref="ScanAny"/>); for the tests.</summary>
+    internal static bool TryReadAny(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out AppEvent? appEvent, [NotNullWhen(false)] out string? reason)
+    {
+        var values = default(Values);
+        appEvent = ScanAny(utf8, Mode.Full, ref values, out reason) ? values.ToEvent() : null;
+        return appEvent is not null;
     }
 
     /// <summary>
     /// The form the serializer writes, read without a JSON reader: one flat object, no whitespace, strings without
-    /// escapes or control characters, valid UTF-8, integer amounts, each field once, times in the UTC form, every
-    /// required field there. Anything else returns false and goes to <see cref="TryReadAny"/>, which decides (and gives
-    /// the reason), so this never accepts what that refuses nor reads a value differently.
+    /// escapes or control characters, valid UTF-8, integer amounts, each field once, known fields only, times in the
+    /// UTC form, every required field there. Anything else returns false and goes to <see cref="ScanAny"/>, which
+    /// decides (and gives the reason), so this never accepts what that refuses nor reads a value differently.
     /// </summary>
-    /// <param name="routeOnly">Checks every field but reads only those <see cref="TryReadRoute"/> names; the other
-    /// strings are empty, which also marks a required one as present.</param>
-    internal static bool TryReadCompact(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out AppEvent? appEvent, bool routeOnly = false)
+    /// <param name="mode">Outside <see cref="Mode.Full"/>, every field is checked but only type, product, times and
+    /// amount are read; the other strings are empty (which also marks a required one as present). In
+    /// <see cref="Mode.Project"/> the event is <paramref name="projected"/> instead (no <paramref name="appEvent"/>).</param>
+    private static bool ScanCompact(ReadOnlySpan<byte> utf8, Mode mode, out AppEvent? appEvent, out CompactProjection projected)
     {
+        // Locals, not a struct behind a reference: this is the hot path, and stores through a reference cost a GC barrier each.
         appEvent = null;
+        projected = default;
         string? eventId = null, type = null, userId = null, sessionId = null, productId = null, platform = null;
         string? country = null, city = null, currency = null, category = null;
         DateTimeOffset? occurredAt = null, receivedAt = null;
         long? amount = null;
+        int userIdAt = 0, userIdLength = 0, eventIdAt = 0, eventIdLength = 0, cityAt = 0, cityLength = -1, categoryAt = 0, categoryLength = -1;
         var seen = 0;
         if (utf8.Length < 2 || utf8[0] != (byte)'{' || utf8[1] != (byte)'"')
         {
@@ -108,16 +166,27 @@ public static class AppEventReader
                 }
 
                 var value = utf8.Slice(at + 1, length);
+                var valueAt = at + 1;
                 at += length + 2;
-                if (field is not (Field.OccurredAt or Field.ReceivedAt) && (value.IndexOfAnyInRange((byte)0, (byte)0x1F) >= 0 || !System.Text.Unicode.Utf8.IsValid(value)))
+                if (field is not (Field.OccurredAt or Field.ReceivedAt) && (value.IndexOfAnyInRange((byte)0, (byte)0x1F) >= 0 || !Utf8.IsValid(value)))
                 {
                     return false;
                 }
 
-                if (routeOnly && field is not (Field.Type or Field.ProductId or Field.OccurredAt or Field.ReceivedAt or Field.Amount))
+                if (mode != Mode.Full && field is not (Field.Type or Field.ProductId or Field.OccurredAt or Field.ReceivedAt or Field.Amount))
                 {
-                    // Checked above (no control characters, valid UTF-8) as the full read checks it; only not kept.
-                    SetPresent(field, ref eventId, ref userId, ref sessionId, ref platform, ref country, ref city, ref currency, ref category);
+                    // Checked above (no control characters, valid UTF-8) as the full read checks it; only not read (its place kept).
+                    switch (field)
+                    {
+                        case Field.EventId: (eventId, eventIdAt, eventIdLength) = (string.Empty, valueAt, length); break;
+                        case Field.UserId: (userId, userIdAt, userIdLength) = (string.Empty, valueAt, length); break;
+                        case Field.SessionId: sessionId = string.Empty; break;
+                        case Field.Platform: platform = string.Empty; break;
+                        case Field.Country: country = string.Empty; break;
+                        case Field.City: (city, cityAt, cityLength) = (string.Empty, valueAt, length); break;
+                        case Field.Currency: currency = string.Empty; break;
+                        case Field.Category: (category, categoryAt, categoryLength) = (string.Empty, valueAt, length); break;
+                    }
                 }
                 else
                 {
@@ -176,25 +245,20 @@ public static class AppEventReader
             return false;
         }
 
+        if (mode == Mode.Project)
+        {
+            projected = new CompactProjection(type, productId, occurredAt.Value, userIdAt, userIdLength, eventIdAt, eventIdLength,
+                city is null ? 0 : cityAt, city is null ? -1 : cityLength, category is null ? 0 : categoryAt, category is null ? -1 : categoryLength);
+            return true;
+        }
+
         appEvent = new AppEvent(eventId, type, userId, sessionId, productId, occurredAt.Value, platform, country, city, amount, currency, receivedAt.Value, category);
         return true;
     }
 
-    /// <summary>Marks a string field as present without reading it (route-only).</summary>
-    private static void SetPresent(Field field, ref string? eventId, ref string? userId, ref string? sessionId, ref string? platform, ref string? country, ref string? city, ref string? currency, ref string? category)
-    {
-        switch (field)
-        {
-            case Field.EventId: eventId = string.Empty; break;
-            case Field.UserId: userId = string.Empty; break;
-            case Field.SessionId: sessionId = string.Empty; break;
-            case Field.Platform: platform = string.Empty; break;
-            case Field.Country: country = string.Empty; break;
-            case Field.City: city = string.Empty; break;
-            case Field.Currency: currency = string.Empty; break;
-            case Field.Category: category = string.Empty; break;
-        }
-    }
+    /// <summary>A projection of the compact form: its values, and where the strings it keeps as bytes lie (length -1: absent).</summary>
+    private readonly record struct CompactProjection(string Type, string? ProductId, DateTimeOffset OccurredAt, int UserIdAt, int UserIdLength,
+        int EventIdAt, int EventIdLength, int CityAt, int CityLength, int CategoryAt, int CategoryLength);
 
     /// <summary>A JSON integer that fits in 18 digits (no fraction, exponent or leading zero); else false, for the JSON reader.</summary>
     private static bool TryReadInteger(ReadOnlySpan<byte> utf8, ref int at, out long value)
@@ -221,14 +285,15 @@ public static class AppEventReader
         return true;
     }
 
-    /// <summary>Any JSON the serializer would read as an event, through <see cref="Utf8JsonReader"/>; a reason when it is not one.</summary>
-    internal static bool TryReadAny(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out AppEvent? appEvent, [NotNullWhen(false)] out string? reason)
+    /// <summary>
+    /// Any JSON the serializer would read as an event, through <see cref="Utf8JsonReader"/>, skipping fields it does not
+    /// know; a reason when it is not one. <see cref="Mode.Route"/> reads as <see cref="Mode.Full"/> here.
+    /// </summary>
+    private static bool ScanAny(ReadOnlySpan<byte> utf8, Mode mode, ref Values v, [NotNullWhen(false)] out string? reason)
     {
-        appEvent = null;
-        string? eventId = null, type = null, userId = null, sessionId = null, productId = null, platform = null;
-        string? country = null, city = null, currency = null, category = null;
-        DateTimeOffset? occurredAt = null, receivedAt = null;
-        long? amount = null;
+        v = default;
+        var project = mode == Mode.Project;
+        var field = Field.Unknown;
         try
         {
             var reader = new Utf8JsonReader(utf8);
@@ -240,30 +305,27 @@ public static class AppEventReader
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var field = FieldOf(ref reader);
-                if (field == Field.Unknown)
-                {
-                    reason = $"not a valid AppEvent: unknown field '{reader.GetString()}'";
-                    return false;
-                }
-
+                field = FieldOf(ref reader);
                 reader.Read();
                 switch (field)
                 {
-                    case Field.EventId: eventId = Text(ref reader); break;
-                    case Field.Type: type = Pooled(ref reader); break;
-                    case Field.UserId: userId = Text(ref reader); break;
-                    case Field.SessionId: sessionId = Text(ref reader); break;
-                    case Field.ProductId: productId = Pooled(ref reader); break;
-                    case Field.OccurredAt: occurredAt = Time(ref reader); break;
-                    case Field.Platform: platform = Pooled(ref reader); break;
-                    case Field.Country: country = Pooled(ref reader); break;
-                    case Field.City: city = Pooled(ref reader); break;
-                    case Field.Amount: amount = reader.TokenType == JsonTokenType.Null ? null : reader.GetInt64(); break;
-                    case Field.Currency: currency = Pooled(ref reader); break;
-                    case Field.ReceivedAt: receivedAt = Time(ref reader); break;
-                    default: category = Pooled(ref reader); break;
+                    case Field.Unknown: reader.Skip(); break; // a newer producer's field
+                    case Field.EventId: v.EventId = project ? Deferred(ref reader, out v.EventIdUtf8) : Text(ref reader); break;
+                    case Field.Type: v.Type = Pooled(ref reader); break;
+                    case Field.UserId: v.UserId = project ? Deferred(ref reader, out v.UserIdUtf8) : Text(ref reader); break;
+                    case Field.SessionId: v.SessionId = project ? Deferred(ref reader, out _) : Text(ref reader); break;
+                    case Field.ProductId: v.ProductId = Pooled(ref reader); break;
+                    case Field.OccurredAt: v.OccurredAt = Time(ref reader); break;
+                    case Field.Platform: v.Platform = project ? Deferred(ref reader, out _) : Pooled(ref reader); break;
+                    case Field.Country: v.Country = project ? Deferred(ref reader, out _) : Pooled(ref reader); break;
+                    case Field.City: v.City = project ? Deferred(ref reader, out v.CityUtf8) : Pooled(ref reader); break;
+                    case Field.Amount: v.Amount = reader.TokenType == JsonTokenType.Null ? null : reader.GetInt64(); break;
+                    case Field.Currency: v.Currency = project ? Deferred(ref reader, out _) : Pooled(ref reader); break;
+                    case Field.ReceivedAt: v.ReceivedAt = Time(ref reader); break;
+                    default: v.Category = project ? Deferred(ref reader, out v.CategoryUtf8) : Pooled(ref reader); break;
                 }
+
+                field = Field.Unknown;
             }
 
             if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
@@ -274,19 +336,43 @@ public static class AppEventReader
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or ArgumentException)
         {
-            reason = $"not a valid AppEvent: {ex.Message}";
+            // A value's own error names its field; the reader's (bad JSON) names where it is.
+            reason = field == Field.Unknown ? $"not a valid AppEvent: {ex.Message}" : $"not a valid AppEvent: {Encoding.UTF8.GetString(NameOf(field))}: {ex.Message}";
             return false;
         }
 
-        reason = Missing(("event_id", eventId), ("type", type), ("user_id", userId), ("session_id", sessionId), ("platform", platform), ("country", country))
-            ?? (occurredAt is null ? "not a valid AppEvent: occurred_at is missing" : receivedAt is null ? "not a valid AppEvent: received_at is missing" : null);
-        if (reason is not null)
-        {
-            return false;
-        }
+        reason = v.Missing();
+        return reason is null;
+    }
 
-        appEvent = new AppEvent(eventId!, type!, userId!, sessionId!, productId, occurredAt!.Value, platform!, country!, city, amount, currency, receivedAt!.Value, category);
-        return true;
+    /// <summary>What the JSON-reader path read of an event (or, for a field a projection keeps as bytes, "" and where they are).</summary>
+    private struct Values
+    {
+        public string? EventId, Type, UserId, SessionId, ProductId, Platform, Country, City, Currency, Category;
+        public DateTimeOffset? OccurredAt, ReceivedAt;
+        public long? Amount;
+        public Utf8Value EventIdUtf8, UserIdUtf8, CityUtf8, CategoryUtf8;
+
+        /// <summary>Why the event is not one: the first required field missing; null when none is.</summary>
+        public readonly string? Missing() =>
+            EventId is null ? "not a valid AppEvent: event_id is missing"
+            : Type is null ? "not a valid AppEvent: type is missing"
+            : UserId is null ? "not a valid AppEvent: user_id is missing"
+            : SessionId is null ? "not a valid AppEvent: session_id is missing"
+            : Platform is null ? "not a valid AppEvent: platform is missing"
+            : Country is null ? "not a valid AppEvent: country is missing"
+            : OccurredAt is null ? "not a valid AppEvent: occurred_at is missing"
+            : ReceivedAt is null ? "not a valid AppEvent: received_at is missing"
+            : null;
+
+        public readonly AppEvent ToEvent() =>
+            new(EventId!, Type!, UserId!, SessionId!, ProductId, OccurredAt!.Value, Platform!, Country!, City, Amount, Currency, ReceivedAt!.Value, Category);
+    }
+
+    /// <summary>Where a string value's UTF-8 is: in the record (unescaped) or in a copy (it was escaped).</summary>
+    private readonly record struct Utf8Value(int Start, int Length, byte[]? Copy)
+    {
+        public ReadOnlySpan<byte> In(ReadOnlySpan<byte> utf8) => Copy is null ? utf8.Slice(Start, Length) : Copy.AsSpan(0, Length);
     }
 
     private enum Field
@@ -357,17 +443,38 @@ public static class AppEventReader
         return Field.Unknown;
     }
 
-    private static string? Missing(params ReadOnlySpan<(string Name, string? Value)> fields)
+    /// <summary>
+    /// A string checked as <see cref="Text"/> reads it (valid UTF-8, escapes that make text), kept as its UTF-8: in the
+    /// record when unescaped, else unescaped into a copy. Returns "" when present, null for JSON null.
+    /// </summary>
+    private static string? Deferred(ref Utf8JsonReader reader, out Utf8Value value)
     {
-        foreach (var (name, value) in fields)
+        value = default;
+        if (reader.TokenType != JsonTokenType.String)
         {
-            if (value is null)
-            {
-                return $"not a valid AppEvent: {name} is missing";
-            }
+            return Text(ref reader);
         }
 
-        return null;
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+        {
+            if (!Utf8.IsValid(reader.ValueSpan))
+            {
+                throw new InvalidOperationException("not valid UTF-8");
+            }
+
+            value = new Utf8Value((int)reader.TokenStartIndex + 1, reader.ValueSpan.Length, null);
+            return string.Empty;
+        }
+
+        var copy = new byte[reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length];
+        var length = reader.CopyString(copy);
+        if (!Utf8.IsValid(copy.AsSpan(0, length)))
+        {
+            throw new InvalidOperationException("not valid UTF-8");
+        }
+
+        value = new Utf8Value(0, length, copy);
+        return string.Empty;
     }
 
     private static string? Text(ref Utf8JsonReader reader) => reader.TokenType switch
@@ -477,7 +584,7 @@ public static class AppEventReader
     }
 
     /// <summary>A string from this thread's pool when short (the value is valid UTF-8 without escapes).</summary>
-    private static string Pooled(ReadOnlySpan<byte> utf8) =>
+    internal static string Pooled(ReadOnlySpan<byte> utf8) =>
         utf8.Length > MaxPooledBytes ? StrictUtf8.GetString(utf8) : (pool ??= new Utf8Pool()).Get(utf8);
 
     [ThreadStatic]

@@ -28,7 +28,7 @@ public sealed class AppEventReaderTests
     [Theory]
     [InlineData("{not json", "not a valid AppEvent")]
     [InlineData("[1,2]", "not a JSON object")]
-    [InlineData("{\"event_id\":\"e\",\"type\":\"search\",\"user_id\":\"u\",\"session_id\":\"s\",\"occurred_at\":\"2026-11-22T10:00:00Z\",\"platform\":\"ios\",\"country\":\"KR\",\"received_at\":\"2026-11-22T10:00:00Z\",\"extra\":1}", "unknown field 'extra'")]
+    [InlineData("{\"event_id\":\"e\",\"type\":\"search\",\"user_id\":\"u\",\"session_id\":\"s\",\"occurred_at\":\"2026-11-22T10:00:00Z\",\"platform\":\"ios\",\"country\":\"KR\",\"received_at\":\"2026-11-22T10:00:00Z\",\"extra\":[1}", "not a valid AppEvent")]
     [InlineData("{\"event_id\":\"e\",\"type\":\"search\",\"session_id\":\"s\",\"occurred_at\":\"2026-11-22T10:00:00Z\",\"platform\":\"ios\",\"country\":\"KR\",\"received_at\":\"2026-11-22T10:00:00Z\"}", "user_id is missing")]
     [InlineData("{\"event_id\":\"e\",\"type\":\"search\",\"user_id\":\"u\",\"session_id\":\"s\",\"occurred_at\":\"yesterday\",\"platform\":\"ios\",\"country\":\"KR\",\"received_at\":\"2026-11-22T10:00:00Z\"}", "not a valid AppEvent")]
     [InlineData("{\"event_id\":\"e\",\"type\":\"search\",\"user_id\":7,\"session_id\":\"s\",\"occurred_at\":\"2026-11-22T10:00:00Z\",\"platform\":\"ios\",\"country\":\"KR\",\"received_at\":\"2026-11-22T10:00:00Z\"}", "expected a string")]
@@ -39,6 +39,81 @@ public sealed class AppEventReaderTests
         Assert.False(AppEventReader.TryRead(Encoding.UTF8.GetBytes(json), out var read, out var reason));
         Assert.Null(read);
         Assert.Contains(expected, reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Skips_fields_a_newer_producer_wrote()
+    {
+        // Ingest refuses unknown fields; a consumer of the topic reads a newer producer's record without them.
+        const string json = """
+            {"event_id":"e","type":"booking_confirmed","user_id":"u","session_id":"s","product_id":"p","v2":{"a":[1,{"b":null}],"c":"\ud83d\ude00"},
+             "occurred_at":"2026-11-22T10:00:00Z","platform":"ios","country":"KR","city":"Busan","received_at":"2026-11-22T10:00:00Z","\u0078":1e400}
+            """;
+        var bytes = Encoding.UTF8.GetBytes(json);
+
+        Assert.True(AppEventReader.TryRead(bytes, out var read, out var reason), reason);
+        Assert.True(AppEventReader.TryReadRoute(bytes, out _, out reason), reason);
+        Assert.True(AppEventReader.TryReadProjection(bytes, out var projection, out reason), reason);
+        Assert.Equal(("e", "p", "Busan"), (read.EventId, read.ProductId, read.City));
+        Assert.Equal(("p", "Busan"), (projection.ProductId, projection.ReadCity()));
+    }
+
+    [Fact]
+    public void The_projection_keeps_ids_as_their_unescaped_utf8_and_reads_city_and_category_when_asked()
+    {
+        const string json = """
+            {"event_id":"ev\u002d9","type":"booking_confirmed","user_id":"us\u00e9r","session_id":"s","product_id":"p-1","occurred_at":"2026-11-22T10:15:30+09:00",
+             "platform":"ios","country":"KR","city":"Bus\u0061n","received_at":"2026-11-22T10:00:00Z"}
+            """;
+
+        Assert.True(AppEventReader.TryReadProjection(Encoding.UTF8.GetBytes(json), out var e, out var reason), reason);
+
+        Assert.Equal((EventTypes.BookingConfirmed, "p-1"), (e.Type, e.ProductId));
+        Assert.Equal((new DateTimeOffset(2026, 11, 22, 10, 15, 30, TimeSpan.FromHours(9)), TimeSpan.FromHours(9)), (e.OccurredAt, e.OccurredAt.Offset));
+        Assert.Equal("usér"u8.ToArray(), e.UserId.ToArray());
+        Assert.Equal("ev-9"u8.ToArray(), e.EventId.ToArray());
+        Assert.Equal(("Busan", (string?)null), (e.ReadCity(), e.ReadCategory()));
+    }
+
+    [Theory]
+    [InlineData("event_id")]
+    [InlineData("user_id")]
+    [InlineData("session_id")]
+    [InlineData("platform")]
+    [InlineData("city")]
+    [InlineData("category")]
+    public void A_lone_surrogate_or_invalid_utf8_in_a_string_is_refused_naming_the_field(string field)
+    {
+        foreach (var value in new[] { "\"\\ud800\"", "\"a\\udc00b\"", "\"\\ud800\\u0041\"" })
+        {
+            var json = Encoding.UTF8.GetBytes(WithValue(field, value));
+            AssertRefusedNaming(json, field);
+        }
+
+        var invalid = Encoding.UTF8.GetBytes(WithValue(field, "\"a?b\""));
+        invalid[Array.IndexOf(invalid, (byte)'?')] = 0xFF;
+        AssertRefusedNaming(invalid, field);
+    }
+
+    private static void AssertRefusedNaming(byte[] json, string field)
+    {
+        Assert.False(AppEventReader.TryRead(json, out _, out var reason));
+        Assert.Contains(field, reason, StringComparison.Ordinal);
+        Assert.False(AppEventReader.TryReadRoute(json, out _, out reason));
+        Assert.Contains(field, reason, StringComparison.Ordinal);
+        Assert.False(AppEventReader.TryReadProjection(json, out _, out reason));
+        Assert.Contains(field, reason, StringComparison.Ordinal);
+    }
+
+    private static string WithValue(string field, string value)
+    {
+        var fields = new Dictionary<string, string>
+        {
+            ["event_id"] = "\"e\"", ["type"] = "\"search\"", ["user_id"] = "\"u\"", ["session_id"] = "\"s\"", ["occurred_at"] = "\"2026-11-22T10:00:00Z\"",
+            ["platform"] = "\"ios\"", ["country"] = "\"KR\"", ["received_at"] = "\"2026-11-22T10:00:00Z\"",
+        };
+        fields[field] = value;
+        return "{" + string.Join(",", fields.Select(f => $"\"{f.Key}\":{f.Value}")) + "}";
     }
 
     [Fact]

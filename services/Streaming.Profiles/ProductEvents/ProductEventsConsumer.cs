@@ -30,7 +30,6 @@ public sealed class ProductEventsConsumer(
 
     private const int MaxCachedWriters = 100_000;
     private const string Grain = "profile";
-    private readonly ProductEventParser parser = new();
     private readonly Dictionary<string, IProductProfileWriter> writers = new(StringComparer.Ordinal);
     private long nextSample;
 
@@ -50,7 +49,7 @@ public sealed class ProductEventsConsumer(
 
     protected override void Map(ConsumeResult<string, byte[]> record, FeedEntries<ProductEvent> entries)
     {
-        if (!parser.TryParse(record, out var productId, out var productEvent, out var identity, out var reason))
+        if (!ProductEventRecord.TryRead(record, out var productId, out var productEvent, out var identity, out var reason))
         {
             entries.Refuse(reason);
             return;

@@ -9,10 +9,9 @@ using Streaming.Reposts;
 
 namespace Streaming.Profiles.Tests;
 
-public sealed class ProductEventParserTests
+public sealed class ProductEventRecordTests
 {
     private static readonly DateTimeOffset At = new(2026, 11, 23, 12, 4, 30, TimeSpan.Zero);
-    private readonly ProductEventParser parser = new();
 
     private static AppEvent Event(string type, string? city = "Busan") =>
         new("ev-1", type, "user-7", "s-7", "prod-3", At, "ios", "KR", city, null, null, At.AddSeconds(1), "tours");
@@ -33,7 +32,7 @@ public sealed class ProductEventParserTests
     [Fact]
     public void A_view_keeps_its_user_and_where_it_was_read()
     {
-        Assert.True(parser.TryParse(Record(Event(EventTypes.ProductView)), out var product, out var e, out _, out _));
+        Assert.True(ProductEventRecord.TryRead(Record(Event(EventTypes.ProductView)), out var product, out var e, out _, out _));
 
         Assert.Equal("prod-3", product);
         Assert.Equal(new ProductEvent(ProductEventKind.View, At, ViewerKey.Of("user-7"), null, null, "", 2, 1234, 4, 77), e);
@@ -42,7 +41,7 @@ public sealed class ProductEventParserTests
     [Fact]
     public void A_booking_keeps_its_id_city_and_category()
     {
-        Assert.True(parser.TryParse(Record(Event(EventTypes.BookingConfirmed) with { Amount = 12000, Currency = "KRW" }), out _, out var e, out _, out _));
+        Assert.True(ProductEventRecord.TryRead(Record(Event(EventTypes.BookingConfirmed) with { Amount = 12000, Currency = "KRW" }), out _, out var e, out _, out _));
 
         Assert.Equal((ProductEventKind.Booking, "ev-1", "Busan", "tours"), (e.Kind, e.EventId, e.City, e.Category));
     }
@@ -50,8 +49,8 @@ public sealed class ProductEventParserTests
     [Fact]
     public void Wishlists_and_cancellations_are_product_events()
     {
-        Assert.True(parser.TryParse(Record(Event(EventTypes.WishlistAdd)), out _, out var wishlist, out _, out _));
-        Assert.True(parser.TryParse(Record(Event(EventTypes.BookingCancelled)), out _, out var cancellation, out _, out _));
+        Assert.True(ProductEventRecord.TryRead(Record(Event(EventTypes.WishlistAdd)), out _, out var wishlist, out _, out _));
+        Assert.True(ProductEventRecord.TryRead(Record(Event(EventTypes.BookingCancelled)), out _, out var cancellation, out _, out _));
 
         Assert.Equal((ProductEventKind.Wishlist, ProductEventKind.Cancellation), (wishlist.Kind, cancellation.Kind));
     }
@@ -61,10 +60,10 @@ public sealed class ProductEventParserTests
     {
         const string json = """
             {"event_id":"ev-9","\u0074ype":"product_view","user_id":"us\u00e9r","session_id":"s","product_id":"p\u002d1",
-             "occurred_at":"2026-11-23T12:04:30+00:00","platform":"web","country":"KR","extra":{"nested":[1,2]}}
+             "occurred_at":"2026-11-23T12:04:30+00:00","platform":"web","country":"KR","extra":{"nested":[1,2]},"received_at":"2026-11-23T12:04:31Z"}
             """;
 
-        Assert.True(parser.TryParse(Record(json), out var product, out var e, out _, out var reason), reason);
+        Assert.True(ProductEventRecord.TryRead(Record(json), out var product, out var e, out _, out var reason), reason);
 
         Assert.Equal(("p-1", ViewerKey.Of("usér"), ProductEventKind.View, At), (product, e.Viewer, e.Kind, e.OccurredAt));
     }
@@ -72,17 +71,20 @@ public sealed class ProductEventParserTests
     [Theory]
     [InlineData("{not json", "not a valid AppEvent")]
     [InlineData("[1]", "not a valid AppEvent: not a JSON object")]
-    [InlineData("""{"event_id":"e","type":"search","user_id":"u","product_id":"p","occurred_at":"2026-11-23T12:04:30Z"}""", "type 'search' is not a product event")]
-    [InlineData("""{"event_id":"e","user_id":"u","product_id":"p","occurred_at":"2026-11-23T12:04:30Z"}""", "not a valid AppEvent: type is missing")]
-    [InlineData("""{"type":"product_view","user_id":"u","product_id":"p","occurred_at":"2026-11-23T12:04:30Z"}""", "not a valid AppEvent: event_id is missing")]
-    [InlineData("""{"event_id":"e","type":"wishlist_add","product_id":"p","occurred_at":"2026-11-23T12:04:30Z"}""", "not a valid AppEvent: user_id is missing")]
-    [InlineData("""{"event_id":"e","type":"product_view","user_id":"u","product_id":"p"}""", "not a valid AppEvent: occurred_at is missing")]
-    [InlineData("""{"event_id":"e","type":"product_view","user_id":"u","product_id":"","occurred_at":"2026-11-23T12:04:30Z"}""", "product_id is missing")]
-    [InlineData("""{"event_id":"e","type":"product_view","user_id":"u","product_id":"p","occurred_at":"yesterday"}""", "not a valid AppEvent")]
-    [InlineData("""{"event_id":"e","type":"product_view","user_id":"u","product_id":"p","occurred_at":"2026-11-23T12:04:30Z"} {}""", "not a valid AppEvent")]
+    [InlineData("""{"event_id":"e","type":"search","user_id":"u","product_id":"p","occurred_at":"2026-11-23T12:04:30Z","session_id":"s","platform":"ios","country":"KR","received_at":"2026-11-23T12:04:31Z"}""", "type 'search' is not a product event")]
+    [InlineData("""{"event_id":"e","user_id":"u","product_id":"p","occurred_at":"2026-11-23T12:04:30Z","session_id":"s","platform":"ios","country":"KR","received_at":"2026-11-23T12:04:31Z"}""", "not a valid AppEvent: type is missing")]
+    [InlineData("""{"type":"product_view","user_id":"u","product_id":"p","occurred_at":"2026-11-23T12:04:30Z","session_id":"s","platform":"ios","country":"KR","received_at":"2026-11-23T12:04:31Z"}""", "not a valid AppEvent: event_id is missing")]
+    [InlineData("""{"event_id":"e","type":"wishlist_add","product_id":"p","occurred_at":"2026-11-23T12:04:30Z","session_id":"s","platform":"ios","country":"KR","received_at":"2026-11-23T12:04:31Z"}""", "not a valid AppEvent: user_id is missing")]
+    [InlineData("""{"event_id":"e","type":"product_view","user_id":"u","product_id":"p","session_id":"s","platform":"ios","country":"KR","received_at":"2026-11-23T12:04:31Z"}""", "not a valid AppEvent: occurred_at is missing")]
+    [InlineData("""{"event_id":"e","type":"product_view","user_id":"u","product_id":"","occurred_at":"2026-11-23T12:04:30Z","session_id":"s","platform":"ios","country":"KR","received_at":"2026-11-23T12:04:31Z"}""", "product_id is missing")]
+    [InlineData("""{"event_id":"e","type":"product_view","user_id":"u","occurred_at":"2026-11-23T12:04:30Z","session_id":"s","platform":"ios","country":"KR","received_at":"2026-11-23T12:04:31Z"}""", "product_id is missing")]
+    [InlineData("""{"event_id":"e","type":"product_view","user_id":"u","product_id":"p","occurred_at":"yesterday","session_id":"s","platform":"ios","country":"KR","received_at":"2026-11-23T12:04:31Z"}""", "not a valid AppEvent: occurred_at")]
+    [InlineData("""{"event_id":"e","type":"product_view","user_id":7,"product_id":"p","occurred_at":"2026-11-23T12:04:30Z","session_id":"s","platform":"ios","country":"KR","received_at":"2026-11-23T12:04:31Z"}""", "not a valid AppEvent: user_id")]
+    [InlineData("""{"event_id":"e","type":"product_view","user_id":"\ud800","product_id":"p","occurred_at":"2026-11-23T12:04:30Z","session_id":"s","platform":"ios","country":"KR","received_at":"2026-11-23T12:04:31Z"}""", "not a valid AppEvent: user_id")]
+    [InlineData("""{"event_id":"e","type":"product_view","user_id":"u","product_id":"p","occurred_at":"2026-11-23T12:04:30Z","session_id":"s","platform":"ios","country":"KR","received_at":"2026-11-23T12:04:31Z"} {}""", "not a valid AppEvent")]
     public void Unreadable_records_say_why(string json, string expected)
     {
-        Assert.False(parser.TryParse(Record(json), out _, out _, out _, out var reason));
+        Assert.False(ProductEventRecord.TryRead(Record(json), out _, out _, out _, out var reason));
 
         Assert.StartsWith(expected, reason, StringComparison.Ordinal);
     }
@@ -90,10 +92,10 @@ public sealed class ProductEventParserTests
     [Fact]
     public void A_view_whose_user_id_is_not_valid_utf8_is_refused()
     {
-        var json = Encoding.UTF8.GetBytes("""{"event_id":"e","type":"product_view","user_id":"u?","product_id":"p","occurred_at":"2026-11-23T12:04:30Z"}""");
+        var json = Encoding.UTF8.GetBytes("""{"event_id":"e","type":"product_view","user_id":"u?","product_id":"p","occurred_at":"2026-11-23T12:04:30Z","session_id":"s","platform":"ios","country":"KR","received_at":"2026-11-23T12:04:31Z"}""");
         json[Array.IndexOf(json, (byte)'?')] = 0xFF;
 
-        Assert.False(parser.TryParse(Record(json, new SourcePosition(2, 1234).ToHeaders()), out _, out _, out _, out var reason));
+        Assert.False(ProductEventRecord.TryRead(Record(json, new SourcePosition(2, 1234).ToHeaders()), out _, out _, out _, out var reason));
 
         Assert.StartsWith("not a valid AppEvent", reason, StringComparison.Ordinal);
     }
@@ -103,7 +105,7 @@ public sealed class ProductEventParserTests
     {
         var record = Record(JsonSerializer.SerializeToUtf8Bytes(Event(EventTypes.ProductView), EventJsonContext.Default.AppEvent), new Headers());
 
-        Assert.False(parser.TryParse(record, out _, out _, out _, out var reason));
+        Assert.False(ProductEventRecord.TryRead(record, out _, out _, out _, out var reason));
 
         Assert.StartsWith("no source position", reason, StringComparison.Ordinal);
     }
@@ -148,18 +150,18 @@ public sealed class ProductEventParserTests
     [Fact]
     public void Escaped_ids_have_the_identity_of_their_unescaped_text()
     {
-        const string plain = """{"event_id":"ev-9","type":"product_view","user_id":"usér","product_id":"p-1","occurred_at":"2026-11-23T12:04:30+00:00"}""";
-        const string escaped = """{"event_id":"ev\u002d9","type":"product_view","user_id":"us\u00e9r","product_id":"p-1","occurred_at":"2026-11-23T12:04:30+00:00"}""";
+        const string plain = """{"event_id":"ev-9","type":"product_view","user_id":"usér","product_id":"p-1","occurred_at":"2026-11-23T12:04:30+00:00","session_id":"s","platform":"ios","country":"KR","received_at":"2026-11-23T12:04:31Z"}""";
+        const string escaped = """{"event_id":"ev\u002d9","type":"product_view","user_id":"us\u00e9r","product_id":"p-1","occurred_at":"2026-11-23T12:04:30+00:00","session_id":"s","platform":"ios","country":"KR","received_at":"2026-11-23T12:04:31Z"}""";
 
-        Assert.True(parser.TryParse(Record(plain), out _, out _, out var first, out var reason), reason);
-        Assert.True(parser.TryParse(Record(escaped), out _, out _, out var second, out reason), reason);
+        Assert.True(ProductEventRecord.TryRead(Record(plain), out _, out _, out var first, out var reason), reason);
+        Assert.True(ProductEventRecord.TryRead(Record(escaped), out _, out _, out var second, out reason), reason);
 
         Assert.Equal(first, second);
     }
 
-    private EventIdentity Identity(AppEvent e)
+    private static EventIdentity Identity(AppEvent e)
     {
-        Assert.True(parser.TryParse(Record(e), out _, out _, out var identity, out var reason), reason);
+        Assert.True(ProductEventRecord.TryRead(Record(e), out _, out _, out var identity, out var reason), reason);
         return identity;
     }
 }
