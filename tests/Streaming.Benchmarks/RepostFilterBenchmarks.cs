@@ -4,6 +4,7 @@ using BenchmarkDotNet.Attributes;
 using Confluent.Kafka;
 using Streaming.Events;
 using Streaming.Kafka;
+using Streaming.Orleans.Feeds;
 using Streaming.Profiles.ProductEvents;
 using Streaming.Reposts;
 

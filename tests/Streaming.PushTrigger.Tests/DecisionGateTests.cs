@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Streaming.Orleans.Feeds;
 using Streaming.PushTrigger.Audiences;
 using Streaming.PushTrigger.Feeds;
 
@@ -38,12 +39,13 @@ public sealed class DecisionGateTests
     [Fact]
     public void Profile_changes_go_to_the_grains_in_slices_of_MaxChangesPerBatch()
     {
-        var options = new FeedOptions { MaxBatch = 5_000, MaxChangesPerBatch = 100, MaxBatchDelay = TimeSpan.FromMilliseconds(30) };
-        var changes = options.ForProfileChanges();
+        var changes = new GrainFeedOptions { MaxBatch = 5_000, MaxBatchDelay = TimeSpan.FromMilliseconds(30) };
+        new FeedOptions { MaxChangesPerBatch = 100 }.SliceProfileChanges(changes);
         Assert.Equal(100, changes.MaxBatch);
-        Assert.Equal(options.MaxBatchDelay, changes.MaxBatchDelay);
-        Assert.Equal(options.FlushInterval, changes.FlushInterval);
-        Assert.Equal(50, new FeedOptions { MaxBatch = 50, MaxChangesPerBatch = 100 }.ForProfileChanges().MaxBatch);
+        Assert.Equal(TimeSpan.FromMilliseconds(30), changes.MaxBatchDelay);
+        var small = new GrainFeedOptions { MaxBatch = 50 };
+        new FeedOptions { MaxChangesPerBatch = 100 }.SliceProfileChanges(small);
+        Assert.Equal(50, small.MaxBatch);
     }
 
     private static void InterlockedMax(ref int target, int value)

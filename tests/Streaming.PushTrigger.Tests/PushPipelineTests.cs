@@ -250,7 +250,7 @@ public sealed partial class PushPipelineTests(ITestOutputHelper output)
             await Task.WhenAll(new[] { Trigger, Delivery, Sink }.Where(s => s is not null).Select(s => s.DisposeAsync().AsTask()));
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    internal static async Task WaitUntilAsync(Func<bool> condition, string what)
     {
         var clock = Stopwatch.StartNew();
         while (!condition())
@@ -260,7 +260,7 @@ public sealed partial class PushPipelineTests(ITestOutputHelper output)
         }
     }
 
-    private static long Committed(string bootstrap, string group, string topic, int partitions)
+    internal static long Committed(string bootstrap, string group, string topic, int partitions)
     {
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = group }).Build();
         return consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(5))

@@ -1,3 +1,6 @@
+using Streaming.Kafka.Telemetry;
+using Streaming.Profiles.ProductEvents;
+
 namespace Streaming.Profiles.Status;
 
 /// <summary>What this silo does, for its status endpoint and the demo's summary line (thread-safe counters).</summary>
@@ -7,9 +10,7 @@ public sealed class ProfilesStatus
     private long applied;
     private long duplicates;
     private long deadLettered;
-    private long lag = -1;
     private long storeFailures;
-    private long partitions;
     private long rewinds;
     private long feeds;
     private long writes;
@@ -29,14 +30,14 @@ public sealed class ProfilesStatus
 
     public long DeadLettered => Interlocked.Read(ref deadLettered);
 
-    /// <summary>Records of the assigned product-events partitions not yet read (-1: not known yet).</summary>
-    public long ConsumerLag => Interlocked.Read(ref lag);
+    /// <summary>Records of the assigned product-events partitions not yet read (-1: not known yet), from the one lag meter.</summary>
+    public long ConsumerLag => ConsumerLagReading.Of(ProductEventsConsumer.Group)?.Records ?? -1;
 
     /// <summary>Flush barriers that failed (grain storage unavailable) since start.</summary>
     public long FlushFailures => Interlocked.Read(ref storeFailures);
 
     /// <summary>product-events partitions assigned to this silo's consumer (sampled with the lag).</summary>
-    public long Partitions => Interlocked.Read(ref partitions);
+    public long Partitions => ConsumerLagReading.Of(ProductEventsConsumer.Group)?.Partitions ?? 0;
 
     /// <summary>Times a partition was read again because a grain activation it fed was lost (or a feed failed).</summary>
     public long Rewinds => Interlocked.Read(ref rewinds);
@@ -56,7 +57,7 @@ public sealed class ProfilesStatus
     /// <summary>Of those, copies whose content differed from the first (also dead-lettered).</summary>
     public long RepostsChanged => Interlocked.Read(ref changedReposts);
 
-    /// <summary>Event identities remembered for the assigned partitions (sampled with the lag).</summary>
+    /// <summary>Event identities remembered for the assigned partitions (sampled every 2 s).</summary>
     public long IdentitiesRemembered => Interlocked.Read(ref identities);
 
     /// <summary>Records read back to rebuild the identities of newly assigned partitions.</summary>
@@ -80,8 +81,6 @@ public sealed class ProfilesStatus
 
     public void RebuildCutShort() => Interlocked.Increment(ref cutShort);
 
-    public void Assigned(int count) => Interlocked.Exchange(ref partitions, count);
-
     public void Rewound() => Interlocked.Increment(ref rewinds);
 
     public void Activated() => Interlocked.Increment(ref activations);
@@ -103,6 +102,4 @@ public sealed class ProfilesStatus
     public void DeadLetter() => Interlocked.Increment(ref deadLettered);
 
     public void FlushFailed() => Interlocked.Increment(ref storeFailures);
-
-    public void Lag(long records) => Interlocked.Exchange(ref lag, records);
 }

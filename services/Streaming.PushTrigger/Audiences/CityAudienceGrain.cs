@@ -1,4 +1,5 @@
 using Orleans.Concurrency;
+using Orleans.Storage;
 using Streaming.PushTrigger.Feeds;
 using Streaming.PushTrigger.Rules;
 using Streaming.PushTrigger.Silo;
@@ -22,12 +23,14 @@ public sealed class CityAudienceState
     [Id(1)] public Dictionary<int, long> AppliedOffsets { get; set; } = [];
 }
 
-public sealed class CityAudienceGrain(
+public sealed partial class CityAudienceGrain(
     [PersistentState("city", PushStorage.Name)] IPersistentState<CityAudienceState> stored,
     PushRuleSet rules,
-    [FromKeyedServices(PushClock.Key)] TimeProvider clock) : Grain, ICityAudienceGrain
+    [FromKeyedServices(PushClock.Key)] TimeProvider clock,
+    ILogger<CityAudienceGrain> logger) : Grain, ICityAudienceGrain
 {
-    private readonly Guid activation = Guid.NewGuid();
+    /// <summary>Replaced when a storage conflict drops what this activation applied, so that the feed reads it again.</summary>
+    private Guid activation = Guid.NewGuid();
     private bool dirty;
 
     public Task<Guid> ApplyAsync(Immutable<AudienceEvent[]> events)
@@ -52,10 +55,24 @@ public sealed class CityAudienceGrain(
         if (dirty)
         {
             Audience.Prune(stored.State.Users, clock.GetUtcNow() - rules.Options.ActivityWindow, rules.Options.MaxAudience);
-            await stored.WriteStateAsync();
+            try
+            {
+                await stored.WriteStateAsync();
+            }
+            catch (InconsistentStateException ex)
+            {
+                // Another activation wrote first: take its state; the new id makes the feed read this one's events again.
+                LogConflict(logger, this.GetPrimaryKeyString(), ex.Message);
+                await stored.ReadStateAsync();
+                activation = Guid.NewGuid();
+            }
+
             dirty = false;
         }
 
         return activation;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "City {City}: storage conflict (another activation wrote); took its state, its events are read again: {Reason}")]
+    private static partial void LogConflict(ILogger logger, string city, string reason);
 }

@@ -1,4 +1,5 @@
 using Orleans.Concurrency;
+using Orleans.Storage;
 using Streaming.Profiles.Contracts;
 using Streaming.PushTrigger.Feeds;
 using Streaming.PushTrigger.Rules;
@@ -46,7 +47,8 @@ public sealed partial class ProductAudienceGrain(
     [FromKeyedServices(PushClock.Key)] TimeProvider clock,
     ILogger<ProductAudienceGrain> logger) : Grain, IProductAudienceGrain
 {
-    private readonly Guid activation = Guid.NewGuid();
+    /// <summary>Replaced when what this activation applied is dropped (a storage conflict, a user that lost its decisions), so that the feeds read it again.</summary>
+    private Guid activation = Guid.NewGuid();
     private readonly Dictionary<string, Guid> considered = new(StringComparer.Ordinal);
     private bool dirty;
 
@@ -74,6 +76,7 @@ public sealed partial class ProductAudienceGrain(
 
     public async Task<Guid> OnProfileChangesAsync(Immutable<ProfileVersion[]> changes)
     {
+        var applying = activation;
         foreach (var change in changes.Value)
         {
             if (change.Version <= stored.State.Version)
@@ -87,7 +90,7 @@ public sealed partial class ProductAudienceGrain(
             dirty = true;
         }
 
-        return activation;
+        return applying;
     }
 
     public async Task<Guid> FlushAsync()
@@ -100,8 +103,8 @@ public sealed partial class ProductAudienceGrain(
             {
                 // That user's decisions may be gone: forget this activation's versions and read them again.
                 LogUserLost(logger, ProductId, lost);
-                DeactivateOnIdle();
-                throw new InvalidOperationException($"user {lost} lost its decisions about {ProductId} before writing them");
+                await DropUnwrittenAsync();
+                return activation;
             }
 
             considered.Clear();
@@ -110,11 +113,28 @@ public sealed partial class ProductAudienceGrain(
         if (dirty)
         {
             Audience.Prune(stored.State.Wishlisters, clock.GetUtcNow() - rules.Options.ActivityWindow, rules.Options.MaxAudience);
-            await stored.WriteStateAsync();
-            dirty = false;
+            try
+            {
+                await stored.WriteStateAsync();
+                dirty = false;
+            }
+            catch (InconsistentStateException ex)
+            {
+                LogConflict(logger, ProductId, ex.Message);
+                await DropUnwrittenAsync();
+            }
         }
 
         return activation;
+    }
+
+    /// <summary>Takes the stored state in place of this activation's; the new id makes the feeds read what it applied again.</summary>
+    private async Task DropUnwrittenAsync()
+    {
+        await stored.ReadStateAsync();
+        considered.Clear();
+        dirty = false;
+        activation = Guid.NewGuid();
     }
 
     private async Task FireAsync(ProductProfile profile)
@@ -144,6 +164,9 @@ public sealed partial class ProductAudienceGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rule {Rule} fired for {ProductId} ({Window}): {Users} users to decide")]
     private static partial void LogFired(ILogger logger, string rule, string productId, string window, int users);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Product {ProductId}: storage conflict (another activation wrote); took its state, what it applied is read again: {Reason}")]
+    private static partial void LogConflict(ILogger logger, string productId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Product {ProductId}: user {UserId} was reactivated before writing its decisions; reading the changes again")]
     private static partial void LogUserLost(ILogger logger, string productId, string userId);

@@ -1,29 +1,21 @@
 using System.ComponentModel.DataAnnotations;
+using Streaming.Orleans.Feeds;
 
 namespace Streaming.PushTrigger.Feeds;
 
-/// <summary>How the push silo's consumers feed the grains; section "PushFeeds".</summary>
+/// <summary>
+/// The push silo's own feed settings, section "PushFeeds"; the shared ones (barriers, batches, retries, poison,
+/// re-posts: <see cref="GrainFeedOptions"/>) are bound from the same section for each of its two feeds.
+/// </summary>
 public sealed class FeedOptions
 {
     public const string Section = "PushFeeds";
 
-    /// <summary>Every this often the grains fed write their state and the offsets behind it are stored.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
-    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(3);
-
-    /// <summary>Records read before the batch goes to the grains (one call per grain per batch).</summary>
-    [Range(1, 100_000)]
-    public int MaxBatch { get; set; } = 5_000;
-
-    /// <summary>A batch goes out at the latest this long after its first record, or when the input has nothing more.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:05")]
-    public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.FromMilliseconds(100);
-
     /// <summary>
-    /// Profile changes sent to the product grains at once (at most <see cref="MaxBatch"/>): each may push every wishlister
-    /// of its product or every recent visitor of its city, so a backlog goes in slices that finish well within
-    /// <see cref="GrainCallTimeout"/>. Not much smaller: a batch waits for its slowest product, and with 100 a steady
-    /// 1,000 changes per second queued up (push-latency with background traffic: p99 4.5 s, against 1.9 s unsliced).
+    /// Profile changes sent to the product grains at once (at most <see cref="GrainFeedOptions.MaxBatch"/>): each may
+    /// push every wishlister of its product or every recent visitor of its city, so a backlog goes in slices that finish
+    /// well within <see cref="GrainCallTimeout"/>. Not much smaller: a batch waits for its slowest product, and with 100 a
+    /// steady 1,000 changes per second queued up (push-latency with background traffic: p99 4.5 s, against 1.9 s unsliced).
     /// </summary>
     [Range(1, 100_000)]
     public int MaxChangesPerBatch { get; set; } = 1_000;
@@ -43,19 +35,6 @@ public sealed class FeedOptions
     [Range(typeof(TimeSpan), "00:00:05", "00:04:00")]
     public TimeSpan GrainCallTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>While grain storage fails, input stays paused and the barrier is retried this often.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
-    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>These settings with batches of at most <see cref="MaxChangesPerBatch"/> records (profile-changes).</summary>
-    public FeedOptions ForProfileChanges() => new()
-    {
-        FlushInterval = FlushInterval,
-        MaxBatch = Math.Min(MaxBatch, MaxChangesPerBatch),
-        MaxBatchDelay = MaxBatchDelay,
-        MaxChangesPerBatch = MaxChangesPerBatch,
-        MaxDecisionsInFlight = MaxDecisionsInFlight,
-        GrainCallTimeout = GrainCallTimeout,
-        RetryInterval = RetryInterval,
-    };
+    /// <summary>The profile-changes feed's settings: those of the section, with batches of at most <see cref="MaxChangesPerBatch"/>.</summary>
+    public void SliceProfileChanges(GrainFeedOptions feed) => feed.MaxBatch = Math.Min(feed.MaxBatch, MaxChangesPerBatch);
 }

@@ -18,4 +18,7 @@ public interface IFeedGrain : IGrainWithStringKey
 public static class PushStorage
 {
     public const string Name = "push";
+
+    /// <summary>Appended to the cluster and service ids of section <c>Orleans</c>: the push silo is a cluster of its own.</summary>
+    public const string ClusterSuffix = "-push";
 }

@@ -24,8 +24,12 @@ public sealed partial class UserPushGrain(
 {
     private const string DueCheck = "due-check";
     private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
-    private readonly Guid activation = Guid.NewGuid();
-    /// <summary>Applied or decided since the last write: re-applied over the stored state after an ETag conflict.</summary>
+    /// <summary>
+    /// Names what this activation applied since its last write: replaced when that is dropped (a storage conflict), so
+    /// that the feed, seeing another id, reads it again (the one storage-conflict policy of the grain feeds).
+    /// </summary>
+    private Guid activation = Guid.NewGuid();
+    /// <summary>Applied or decided since the last write.</summary>
     private readonly List<UserEvent> pendingEvents = [];
     private readonly Dictionary<string, DecidedPush> pendingPushes = new(StringComparer.Ordinal);
     /// <summary>Decisions this activation published: another activation (after a crash) publishes a stored one once more.</summary>
@@ -50,6 +54,7 @@ public sealed partial class UserPushGrain(
 
     public async Task<Guid> ApplyAsync(Immutable<UserEvent[]> events)
     {
+        var applying = activation; // if a conflict drops these events meanwhile, the feed sees another id at its barrier
         var now = clock.GetUtcNow();
         var touched = new HashSet<string>(StringComparer.Ordinal);
         foreach (var e in events.Value)
@@ -66,11 +71,12 @@ public sealed partial class UserPushGrain(
             await RunUserRulesAsync(touched, now);
         }
 
-        return activation;
+        return applying;
     }
 
     public async Task<Guid> ConsiderAsync(RuleTrigger trigger)
     {
+        var considering = activation;
         var now = clock.GetUtcNow();
         // A push decided before is a replay (republished once by DecideAsync), whatever the targeting says now.
         if (rules.Find(trigger.RuleId) is { Kind: IProductRuleKind kind } rule
@@ -79,7 +85,7 @@ public sealed partial class UserPushGrain(
             await DecideAsync(rule, trigger);
         }
 
-        return activation;
+        return considering;
     }
 
     public async Task CheckDueAsync()
@@ -107,23 +113,12 @@ public sealed partial class UserPushGrain(
         }
         catch (InconsistentStateException ex)
         {
-            // Another activation wrote since this one read: take its state, apply what is pending here on top (events
-            // it applied already are recognised by offset, pushes it decided already by push id).
+            // Another activation wrote since this one read: take its state and drop what is pending here; the new id
+            // tells the feeds to read those events and triggers again (applied in order, rules run as the first time).
             LogConflict(logger, UserId, pendingEvents.Count, ex.Message);
             await stored.ReadStateAsync();
             activity = NewActivity();
-            var now = clock.GetUtcNow();
-            foreach (var e in pendingEvents)
-            {
-                activity.Apply(e, now);
-            }
-
-            foreach (var (id, push) in pendingPushes)
-            {
-                stored.State.Pushes.TryAdd(id, push);
-            }
-
-            await stored.WriteStateAsync();
+            activation = Guid.NewGuid();
         }
 
         pendingEvents.Clear();
@@ -186,7 +181,13 @@ public sealed partial class UserPushGrain(
 
         var decision = decider.Decide(UserId, activity, rule, trigger)!;
         pendingPushes[decision.PushId] = activity.State.Pushes[decision.PushId];
+        var deciding = activation;
         await FlushAsync();
+        if (activation != deciding)
+        {
+            return; // dropped in a storage conflict: not published; the feed's replay decides it again
+        }
+
         sink.Publish(decision);
         published.Add(decision.PushId);
         LogDecided(logger, decision.PushId, UserId, decision.Rule, decision.Outcome, decision.Reason);
@@ -195,6 +196,6 @@ public sealed partial class UserPushGrain(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Push {PushId} for {UserId} by {Rule}: {Outcome} ({Reason})")]
     private static partial void LogDecided(ILogger logger, string pushId, string userId, string rule, string outcome, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: storage conflict (another activation wrote); reloaded and re-applied {Pending} events: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: storage conflict (another activation wrote); took its state, {Pending} events applied here are read again: {Reason}")]
     private static partial void LogConflict(ILogger logger, string userId, int pending, string reason);
 }

@@ -13,6 +13,7 @@ namespace Streaming.Kafka.Telemetry;
 /// </summary>
 internal sealed class ConsumerLag(string group) : IDisposable
 {
+    private readonly string group = group;
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(1);
     private static readonly ConcurrentDictionary<ConsumerLag, Measurement<long>[]> Consumers = new();
@@ -58,6 +59,21 @@ internal sealed class ConsumerLag(string group) : IDisposable
 
     public void Dispose() => Consumers.TryRemove(this, out _);
 
+    /// <summary>The last samples of <paramref name="group"/>'s consumers in this process (null: none yet).</summary>
+    internal static (long Records, int Partitions)? Total(string group)
+    {
+        (long Records, int Partitions)? total = null;
+        foreach (var (consumer, measurements) in Consumers)
+        {
+            if (consumer.group == group)
+            {
+                total = ((total?.Records ?? 0) + measurements.Sum(m => m.Value), (total?.Partitions ?? 0) + measurements.Length);
+            }
+        }
+
+        return total;
+    }
+
     internal static IEnumerable<Measurement<long>> Observe() => Consumers.Values.SelectMany(m => m);
 
     /// <summary>Where consumption of a partition starts: its committed offset, else (auto.offset.reset = earliest) its low watermark.</summary>
@@ -75,4 +91,14 @@ internal sealed class ConsumerLag(string group) : IDisposable
 
         return start;
     }
+}
+
+/// <summary>
+/// What the one lag meter (<c>streaming.consumer.lag</c>) last sampled for a consumer group of this process, for a
+/// service's status endpoint: the same numbers, not a second sampling.
+/// </summary>
+public static class ConsumerLagReading
+{
+    /// <summary>Records behind over the group's partitions whose lag was measured, and how many (null: not sampled yet).</summary>
+    public static (long Records, int Partitions)? Of(string group) => ConsumerLag.Total(group);
 }

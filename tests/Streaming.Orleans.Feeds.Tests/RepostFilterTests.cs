@@ -1,7 +1,6 @@
-using Streaming.Profiles.ProductEvents;
 using Streaming.Reposts;
 
-namespace Streaming.Profiles.Tests;
+namespace Streaming.Orleans.Feeds.Tests;
 
 public sealed class RepostFilterTests
 {

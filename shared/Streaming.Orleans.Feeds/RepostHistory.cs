@@ -1,44 +1,48 @@
 using System.Diagnostics;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using Streaming.Kafka;
-using Streaming.Profiles.Status;
 using Streaming.Reposts;
 
-namespace Streaming.Profiles.ProductEvents;
+namespace Streaming.Orleans.Feeds;
+
+/// <summary>What a rebuild read: records read back, and whether its bounds or a Kafka error cut it short.</summary>
+internal readonly record struct RebuildResult(RepostFilter Filter, long Records, bool CutShort);
 
 /// <summary>
 /// Rebuilds a newly assigned partition's <see cref="RepostFilter"/> before its first record is fed: reads the
 /// partition back from the first record within the horizon (by timestamp) up to where reading resumes, and checks each
 /// record as the previous owner did, computing identities only (nothing reaches a grain or the dead-letter topic).
-/// product-events records carry their event's time, and the first offset with a timestamp at or past
+/// the fleet's records carry their event's time, and the first offset with a timestamp at or past
 /// (the resuming record's time − horizon) is where the partition's time first reached that point, so every identity the
-/// previous owner still remembered is read, with the same expiry. Bounded by <see cref="ProductEventsOptions.MaxRebuildRecords"/>
-/// (the newest ones) and <see cref="ProductEventsOptions.MaxRebuildTime"/>: a rebuild cut short remembers less, and a
+/// previous owner still remembered is read, with the same expiry. Bounded by <see cref="GrainFeedOptions.MaxRebuildRecords"/>
+/// (the newest ones) and <see cref="GrainFeedOptions.MaxRebuildTime"/>: a rebuild cut short remembers less, and a
 /// re-post of an event it missed counts again.
 /// </summary>
-public sealed partial class RepostHistory(KafkaClients kafka, ProfilesStatus status, ILogger<RepostHistory> logger)
+internal sealed partial class RepostHistory(KafkaClients kafka, string clientId, ILogger logger)
 {
     private static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
 
     /// <param name="consumer">The group consumer (for the offset lookup by time).</param>
     /// <param name="resumeAt">The first record read after the assignment: its offset and timestamp.</param>
-    /// <param name="identify">A record's event identity, null when the record is unreadable.</param>
-    public RepostFilter Rebuild(IConsumer<string, byte[]> consumer, TopicPartition partition, long resumeAt, long resumeTimestampMs,
-        Func<ConsumeResult<string, byte[]>, EventIdentity?> identify, ProductEventsOptions settings)
+    /// <param name="identify">The identity of a record read back (null: it has none, or cannot be read).</param>
+    public RebuildResult Rebuild(IConsumer<string, byte[]> consumer, TopicPartition partition, long resumeAt, long resumeTimestampMs,
+        Func<ConsumeResult<string, byte[]>, EventIdentity?> identify, GrainFeedOptions settings)
     {
         var filter = new RepostFilter(settings.RepostHorizon);
         var from = StartOf(consumer, partition, resumeAt, resumeTimestampMs - (long)settings.RepostHorizon.TotalMilliseconds, settings.MaxRebuildRecords);
         if (from >= resumeAt)
         {
-            return filter;
+            return new RebuildResult(filter, 0, false);
         }
 
         LogRebuilding(logger, partition.Partition.Value, from, resumeAt);
         var clock = Stopwatch.StartNew();
         var nextProgress = ProgressInterval;
         long read = 0;
-        using var reader = kafka.CreateReaderBuilder("profiles-repost-history").Build();
+        var cutShort = false;
+        using var reader = kafka.CreateReaderBuilder(clientId + "-repost-history").Build();
         try
         {
             reader.Assign(new TopicPartitionOffset(partition, from));
@@ -46,7 +50,7 @@ public sealed partial class RepostHistory(KafkaClients kafka, ProfilesStatus sta
             {
                 if (clock.Elapsed >= settings.MaxRebuildTime)
                 {
-                    status.RebuildCutShort();
+                    cutShort = true;
                     LogRebuildCutShort(logger, partition.Partition.Value, filter.CheckedUpTo, resumeAt, settings.MaxRebuildTime.TotalSeconds);
                     break;
                 }
@@ -77,7 +81,7 @@ public sealed partial class RepostHistory(KafkaClients kafka, ProfilesStatus sta
         catch (KafkaException ex)
         {
             // What was read stays remembered; a re-post of an event not read back counts again.
-            status.RebuildCutShort();
+            cutShort = true;
             LogRebuildFailed(logger, partition.Partition.Value, ex.Error.Reason);
         }
         finally
@@ -86,9 +90,8 @@ public sealed partial class RepostHistory(KafkaClients kafka, ProfilesStatus sta
         }
 
         filter.Stored(resumeAt);
-        status.Rebuilt(read);
         LogRebuilt(logger, partition.Partition.Value, read, filter.Identities, clock.Elapsed.TotalSeconds);
-        return filter;
+        return new RebuildResult(filter, read, cutShort);
     }
 
     /// <summary>

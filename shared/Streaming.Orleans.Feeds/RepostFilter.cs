@@ -1,8 +1,8 @@
 using Streaming.Reposts;
 
-namespace Streaming.Profiles.ProductEvents;
+namespace Streaming.Orleans.Feeds;
 
-/// <summary>What <see cref="RepostFilter.Check"/> says about a product-events record.</summary>
+/// <summary>What <see cref="RepostFilter.Check"/> says about a record.</summary>
 public enum RepostVerdict
 {
     /// <summary>The first copy of its event (or a record read again that counted the first time): it goes to its grain.</summary>
@@ -19,12 +19,12 @@ public enum RepostVerdict
 }
 
 /// <summary>
-/// One product-events partition's memory of the events it carried, to count an app's re-post once: the same
-/// (<c>user_id</c>, <c>event_id</c>) posted again is a second record at a higher offset, with a new source position,
+/// One partition's memory of the events it carried, to count an app's re-post once: the same identity (for app events
+/// <c>user_id</c> and <c>event_id</c>) posted again is a second record at a higher offset, with a new source position,
 /// which the grains' position check cannot recognise. Each identity is remembered (<see cref="RememberedEvents"/>:
 /// a 64-bit id hash and a 32-bit content fingerprint of its first copy) until the partition's time has moved
 /// <c>horizon</c> past the time its latest copy was read at. The partition's time is the newest record timestamp read
-/// so far (product-events records carry their event's <c>occurred_at</c>), so expiry follows the records, not the
+/// so far (the fleet's records carry their event's <c>occurred_at</c>), so expiry follows the records, not the
 /// wall clock, and what is remembered at an offset depends only on the records of the horizon before it: a partition
 /// read back from there after a crash or a rebalance drops and counts exactly what its previous reader would have
 /// (<see cref="RepostHistory"/>). (Were an identity remembered from its first copy only, a chain of copies longer
@@ -53,9 +53,9 @@ public sealed class RepostFilter(TimeSpan horizon)
     /// <summary>The offset after the last record checked.</summary>
     public long CheckedUpTo => checkedUpTo;
 
-    /// <param name="offset">The record's product-events offset.</param>
+    /// <param name="offset">The record's offset.</param>
     /// <param name="timestampMs">The record's timestamp in Unix milliseconds.</param>
-    /// <param name="identity">Its event's identity (<see cref="ProductEventRecord"/>).</param>
+    /// <param name="identity">Its event's identity (what the feed's map says).</param>
     public RepostVerdict Check(long offset, long timestampMs, EventIdentity identity)
     {
         if (offset < checkedUpTo)
