@@ -88,7 +88,7 @@ public sealed class RecordProducerTests(LocalKafka kafka)
         producer.Send("events", "u1", [1]);
         producer.Send("events", "u2", [2]);
 
-        var error = Assert.Throws<InvalidOperationException>(() => producer.FlushAndThrowIfFailed(Timeout));
+        var error = Assert.Throws<UndeliveredOutputException>(() => producer.FlushAndThrowIfFailed(Timeout));
         Assert.StartsWith("2 records were not delivered, first: Local_MsgTimedOut: ", error.Message, StringComparison.Ordinal);
         Assert.EndsWith("(topic events); stopping before committing.", error.Message, StringComparison.Ordinal);
     }
@@ -99,7 +99,7 @@ public sealed class RecordProducerTests(LocalKafka kafka)
         using var producer = Unreachable(messageTimeoutMs: 2000);
         producer.Send("events", "u1", [1]);
 
-        var error = Assert.Throws<InvalidOperationException>(() => producer.FlushAndThrowIfFailed(TimeSpan.FromMilliseconds(200)));
+        var error = Assert.Throws<UndeliveredOutputException>(() => producer.FlushAndThrowIfFailed(TimeSpan.FromMilliseconds(200)));
         Assert.Equal("1 records still undelivered after 0 s; stopping before committing.", error.Message);
     }
 
