@@ -29,21 +29,31 @@ public static class ConsumeFailures
 {
     private static readonly HashSet<string> TransientTypeNames = new(StringComparer.Ordinal)
     {
-        "StackExchange.Redis.RedisConnectionException",
+        "StackExchange.Redis.RedisException",
         "StackExchange.Redis.RedisTimeoutException",
         "Orleans.Runtime.SiloUnavailableException",
         "Orleans.Runtime.OrleansMessageRejectionException",
         "Orleans.Runtime.ConnectionFailedException",
+        "Orleans.Runtime.GatewayTooBusyException",
+        "Orleans.Runtime.ClientNotAvailableException",
+        "Orleans.Storage.InconsistentStateException",
     };
 
     public static FailureKind Classify(Exception exception) => exception switch
     {
         KafkaException { Error.IsFatal: true } or UndeliveredOutputException or OutOfMemoryException => FailureKind.Fatal,
+        // A record the client cannot send on however often it tries: too large, or refused as an argument.
+        KafkaException { Error.Code: ErrorCode.MsgSizeTooLarge or ErrorCode.Local_InvalidArg } => FailureKind.Deterministic,
         DeadLetterNotWrittenException or KafkaException => FailureKind.Transient,
+        // A client disposed under the loop: shutting down, not the record's fault.
+        ObjectDisposedException => FailureKind.Fatal,
         HttpRequestException { StatusCode: null } => FailureKind.Transient,
         HttpRequestException { StatusCode: { } status } => (int)status >= 500 || (int)status is 408 or 429 ? FailureKind.Transient : FailureKind.Unknown,
         TimeoutException or OperationCanceledException or SocketException or IOException => FailureKind.Transient,
         AggregateException { InnerExceptions: [var inner] } => Classify(inner),
+        AggregateException { InnerExceptions: var inners } when inners.Any(e => Classify(e) == FailureKind.Transient) => FailureKind.Transient,
+        // Something unavailable, wrapped by the code that met it (a grain call, a client).
+        { InnerException: { } cause } when Classify(cause) == FailureKind.Transient => FailureKind.Transient,
         _ when IsTransientByName(exception.GetType()) => FailureKind.Transient,
         // From data: readers, parsers, conversions, a rule or key function given what it does not expect.
         JsonException or FormatException or ArgumentException or DecoderFallbackException or ArithmeticException or IndexOutOfRangeException

@@ -30,6 +30,7 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
     /// <summary>Per partition, the offset of the record that last failed and how many times in a row it failed.</summary>
     private readonly Dictionary<TopicPartition, (long Offset, int Failures)> failing = [];
     private int transientInARow;
+    private bool faulted;
 
     protected abstract IConsumer<string, byte[]> CreateConsumer();
 
@@ -191,10 +192,16 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
             LogFatal(logger, ex);
             Environment.ExitCode = 1;
             lifetime.StopApplication();
+            // Close() would run the revoke handlers, which store and commit progress that may include the record that
+            // failed; disposing leaves the group without committing, so the next owner resumes from the last commit.
+            faulted = true;
         }
         finally
         {
-            consumer.Close();
+            if (!faulted)
+            {
+                consumer.Close();
+            }
         }
     }
 
@@ -247,7 +254,7 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
         {
             DeadLetters!.Write(partition.Topic, partition.Partition.Value, record.Offset.Value, record.Message?.Key, record.Message?.Value, reason, reasonClass);
         }
-        catch (DeadLetterNotWrittenException)
+        catch (DeadLetterNotWrittenException) when (RetriesInPlace)
         {
             // Not on its topic: read the record again later rather than skip it without a trace.
             Retry(consumer, new TopicPartitionOffset(partition, record.Offset), stoppingToken);
@@ -260,8 +267,16 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
         Skipped(consumer, record);
     }
 
-    private FailureKind KindOf(Exception exception) => Classify(exception) is var kind
-        && kind == FailureKind.Transient && !RetriesInPlace && exception is not DeadLetterNotWrittenException ? FailureKind.Fatal : kind;
+    /// <summary>
+    /// A stage whose state may already count the record cannot read it again in place: a transient failure (an unwritten
+    /// dead letter too) ends the loop, to resume from the last checkpoint, and an unknown one is poison at once.
+    /// </summary>
+    private FailureKind KindOf(Exception exception) => (Classify(exception), RetriesInPlace) switch
+    {
+        (FailureKind.Transient, false) => FailureKind.Fatal,
+        (FailureKind.Unknown, false) => FailureKind.Deterministic,
+        var (kind, _) => kind,
+    };
 
     /// <summary>Reads the record again after a pause: the partition is sought back to it, the other partitions go on.</summary>
     private void Retry(IConsumer<string, byte[]> consumer, TopicPartitionOffset record, CancellationToken stoppingToken)

@@ -97,8 +97,8 @@ public abstract partial class GrainFeed<TItem> : ConsumeLoopService
     /// <summary>Makes the grain write what it applied; answers its activation id (see <see cref="FeedReply.Activation"/>).</summary>
     protected abstract Task<Guid> FlushAsync(FeedTarget target);
 
-    /// <summary>Whether a failed grain call is worth retrying as it is (default <see cref="FeedFailures.IsTransient"/>).</summary>
-    protected virtual bool IsTransient(Exception error) => FeedFailures.IsTransient(error);
+    /// <summary>Whether a failed grain call is worth retrying as it is (default: the consume loop's classification says transient).</summary>
+    protected virtual bool IsTransient(Exception error) => ConsumeFailures.Classify(error) == FailureKind.Transient;
 
     /// <summary>Whether <see cref="Map"/> gives identities and re-posts are dropped (<see cref="GrainFeedOptions.RepostHorizon"/>).</summary>
     protected virtual bool DropsReposts => false;

@@ -115,7 +115,7 @@ public sealed class BulkProducerTests(LocalKafka kafka)
         producer.Send("u1", [1], new SourcePosition(0, 1), At);
         producer.Send("u2", [2], new SourcePosition(0, 2), At);
 
-        var error = Assert.Throws<InvalidOperationException>(() => producer.FlushAndThrowIfFailed(Timeout));
+        var error = Assert.Throws<UndeliveredOutputException>(() => producer.FlushAndThrowIfFailed(Timeout));
         Assert.StartsWith("2 records were not delivered, first: Local_MsgTimedOut: ", error.Message, StringComparison.Ordinal);
         Assert.EndsWith("(topic product-events); stopping before committing.", error.Message, StringComparison.Ordinal);
     }
@@ -126,7 +126,7 @@ public sealed class BulkProducerTests(LocalKafka kafka)
         using var producer = Unreachable(messageTimeoutMs: 2000);
         producer.Send("u1", [1], new SourcePosition(0, 1), At);
 
-        var error = Assert.Throws<InvalidOperationException>(() => producer.FlushAndThrowIfFailed(TimeSpan.FromMilliseconds(200)));
+        var error = Assert.Throws<UndeliveredOutputException>(() => producer.FlushAndThrowIfFailed(TimeSpan.FromMilliseconds(200)));
         Assert.Equal("1 records still undelivered after 0 s; stopping before committing.", error.Message);
     }
 

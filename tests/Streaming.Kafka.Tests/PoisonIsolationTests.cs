@@ -115,6 +115,12 @@ public sealed class PoisonIsolationTests(LocalKafka kafka)
         Assert.Equal(FailureKind.Unknown, ConsumeFailures.Classify(new HttpRequestException("x", null, HttpStatusCode.Forbidden)));
         Assert.Equal(FailureKind.Transient, ConsumeFailures.Classify(new DeadLetterNotWrittenException("x", new KafkaException(ErrorCode.Local_Transport))));
         Assert.Equal(FailureKind.Deterministic, ConsumeFailures.Classify(new AggregateException(new FormatException())));
+        // A record too large to send again fails however often it is tried; a client disposed under the loop is shutdown.
+        Assert.Equal(FailureKind.Deterministic, ConsumeFailures.Classify(new KafkaException(ErrorCode.MsgSizeTooLarge)));
+        Assert.Equal(FailureKind.Fatal, ConsumeFailures.Classify(new ObjectDisposedException("consumer")));
+        // Something unavailable wrapped by the code that met it, or one of several failures.
+        Assert.Equal(FailureKind.Transient, ConsumeFailures.Classify(new InvalidOperationException("wrapped", new TimeoutException())));
+        Assert.Equal(FailureKind.Transient, ConsumeFailures.Classify(new AggregateException(new FormatException(), new IOException())));
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using Streaming.Kafka;
+
 namespace Streaming.Orleans.Feeds.Tests;
 
 /// <summary>The feed loop against a fake consumer and fake grains: every stored offset is checked against the grains' written state.</summary>
@@ -242,9 +244,9 @@ public sealed class GrainFeedTests
     [Fact]
     public void Only_unavailability_is_transient()
     {
-        Assert.True(FeedFailures.IsTransient(new TimeoutException()));
-        Assert.True(FeedFailures.IsTransient(new InvalidOperationException("wrapped", new TimeoutException())));
-        Assert.False(FeedFailures.IsTransient(new ArgumentException("the grain key is blank")));
-        Assert.False(FeedFailures.IsTransient(new InvalidOperationException("a rule threw")));
+        Assert.True(ConsumeFailures.Classify(new TimeoutException()) == FailureKind.Transient);
+        Assert.True(ConsumeFailures.Classify(new InvalidOperationException("wrapped", new TimeoutException())) == FailureKind.Transient);
+        Assert.False(ConsumeFailures.Classify(new ArgumentException("the grain key is blank")) == FailureKind.Transient);
+        Assert.False(ConsumeFailures.Classify(new InvalidOperationException("a rule threw")) == FailureKind.Transient);
     }
 }

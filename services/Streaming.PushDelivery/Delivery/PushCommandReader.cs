@@ -14,5 +14,6 @@ public static class PushCommandReader
         string.IsNullOrEmpty(push.PushId) ? "push_id is missing"
         : string.IsNullOrEmpty(push.UserId) ? "user_id is missing"
         : push.TtlSeconds < 0 ? "ttl_seconds is negative"
+        : push.SendAt > DateTimeOffset.MaxValue.AddSeconds(-push.TtlSeconds) ? "send_at + ttl_seconds is beyond the last representable time"
         : null;
 }

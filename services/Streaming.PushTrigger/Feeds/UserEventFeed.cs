@@ -75,7 +75,7 @@ public sealed class UserEventFeed(
         var item = new Item(e.UserId, new UserEvent(kind.Value, e.ProductId, e.OccurredAt, e.City, record.Partition.Value, record.Offset.Value));
         entries.Add(new FeedTarget(UserGrain, e.UserId), item);
         entries.Add(new FeedTarget(ProductGrain, e.ProductId), item);
-        if (e.City is not null)
+        if (!string.IsNullOrEmpty(e.City))
         {
             // A blank city is refused as a grain key: the record is dead-lettered, not fed in part.
             entries.Add(new FeedTarget(CityGrain, e.City.ToLowerInvariant()), item);
