@@ -1,4 +1,5 @@
 using Streaming.ClickHouseSink;
+using Streaming.Kafka.Telemetry;
 using Streaming.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,4 +8,5 @@ builder.AddClickHouseSink();
 
 var app = builder.Build();
 app.MapServiceDefaults();
+app.MapDeadLetterStatus("/v1/status");
 app.Run();

@@ -1,3 +1,4 @@
+using Streaming.Kafka.Telemetry;
 using Streaming.PushTrigger;
 using Streaming.ServiceDefaults;
 
@@ -7,4 +8,5 @@ builder.AddPushTrigger();
 
 var app = builder.Build();
 app.MapServiceDefaults();
+app.MapDeadLetterStatus("/v1/status");
 app.Run();

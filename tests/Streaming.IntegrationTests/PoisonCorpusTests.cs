@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using Streaming.ClickHouse;
+using Streaming.DevHost.Fleet;
 using Streaming.Events;
 using Streaming.Kafka;
 using Streaming.Metrics.Pushes;
@@ -137,6 +138,15 @@ public sealed class PoisonCorpusTests(FleetFixture fixture, ITestOutputHelper ou
         foreach (var stage in written.SelectMany(w => letters[w.At]).GroupBy(l => l.Source).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             output.WriteLine($"dead letters from {stage.Key}: {stage.Count()}");
+        }
+
+        // The push trigger's status counts the letters its feed wrote (other tests' poison may add to them).
+        var pushLetters = written.Sum(w => letters[w.At].Count(l => l.Source == "push-users"));
+        using (var http = new HttpClient())
+        using (var status = JsonDocument.Parse(await http.GetStringAsync(fixture.Fleet.Service(LocalFleet.PushTrigger).Url + "/v1/status")))
+        {
+            var counted = status.RootElement.GetProperty("dead_letters").EnumerateArray().Sum(c => c.GetProperty("count").GetInt64());
+            Assert.True(counted >= pushLetters, $"the push trigger's /v1/status counts {counted} dead letters, its feed wrote {pushLetters} of this test's");
         }
 
         foreach (var service in fixture.Fleet.Services)
