@@ -33,9 +33,6 @@ public abstract partial class GrainFeed<TItem> : ConsumeLoopService
     private const string ChangedRepostReason =
         "re-sent event with different content: an event with this identity was already counted, and the first copy counts";
 
-    // While a batch waits, 5 ms without a record counts as a quiet input and sends it: a lone record otherwise waits for
-    // the base's 100 ms poll to come back empty. A busy input still fills batches up to MaxBatch or MaxBatchDelay.
-    private static readonly TimeSpan QuietPoll = TimeSpan.FromMilliseconds(5);
     private readonly GrainFeedOptions settings;
     private readonly TimeProvider clock;
     private readonly ILogger log;
@@ -121,7 +118,7 @@ public abstract partial class GrainFeed<TItem> : ConsumeLoopService
     /// <summary>A newly assigned partition's identities were read back: <paramref name="records"/> read, cut short or not.</summary>
     protected virtual void OnRebuilt(long records, bool cutShort) { }
 
-    protected override TimeSpan PollTimeout => batched > 0 ? QuietPoll : base.PollTimeout;
+    protected override TimeSpan PollTimeout => batched > 0 ? settings.QuietPoll : base.PollTimeout;
 
     protected override IConsumer<string, byte[]> CreateConsumer() =>
         (kafka ?? throw new InvalidOperationException("a feed built for tests has no Kafka"))

@@ -25,6 +25,14 @@ public sealed class GrainFeedOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:05")]
     public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// While a batch waits, a poll this long that brings nothing counts as a quiet input and sends the batch: short for a
+    /// feed whose latency matters (a lone record would otherwise wait for a 100 ms poll), long for one whose cost does
+    /// (every early batch is another call per grain).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
+    public TimeSpan QuietPoll { get; set; } = TimeSpan.FromMilliseconds(5);
+
     /// <summary>While grains or their storage are unavailable, input stays paused and the barrier is retried this often.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(1);
