@@ -4,6 +4,9 @@ namespace Streaming.Push.Contracts;
 /// One push to deliver, on <c>push-commands</c> (key = user id). <paramref name="SendAt"/> is after
 /// <paramref name="DecidedAt"/> when quiet hours hold it; the delivery worker sends it then, with
 /// <c>Idempotency-Key: {PushId}</c>, and it expires <paramref name="TtlSeconds"/> after <paramref name="SendAt"/>.
+/// <paramref name="Title"/> and <paramref name="Body"/> are plain text, never markup: the trigger fills a template's
+/// placeholders only with event values that pass the id and name rules, hold no markup and are at most 64 characters
+/// (docs/security.md, "Push content").
 /// </summary>
 public sealed record PushCommand(
     string PushId,

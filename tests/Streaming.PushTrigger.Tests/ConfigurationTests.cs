@@ -72,6 +72,8 @@ public sealed class ConfigurationTests
     [InlineData("PushTrigger:Rules:2:Body", "{views} views", "PushTrigger:Rules:2:Body uses {views}, which wishlist_selling_fast does not fill")]
     [InlineData("PushTrigger:Rules:2:Title", "Hot in {city", "PushTrigger:Rules:2:Title has a brace that is not a placeholder")]
     [InlineData("PushTrigger:Rules:2:Title", "", "PushTrigger:Rules:2:Title is required")]
+    [InlineData("PushTrigger:Rules:2:Body", "Hot\u202Etoday", "PushTrigger:Rules:2:Body must not contain U+202E (a bidirectional control)")]
+    [InlineData("PushTrigger:Rules:2:Title", "Hot\nin {city}", "PushTrigger:Rules:2:Title must not contain U+000A (a control character)")]
     [InlineData("PushTrigger:Rules:1:Window", "40.00:00:00", "PushTrigger:Rules:1:Window must be positive and at most the activity window")]
     [InlineData("PushTrigger:MaxPerLocalDay", "0", "PushTrigger:MaxPerLocalDay must be 1..100 (was 0)")]
     [InlineData("PushTrigger:QuietHoursEnd", "1.02:00:00", "PushTrigger:QuietHoursEnd must be a time of day")]

@@ -137,6 +137,24 @@ public sealed class GrainTests(PushCluster fixture)
     }
 
     [Fact]
+    public async Task A_forged_city_on_the_events_topic_suppresses_the_trending_push_instead_of_showing_it()
+    {
+        // Records can reach the events topic without ingest's validation: the trigger checks what it shows itself.
+        const string forged = "<a href=https://evil.example>Busan</a>\u202E";
+        await Feed("ann", UserEventKind.View, "elsewhere", Now.AddDays(-2), city: forged);
+        await Feed("owner", UserEventKind.View, "hot", Now.AddDays(-1), city: forged);
+
+        await Change("hot", 1, trend: ProfileTrends.Steady);
+        await Change("hot", 2, trend: ProfileTrends.Rising);
+
+        var decision = Assert.Single(PushCluster.Decisions.Of(UserId("ann")));
+        Assert.Equal(PushOutcomes.Suppressed, decision.Outcome);
+        Assert.Equal("unsafe placeholder value: {city} must not contain U+202E (a bidirectional control)", decision.Reason);
+        Assert.Equal("", decision.Title);
+        Assert.Equal("", decision.Body);
+    }
+
+    [Fact]
     public async Task Trending_in_city_decides_once_per_user_when_several_products_of_the_city_rise_within_the_hour()
     {
         await Feed("dee", UserEventKind.View, "elsewhere", Now.AddDays(-2), city: "Jeju");

@@ -5,14 +5,18 @@ using Streaming.PushTrigger.Users;
 namespace Streaming.PushTrigger.Decisions;
 
 /// <summary>
-/// Decides whether a triggered rule pushes a user: held for quiet hours (or expired when they outlast the TTL),
-/// suppressed by a cap (the reason names it), or sent. Every decision is recorded in the user's state by push id, so
+/// Decides whether a triggered rule pushes a user: suppressed when an event value it would show is unsafe (see
+/// <see cref="PushTemplate"/>), held for quiet hours (or expired when they outlast the TTL), suppressed by a cap (the
+/// reason names it), or sent. Every decision is recorded in the user's state by push id, so
 /// deciding the same push again (a replay) returns nothing. Plain C#; "now" comes from the <see cref="TimeProvider"/>.
 /// </summary>
 public sealed class PushDecider(PushTriggerOptions options, TimeProvider clock)
 {
     /// <summary>The start of the reason of a push suppressed because its product was pushed lately.</summary>
     public const string ProductCap = "cap product";
+
+    /// <summary>The start of the reason of a push suppressed because a value its text would show fails the rules.</summary>
+    public const string UnsafeValue = "unsafe placeholder value";
 
     private readonly QuietHours quietHours = new(options.QuietHoursStart, options.QuietHoursEnd);
 
@@ -29,16 +33,18 @@ public sealed class PushDecider(PushTriggerOptions options, TimeProvider clock)
         var offset = user.UtcOffset;
         var sendAt = quietHours.SendAt(now, offset);
         var held = sendAt > now;
-        var (outcome, reason) = held && sendAt - now > options.Ttl
-            ? (PushOutcomes.Expired, $"quiet hours until {Local(sendAt, offset)} outlast the TTL of {options.Ttl}")
-            : CapReason(user.State, rule, trigger.ProductId, sendAt, offset) is { } cap
-                ? (PushOutcomes.Suppressed, cap)
-                : held
-                    ? (PushOutcomes.Held, $"quiet hours {options.QuietHoursStart:hh\\:mm}-{options.QuietHoursEnd:hh\\:mm} local: sending at {Local(sendAt, offset)}")
-                    : (PushOutcomes.Sent, $"rule {rule.Id} fired for {trigger.Window}");
+        var text = PushTemplate.Render(rule, trigger);
+        var (outcome, reason) = text.Problem is { } unsafeValue
+            ? (PushOutcomes.Suppressed, $"{UnsafeValue}: {unsafeValue}")
+            : held && sendAt - now > options.Ttl
+                ? (PushOutcomes.Expired, $"quiet hours until {Local(sendAt, offset)} outlast the TTL of {options.Ttl}")
+                : CapReason(user.State, rule, trigger.ProductId, sendAt, offset) is { } cap
+                    ? (PushOutcomes.Suppressed, cap)
+                    : held
+                        ? (PushOutcomes.Held, $"quiet hours {options.QuietHoursStart:hh\\:mm}-{options.QuietHoursEnd:hh\\:mm} local: sending at {Local(sendAt, offset)}")
+                        : (PushOutcomes.Sent, $"rule {rule.Id} fired for {trigger.Window}");
         var decision = new PushDecision(pushId, userId, trigger.ProductId, rule.Id, rule.Kind.Name, outcome, reason, now, sendAt,
-            PushTemplate.Render(rule.Title, trigger.ProductId, trigger.Values),
-            PushTemplate.Render(rule.Body, trigger.ProductId, trigger.Values),
+            text.Title, text.Body,
             CollapseKey: $"{rule.Id}:{trigger.ProductId}",
             TtlSeconds: (int)Math.Max(0, (now + options.Ttl - sendAt).TotalSeconds));
         user.State.Pushes[pushId] = new DecidedPush(rule.Id, trigger.ProductId, now, sendAt, decision.ToSend, decision, trigger.City);

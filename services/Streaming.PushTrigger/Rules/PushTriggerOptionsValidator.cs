@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using Streaming.Events;
 
 namespace Streaming.PushTrigger.Rules;
 
@@ -121,6 +122,13 @@ public sealed partial class PushTriggerOptionsValidator : IValidateOptions<PushT
             if (string.IsNullOrWhiteSpace(template) || template.Length > max)
             {
                 yield return $"{at}{field} is required, at most {max} characters";
+                continue;
+            }
+
+            // A template is text as ingest accepts a name: no control, bidirectional or separator character.
+            if (EventText.NameProblem(template) is { } problem)
+            {
+                yield return $"{at}{field} {problem}";
                 continue;
             }
 
