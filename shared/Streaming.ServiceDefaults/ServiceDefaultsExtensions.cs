@@ -31,6 +31,7 @@ public static class ServiceDefaultsExtensions
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.AddFleetTelemetry();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+        builder.Services.AddValidatedOptions<ManagementOptions>(ManagementOptions.Section);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<ParentProcessWatcher>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
@@ -45,12 +46,16 @@ public static class ServiceDefaultsExtensions
         return services;
     }
 
-    /// <summary>/healthz answers while the process runs; /readyz also runs the readiness checks; /metrics for Prometheus.</summary>
+    /// <summary>
+    /// /healthz answers while the process runs; /readyz also runs the readiness checks; /metrics for Prometheus. With
+    /// Management:Port set, these three answer on that port only (<see cref="ManagementPort"/>).
+    /// </summary>
     public static WebApplication MapServiceDefaults(this WebApplication app)
     {
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
-        app.MapHealthChecks("/readyz");
-        app.MapFleetTelemetry();
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") }).AsManagementEndpoint();
+        app.MapHealthChecks("/readyz").AsManagementEndpoint();
+        app.MapFleetTelemetry().AsManagementEndpoint();
+        app.UseManagementPort();
         return app;
     }
 }

@@ -57,11 +57,7 @@ public static class TelemetryExtensions
     }
 
     /// <summary>GET /metrics in Prometheus' text format.</summary>
-    public static WebApplication MapFleetTelemetry(this WebApplication app)
-    {
-        app.MapPrometheusScrapingEndpoint(ScrapePath);
-        return app;
-    }
+    public static IEndpointConventionBuilder MapFleetTelemetry(this WebApplication app) => app.MapPrometheusScrapingEndpoint(ScrapePath);
 
     // Scrapes and probes every few seconds would drown the traces that matter.
     private static bool IsOperational(Microsoft.AspNetCore.Http.PathString path) =>
