@@ -26,6 +26,8 @@ public sealed class WidgetGatewayFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        // As deployed (no ASPNETCORE_ENVIRONMENT): in Development the framework's exception page would answer failures.
+        builder.UseEnvironment("Production");
         builder.UseSetting("ClickHouse:Url", "http://127.0.0.1:" + LoopbackPorts.Free());
         builder.UseSetting("Gateway:RequestsPerMinute", "100000");
         foreach (var (key, value) in Settings)
