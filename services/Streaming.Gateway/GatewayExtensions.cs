@@ -7,6 +7,7 @@ using Streaming.Gateway.ApiDocs;
 using Streaming.Gateway.Dashboard;
 using Streaming.Gateway.Ledger;
 using Streaming.Gateway.Metrics;
+using Streaming.Gateway.Outages;
 using Streaming.Gateway.Pushes;
 using Streaming.Gateway.Status;
 using Streaming.Gateway.Widgets;
@@ -19,6 +20,10 @@ public static class GatewayExtensions
 {
     public const string PublicPolicy = "public";
 
+    /// <summary>For every endpoint that queries ClickHouse (see <see cref="ClickHouseOutageHandler"/>).</summary>
+    public const string ClickHouseUnavailableDescription =
+        "ClickHouse is down or did not answer within Gateway__QueryTimeout (5 s); Retry-After says when to try again.";
+
     private const string TooManyRequestsDescription =
         "More than Gateway__RequestsPerMinute requests from this address in the current minute; Retry-After says when to try again.";
 
@@ -27,7 +32,7 @@ public static class GatewayExtensions
         var services = builder.Services;
         services.AddValidatedOptions<ClickHouseOptions>(ClickHouseOptions.Section);
         services.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section);
-        services.AddProblemDetails();
+        services.AddExceptionHandler<ClickHouseOutageHandler>();
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, GatewayJsonContext.Default);
@@ -36,7 +41,14 @@ public static class GatewayExtensions
             o.SerializerOptions.NumberHandling = GatewayJsonContext.Default.Options.NumberHandling;
         });
         services.AddOpenApi(GatewayApiDocument.Configure);
-        services.AddHttpClient<ClickHouseClient>();
+        // The gateway's own timeout, not ClickHouse:TimeoutSeconds (which the sink's inserts need long): a query
+        // that takes longer is answered 503 rather than holding the request.
+        services.AddHttpClient(nameof(ClickHouseClient)).AddTypedClient((http, sp) =>
+        {
+            var client = new ClickHouseClient(http, sp.GetRequiredService<IOptions<ClickHouseOptions>>());
+            http.Timeout = sp.GetRequiredService<IOptions<GatewayOptions>>().Value.QueryTimeout;
+            return client;
+        });
         services.AddSingleton<ConcurrentUsersQueryValidator>();
         services.AddSingleton<BookingsQueryValidator>();
         services.AddSingleton<PopularityTopQueryValidator>();
@@ -67,7 +79,8 @@ public static class GatewayExtensions
             .ProducesValidationProblem()
             .DescribeResponse(StatusCodes.Status400BadRequest, "A parameter is missing or invalid; errors name each one (\"from\", \"n\").")
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .DescribeResponse(StatusCodes.Status429TooManyRequests, TooManyRequestsDescription);
+            .DescribeResponse(StatusCodes.Status429TooManyRequests, TooManyRequestsDescription)
+            .ProducesClickHouseUnavailable();
         metrics.MapGet("/concurrent-users", ConcurrentUsersEndpoint.HandleAsync)
             .WithName("GetConcurrentUsers")
             .WithSummary("Active users per minute")
@@ -133,6 +146,12 @@ public static class GatewayExtensions
         app.MapScalarApiReference("/docs", GatewayApiDocument.ConfigurePage).RequireRateLimiting(PublicPolicy);
         return app;
     }
+
+    /// <summary>Documents the 503 of <see cref="ClickHouseOutageHandler"/>.</summary>
+    public static TBuilder ProducesClickHouseUnavailable<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .DescribeResponse(StatusCodes.Status503ServiceUnavailable, ClickHouseUnavailableDescription);
 
     /// <summary>The 429 as problem+json like every other refusal, with Retry-After when the limiter knows it.</summary>
     private static Task TooManyRequests(HttpContext http, RateLimitLease lease)

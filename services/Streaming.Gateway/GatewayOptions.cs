@@ -15,6 +15,10 @@ public sealed class GatewayOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:01:00", "31.00:00:00")]
     public TimeSpan MaxRange { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>How long the gateway waits for one ClickHouse query before answering 503.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan QueryTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The most rows one metrics answer carries; beyond it the answer says <c>truncated</c>.</summary>
     [Range(1, 100_000)]
     public int MaxRows { get; set; } = 10_000;

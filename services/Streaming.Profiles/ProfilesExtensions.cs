@@ -21,6 +21,7 @@ public static class ProfilesExtensions
         builder.Services.AddSingleton(sp => sp.GetRequiredService<KafkaClients>().CreateProducer("profiles", TimeSpan.FromMilliseconds(50)));
         builder.Services.AddSingleton<IProfileChangeSink, KafkaProfileChangeSink>();
         builder.Services.AddSingleton<ProfilesStatus>();
+        builder.Services.AddSingleton<KnownProducts>();
         builder.Services.AddProfilesClock();
         builder.AddFeedSilo(new FeedSiloSettings(ProfilesStorage.Name));
         // After the silo: hosted services start in order, so the consumer calls grains only once the silo runs (and

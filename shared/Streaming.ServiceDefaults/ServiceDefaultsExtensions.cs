@@ -9,7 +9,7 @@ namespace Streaming.ServiceDefaults;
 
 /// <summary>
 /// What every service has: compact logs, health endpoints, metrics and traces (<see cref="TelemetryExtensions"/>),
-/// validated options, and an exit when its parent dies.
+/// problem+json for every refusal (<see cref="ProblemResponses"/>), validated options, and an exit when its parent dies.
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
@@ -30,6 +30,7 @@ public static class ServiceDefaultsExtensions
         // Orleans' placement retries log every attempt through Polly at Information: thousands of lines a second.
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.AddFleetTelemetry();
+        builder.Services.AddProblemResponses();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
         builder.Services.AddValidatedOptions<ManagementOptions>(ManagementOptions.Section);
         builder.Services.AddSingleton(TimeProvider.System);

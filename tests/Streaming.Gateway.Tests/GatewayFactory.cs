@@ -15,6 +15,8 @@ public sealed class GatewayFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        // As deployed (no ASPNETCORE_ENVIRONMENT): in Development the framework's exception page would answer failures.
+        builder.UseEnvironment("Production");
         if (!Settings.ContainsKey("ClickHouse:Url"))
         {
             builder.UseSetting("ClickHouse:Url", "http://127.0.0.1:" + LoopbackPorts.Free());

@@ -130,11 +130,12 @@ public sealed partial class OpenApiDocumentTests(GatewayFactory factory) : IClas
         var document = await DocumentAsync();
         var responses = Operation(document, path)["responses"]!.AsObject();
 
-        Assert.Equal(["200", "400", "429"], responses.Select(r => r.Key).Order());
+        Assert.Equal(["200", "400", "429", "503"], responses.Select(r => r.Key).Order());
         Assert.NotNull(responses["200"]!["content"]!["application/json"]!["schema"]!["$ref"]);
         var invalid = Schema(document, responses["400"]!["content"]!["application/problem+json"]!["schema"]);
         Assert.NotNull(invalid["properties"]!["errors"]);
         Assert.NotNull(Schema(document, responses["429"]!["content"]!["application/problem+json"]!["schema"])["properties"]!["status"]);
+        Assert.NotNull(Schema(document, responses["503"]!["content"]!["application/problem+json"]!["schema"])["properties"]!["status"]);
         Assert.All(responses, r => Assert.False(string.IsNullOrWhiteSpace(r.Value!["description"]?.GetValue<string>())));
     }
 

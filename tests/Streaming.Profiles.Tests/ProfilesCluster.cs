@@ -37,6 +37,7 @@ public sealed class ProfilesCluster : IAsyncLifetime
             silo.Services.AddOptions<ProfileOptions>();
             silo.Services.AddSingleton<IProfileChangeSink>(Changes);
             silo.Services.AddSingleton<ProfilesStatus>();
+            silo.Services.AddSingleton<KnownProducts>();
             silo.Services.AddKeyedSingleton<TimeProvider>(ProfilesClock.Key, Clock);
         }
     }

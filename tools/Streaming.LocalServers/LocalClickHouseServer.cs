@@ -14,6 +14,7 @@ public sealed class LocalClickHouseServer : IAsyncDisposable
     private Process? process;
     private readonly string? folder;
     private readonly bool deleteFolder;
+    private bool suspended;
 
     private LocalClickHouseServer(string url, int? tcpPort, Process? process, string? folder, bool deleteFolder)
     {
@@ -90,11 +91,33 @@ public sealed class LocalClickHouseServer : IAsyncDisposable
     /// </summary>
     public async Task CrashAndRestartAsync(TimeSpan downtime, CancellationToken cancellationToken = default)
     {
-        var crashed = ChildServerProcess.StartedHere(process, Url, UrlVariable);
-        crashed.Kill(entireProcessTree: true);
-        await crashed.WaitForExitAsync(cancellationToken);
+        await KillAsync(cancellationToken);
         await Task.Delay(downtime, cancellationToken);
         await RestartAsync(cancellationToken);
+    }
+
+    /// <summary>Kills the server as a crash would (SIGKILL) and waits for it to exit; <see cref="RestartAsync"/> brings it back.</summary>
+    public async Task KillAsync(CancellationToken cancellationToken = default)
+    {
+        var killed = ChildServerProcess.StartedHere(process, Url, UrlVariable);
+        killed.Kill(entireProcessTree: true);
+        await killed.WaitForExitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Freezes the server (SIGSTOP): connections are still accepted by the kernel, nothing answers. A hung server for
+    /// timeout tests; <see cref="Resume"/> wakes it (dispose does too).
+    /// </summary>
+    public void Suspend()
+    {
+        Signals.Suspend(ChildServerProcess.StartedHere(process, Url, UrlVariable).Id);
+        suspended = true;
+    }
+
+    public void Resume()
+    {
+        Signals.Resume(ChildServerProcess.StartedHere(process, Url, UrlVariable).Id);
+        suspended = false;
     }
 
     /// <summary>True when this process started the server, so it can watch and restart it (not with CLICKHOUSE_URL).</summary>
@@ -157,6 +180,12 @@ public sealed class LocalClickHouseServer : IAsyncDisposable
     {
         if (process is not null)
         {
+            if (suspended && !process.HasExited)
+            {
+                // A stopped process would not see the SIGTERM of the graceful stop.
+                Resume();
+            }
+
             await ChildServerProcess.StopAsync(process, folder!, TimeSpan.FromSeconds(15));
         }
 

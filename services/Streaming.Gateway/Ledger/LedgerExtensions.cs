@@ -23,7 +23,8 @@ public static class LedgerExtensions
             .WithTags("Operations")
             .ProducesValidationProblem()
             .DescribeResponse(StatusCodes.Status400BadRequest, "from or to is missing or invalid, or the range is wider than LedgerApi__MaxRange (24 hours).")
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesClickHouseUnavailable();
         ledger.MapGet("/ledger", LedgerEndpoints.GetAsync)
             .WithName("GetLedger")
             .WithSummary("Gap ledger")

@@ -35,7 +35,8 @@ public static class PushesEndpoint
             .DescribeResponse(StatusCodes.Status400BadRequest, "user_id or limit is invalid; errors name the field.")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .DescribeResponse(StatusCodes.Status401Unauthorized, "Missing or unknown X-Api-Key.")
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesClickHouseUnavailable();
         app.MapGet("/v1/pushes/per-rule", PushesPerRuleEndpoint.HandleAsync)
             .RequireRateLimiting(GatewayExtensions.PublicPolicy)
             .WithTags("Metrics")
@@ -48,7 +49,8 @@ public static class PushesEndpoint
             .DescribeResponse(StatusCodes.Status200OK, "One row per rule, ordered by rule id.")
             .ProducesValidationProblem()
             .DescribeResponse(StatusCodes.Status400BadRequest, "from or to is missing or invalid; errors name each one.")
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesClickHouseUnavailable();
         return app;
     }
 

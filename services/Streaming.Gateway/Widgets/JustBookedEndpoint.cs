@@ -25,8 +25,9 @@ public static class JustBookedEndpoint
     }
 
     /// <summary>
-    /// Events <c>booking</c>: first the newest <c>limit</c> matching bookings (oldest of them first), then each new one
-    /// as it arrives; a comment line every keep-alive interval.
+    /// Events <c>booking</c>: first the newest <c>limit</c> matching bookings (oldest of them first; after Last-Event-ID,
+    /// only those booked after it), then each new one as it arrives; a comment line every keep-alive interval. Ends after
+    /// <see cref="WidgetOptions.MaxStreamLifetime"/>; the client reconnects with Last-Event-ID.
     /// </summary>
     public static async Task<IResult> StreamAsync(
         [FromQuery] string? city, [FromQuery] string? category, [FromQuery] string? limit, HttpContext http, JustBookedFeed feed,
@@ -37,23 +38,33 @@ public static class JustBookedEndpoint
             return invalid;
         }
 
-        using var slot = slots.TryTake();
+        using var slot = slots.TryTake(http.Connection.RemoteIpAddress, out var refusal);
         if (slot is null)
         {
-            return WidgetResults.TooManySubscribers(http, slots.Max);
+            return WidgetResults.NoSlot(http, slots, refusal);
         }
+
+        using var lifetime = new StreamLifetime(options.Value.MaxStreamLifetime, time, cancellationToken);
+        cancellationToken = lifetime.Token;
 
         using var subscription = feed.Subscribe(filter);
         using var keepAlive = new PeriodicTimer(options.Value.KeepAliveInterval, time);
         // At most limit ids: the first page, which may overlap the subscription by what arrived in between.
         var sent = new HashSet<string>(StringComparer.Ordinal);
+        // The id of each event: the newest booked_at sent so far (Unix ms). A reconnect with it as Last-Event-ID starts
+        // with the bookings booked after it instead of the newest page again.
+        var cursor = ServerSentEvents.LastEventId(http.Request) ?? long.MinValue;
         try
         {
             await ServerSentEvents.StartAsync(http.Response, cancellationToken);
             foreach (var booking in feed.Newest(filter, take).Reverse())
             {
                 sent.Add(booking.EventId);
-                await WriteAsync(http.Response, JustBookedItem.From(booking), cancellationToken);
+                if (booking.BookedAt.ToUnixTimeMilliseconds() > cursor)
+                {
+                    cursor = booking.BookedAt.ToUnixTimeMilliseconds();
+                    await WriteAsync(http.Response, JustBookedItem.From(booking), cursor, cancellationToken);
+                }
             }
 
             Task<bool>? tick = null;
@@ -85,21 +96,22 @@ public static class JustBookedEndpoint
                     // The first page and the subscription overlap by the bookings that arrived in between.
                     if (!sent.Contains(booking.EventId))
                     {
-                        await WriteAsync(http.Response, JustBookedItem.From(booking), cancellationToken);
+                        cursor = Math.Max(cursor, booking.BookedAt.ToUnixTimeMilliseconds());
+                        await WriteAsync(http.Response, JustBookedItem.From(booking), cursor, cancellationToken);
                     }
                 }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The client went away.
+            // The client went away, or the stream reached its lifetime (the client reconnects).
         }
 
         return Results.Empty;
     }
 
-    private static Task WriteAsync(HttpResponse response, JustBookedItem item, CancellationToken cancellationToken) =>
-        ServerSentEvents.WriteEventAsync(response, "booking", null, JsonSerializer.SerializeToUtf8Bytes(item, WidgetJsonContext.Default.JustBookedItem), cancellationToken);
+    private static Task WriteAsync(HttpResponse response, JustBookedItem item, long id, CancellationToken cancellationToken) =>
+        ServerSentEvents.WriteEventAsync(response, "booking", id, JsonSerializer.SerializeToUtf8Bytes(item, WidgetJsonContext.Default.JustBookedItem), cancellationToken);
 
     private static IResult? Parse(string? city, string? category, string? limit, out JustBookedFilter filter, out int take)
     {

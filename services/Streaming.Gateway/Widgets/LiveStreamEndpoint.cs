@@ -10,7 +10,8 @@ namespace Streaming.Gateway.Widgets;
 /// profile and whose id is its version. First the current profile from the grain (id = the newest version this gateway
 /// has seen), then every newer change, at most one per <see cref="WidgetOptions.MinEventInterval"/> (the newest).
 /// With Last-Event-ID the stream starts with the kept changes after that version instead, so nothing is sent twice;
-/// an id that is not a version, or beyond the newest version seen of the product, is ignored.
+/// an id that is not a version, or beyond the newest version seen of the product, is ignored. A stream ends after
+/// <see cref="WidgetOptions.MaxStreamLifetime"/>; the client's reconnect with Last-Event-ID resumes it.
 /// </summary>
 public static class LiveStreamEndpoint
 {
@@ -24,10 +25,10 @@ public static class LiveStreamEndpoint
             return invalid;
         }
 
-        using var slot = slots.TryTake();
+        using var slot = slots.TryTake(http.Connection.RemoteIpAddress, out var refusal);
         if (slot is null)
         {
-            return WidgetResults.TooManySubscribers(http, slots.Max);
+            return WidgetResults.NoSlot(http, slots, refusal);
         }
 
         var lastEventId = ServerSentEvents.LastEventId(http.Request);
@@ -65,6 +66,8 @@ public static class LiveStreamEndpoint
             first.AddRange(missed.Select(c => (c.Profile, (long?)c.Version)));
         }
 
+        using var lifetime = new StreamLifetime(options.Value.MaxStreamLifetime, time, cancellationToken);
+        cancellationToken = lifetime.Token;
         await ServerSentEvents.StartAsync(http.Response, cancellationToken);
         long sentVersion = lastEventId ?? newestVersion ?? -1;
         long? lastSentAt = null;
@@ -83,7 +86,7 @@ public static class LiveStreamEndpoint
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The client went away.
+            // The client went away, or the stream reached its lifetime (the client reconnects with Last-Event-ID).
         }
 
         return Results.Empty;

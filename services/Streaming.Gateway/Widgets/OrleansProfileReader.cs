@@ -9,9 +9,12 @@ namespace Streaming.Gateway.Widgets;
 /// The gateway as an Orleans client of the profile silos (Redis clustering). The client runs in its own small host,
 /// connected in the background and reconnected after a failure, so that the gateway starts and serves its other
 /// endpoints while no silo is up; until it is connected, reads fail with <see cref="ProfilesUnavailableException"/>.
+/// A product this gateway has seen on profile-changes is read from its grain; any other id through the silos' lookup
+/// grain, which answers zeros for an id never stored without activating a grain for it.
 /// </summary>
 public sealed partial class OrleansProfileReader(
-    IOptions<OrleansClusterOptions> cluster, IOptions<WidgetOptions> options, TimeProvider time, ILogger<OrleansProfileReader> logger)
+    IOptions<OrleansClusterOptions> cluster, IOptions<WidgetOptions> options, ProfileChangesHub seen, TimeProvider time,
+    ILogger<OrleansProfileReader> logger)
     : BackgroundService, IProductProfileReader
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(2);
@@ -22,8 +25,10 @@ public sealed partial class OrleansProfileReader(
         var connected = client ?? throw new ProfilesUnavailableException("The gateway is not connected to the profile silos yet.");
         try
         {
-            return await connected.GetGrain<IProductProfileGrain>(productId).GetProfileAsync()
-                .WaitAsync(options.Value.ProfileTimeout, time, cancellationToken);
+            var read = seen.Newest(productId) is not null
+                ? connected.GetGrain<IProductProfileGrain>(productId).GetProfileAsync()
+                : connected.GetGrain<IProductProfileLookupGrain>(0).GetProfileAsync(productId);
+            return await read.WaitAsync(options.Value.ProfileTimeout, time, cancellationToken);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {

@@ -8,12 +8,20 @@ public static class ServerSentEvents
 {
     private static readonly byte[] KeepAliveLine = Encoding.UTF8.GetBytes(": keep-alive\n\n");
 
+    /// <summary>How long an EventSource waits before it reconnects when a stream ends (its lifetime, a restart).</summary>
+    public static readonly TimeSpan ReconnectDelay = TimeSpan.FromSeconds(2);
+
+    private static readonly byte[] RetryLine = Encoding.UTF8.GetBytes(
+        string.Create(CultureInfo.InvariantCulture, $"retry: {(long)ReconnectDelay.TotalMilliseconds}\n\n"));
+
+    /// <summary>The headers, and the reconnect delay for the client's EventSource.</summary>
     public static async Task StartAsync(HttpResponse response, CancellationToken cancellationToken)
     {
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         // Tells nginx-like proxies not to buffer the stream.
         response.Headers["X-Accel-Buffering"] = "no";
+        await response.Body.WriteAsync(RetryLine, cancellationToken);
         await response.Body.FlushAsync(cancellationToken);
     }
 

@@ -11,6 +11,10 @@ public static class WidgetEndpoints
 {
     public const string Tag = "Widgets";
 
+    private const string StreamsTooManyRequestsDescription =
+        "This address holds Widgets__MaxSubscribersPerClient (20) streams open already, or made more than Gateway__RequestsPerMinute "
+        + "requests this minute; Retry-After says when to try again.";
+
     public static WebApplicationBuilder AddWidgets(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -78,9 +82,11 @@ public static class WidgetEndpoints
             .WithDescription(
                 "Events named profile, each the whole profile with id = its version: the current profile at once, then each change, "
                 + "at most one per second (the newest). Reconnecting with Last-Event-ID sends the changes after that version "
-                + "that were missed, and nothing twice. A comment line every 15 s keeps proxies from closing the stream.")
+                + "that were missed, and nothing twice. A comment line every 15 s keeps proxies from closing the stream. A stream "
+                + "ends after Widgets__MaxStreamLifetime (30 min); EventSource reconnects after retry (2 s) with Last-Event-ID.")
             .Produces<ProductProfile>(StatusCodes.Status200OK, "text/event-stream")
             .DescribeResponse(StatusCodes.Status200OK, "text/event-stream of profile events.")
+            .DescribeResponse(StatusCodes.Status429TooManyRequests, StreamsTooManyRequestsDescription)
             .ProducesValidationProblem()
             .DescribeResponse(StatusCodes.Status400BadRequest, "product_id is blank or longer than 64 characters.")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
@@ -107,9 +113,13 @@ public static class WidgetEndpoints
         widgets.MapGet("/v1/just-booked/stream", JustBookedEndpoint.StreamAsync)
             .WithName("StreamJustBooked")
             .WithSummary("Newest bookings as Server-Sent Events")
-            .WithDescription("Events named booking: first the newest limit matching bookings (oldest first), then each new one. Same filters as /v1/just-booked.")
+            .WithDescription(
+                "Events named booking: first the newest limit matching bookings (oldest first), then each new one. Same filters as "
+                + "/v1/just-booked. Each id is the newest booked_at sent so far (Unix ms): a reconnect with Last-Event-ID starts with the "
+                + "bookings booked after it (at most limit). Ends after Widgets__MaxStreamLifetime (30 min); EventSource reconnects.")
             .Produces<JustBookedItem>(StatusCodes.Status200OK, "text/event-stream")
             .DescribeResponse(StatusCodes.Status200OK, "text/event-stream of booking events.")
+            .DescribeResponse(StatusCodes.Status429TooManyRequests, StreamsTooManyRequestsDescription)
             .ProducesValidationProblem()
             .DescribeResponse(StatusCodes.Status400BadRequest, "limit is not 1..100, or city or category is longer than 100 characters.")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)

@@ -11,6 +11,17 @@ public sealed class WidgetOptions
     [Range(1, 1_000_000)]
     public int MaxSubscribers { get; set; } = 10_000;
 
+    /// <summary>Open SSE streams one client address (an IPv6 /64) may hold; beyond it a new stream gets 429.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxSubscribersPerClient { get; set; } = 20;
+
+    /// <summary>
+    /// A stream ends after at most this long (less up to a tenth, spreading reconnects); the client's EventSource reconnects
+    /// with Last-Event-ID and resumes, so a slot held by a client that stopped reading is freed in the end.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan MaxStreamLifetime { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>A comment line this often keeps proxies from closing a quiet stream.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);

@@ -44,6 +44,20 @@ public static class WidgetResults
         return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Live profiles unavailable", detail: detail);
     }
 
+    /// <summary>The refusal of a stream <see cref="SubscriberSlots.TryTake"/> found no slot for.</summary>
+    public static IResult NoSlot(HttpContext http, SubscriberSlots slots, SlotRefusal refusal) =>
+        refusal == SlotRefusal.ClientFull ? TooManyFromClient(http, slots.MaxPerClient) : TooManySubscribers(http, slots.Max);
+
+    /// <summary>429: the client's other streams keep running; one of them ending frees a slot.</summary>
+    public static IResult TooManyFromClient(HttpContext http, int max)
+    {
+        http.Response.Headers.RetryAfter = "10";
+        return Results.Problem(
+            statusCode: StatusCodes.Status429TooManyRequests,
+            title: "Too many live streams from this address",
+            detail: string.Create(CultureInfo.InvariantCulture, $"An address may hold at most {max} live streams open at once (Widgets__MaxSubscribersPerClient); close one first."));
+    }
+
     public static IResult TooManySubscribers(HttpContext http, int max)
     {
         http.Response.Headers.RetryAfter = "10";

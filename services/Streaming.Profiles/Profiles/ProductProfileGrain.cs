@@ -18,13 +18,17 @@ namespace Streaming.Profiles.Profiles;
 /// </summary>
 [PreferLocalPlacement]
 public sealed partial class ProductProfileGrain(
-    [PersistentState("profile", ProfilesStorage.Name)] IPersistentState<ProfileState> stored,
+    [PersistentState(ProductProfileGrain.StateName, ProfilesStorage.Name)] IPersistentState<ProfileState> stored,
     IProfileChangeSink changes,
     IOptions<ProfileOptions> options,
     [FromKeyedServices(ProfilesClock.Key)] TimeProvider clock,
     ProfilesStatus status,
+    KnownProducts known,
     ILogger<ProductProfileGrain> logger) : Grain, IProductProfileGrain, IProductProfileWriter
 {
+    /// <summary>The grain's state in <see cref="ProfilesStorage"/> (the lookup grain reads it too).</summary>
+    public const string StateName = "profile";
+
     /// <summary>
     /// Names what this activation applied since its last write: replaced when those events are dropped (a storage
     /// conflict), so that the consumer, seeing another id, reads them again. Events are not kept for re-applying: they
@@ -48,6 +52,8 @@ public sealed partial class ProductProfileGrain(
         lastEmittedVersion = stored.State.EmittedVersion ?? stored.State.Version;
         self = this.AsReference<IProductProfileWriter>();
         status.Activated();
+        // Activated by the consumer or by a lookup that found it stored: either way a real product.
+        known.Add(ProductId);
         if (stored.State.RecentBookings.Exists(b => b.Version > lastEmittedVersion))
         {
             // Written, but the silo stopped before their change went out (coalescing held it): send it now.

@@ -35,4 +35,11 @@ public sealed class ProfileOptions
     /// <summary>Confirmed bookings not yet sent that a profile keeps for its next change (NewBookings): the newest this many.</summary>
     [Range(1, 100)]
     public int RecentBookings { get; set; } = 10;
+
+    /// <summary>
+    /// Product ids a silo remembers as real, so that reading their profile needs no storage read first; beyond it, each
+    /// read of a further product reads storage once more (ids are short: about 100 bytes each).
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int KnownProductsKept { get; set; } = 200_000;
 }

@@ -20,6 +20,7 @@ public sealed class ProfilesStatus
     private long identities;
     private long readBack;
     private long cutShort;
+    private long unknown;
 
     /// <summary>Product profiles active on this silo.</summary>
     public long ProductsLive => Interlocked.Read(ref activations);
@@ -65,6 +66,11 @@ public sealed class ProfilesStatus
 
     /// <summary>Rebuilds stopped by their time bound or a Kafka error (re-posts of what was not read back count again).</summary>
     public long RebuildsCutShort => Interlocked.Read(ref cutShort);
+
+    /// <summary>Profile reads of ids never stored, answered with zeros and no activation.</summary>
+    public long UnknownProductsAnswered => Interlocked.Read(ref unknown);
+
+    public void AnsweredUnknown() => Interlocked.Increment(ref unknown);
 
     public void Reposted(bool changed)
     {

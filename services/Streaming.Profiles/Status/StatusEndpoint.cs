@@ -12,7 +12,8 @@ public static class StatusEndpoint
         app.MapGet(Path, (ProfilesStatus status) => TypedResults.Json(
                 new StatusReport(status.ProductsLive, status.EventsApplied, status.DuplicatesIgnored, status.DeadLettered, status.ConsumerLag,
                     status.Partitions, status.Rewinds, status.FlushFailures, status.Feeds, status.StateWrites, status.ChangesEmitted,
-                    status.RepostsDropped, status.RepostsChanged, status.IdentitiesRemembered, status.IdentitiesReadBack, status.RebuildsCutShort),
+                    status.RepostsDropped, status.RepostsChanged, status.IdentitiesRemembered, status.IdentitiesReadBack, status.RebuildsCutShort,
+                    status.UnknownProductsAnswered),
                 StatusJsonContext.Default.StatusReport))
             .WithName("ProfilesStatus");
         return app;
@@ -32,10 +33,11 @@ public static class StatusEndpoint
 /// <param name="IdentitiesRemembered">Event identities remembered for this silo's partitions.</param>
 /// <param name="IdentitiesReadBack">Records read back to rebuild them for newly assigned partitions.</param>
 /// <param name="RebuildsCutShort">Rebuilds stopped by their time bound or an error.</param>
+/// <param name="UnknownProductsAnswered">Profile reads of ids never stored: zeros, no activation.</param>
 public sealed record StatusReport(
     long ProductsLive, long EventsApplied, long DuplicatesIgnored, long DeadLettered, long ConsumerLag, long Partitions, long Rewinds, long FlushFailures,
     long Feeds = 0, long StateWrites = 0, long ChangesEmitted = 0, long RepostsDropped = 0, long RepostsChanged = 0, long IdentitiesRemembered = 0,
-    long IdentitiesReadBack = 0, long RebuildsCutShort = 0);
+    long IdentitiesReadBack = 0, long RebuildsCutShort = 0, long UnknownProductsAnswered = 0);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(StatusReport))]

@@ -81,3 +81,10 @@ public sealed class StubProductProfileGrain : Grain, IProductProfileGrain
         return Task.FromResult(ProductProfile.Empty(id) with { BookingsLastHour = id.Length });
     }
 }
+
+/// <summary>A stand-in for the silo's lookup grain: every id is a product, read from the stub grain.</summary>
+[Orleans.Concurrency.StatelessWorker]
+public sealed class StubProductProfileLookupGrain : Grain, IProductProfileLookupGrain
+{
+    public Task<ProductProfile> GetProfileAsync(string productId) => GrainFactory.GetGrain<IProductProfileGrain>(productId).GetProfileAsync();
+}

@@ -18,6 +18,7 @@ public sealed class SseReader : IAsyncDisposable
     private readonly HttpResponseMessage response;
     private readonly CancellationTokenSource stop = new();
     private readonly Task reading;
+    private readonly TaskCompletionSource ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private SseReader(HttpResponseMessage response)
     {
@@ -27,12 +28,17 @@ public sealed class SseReader : IAsyncDisposable
 
     public HttpResponseMessage Response => response;
 
-    public static async Task<SseReader> OpenAsync(HttpClient http, string url, string? lastEventId = null)
+    public static async Task<SseReader> OpenAsync(HttpClient http, string url, string? lastEventId = null, string? clientAddress = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         if (lastEventId is not null)
         {
             request.Headers.Add("Last-Event-ID", lastEventId);
+        }
+
+        if (clientAddress is not null)
+        {
+            request.Headers.Add(ClientAddressFromTestHeader.Header, clientAddress);
         }
 
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
@@ -68,6 +74,12 @@ public sealed class SseReader : IAsyncDisposable
 
     public bool TryTake(out SseItem? item) => items.Reader.TryRead(out item);
 
+    /// <summary>Completes when the server ends the stream (or the test closes it), whatever is still unread.</summary>
+    public Task Ended => ended.Task;
+
+    /// <summary>The reconnect delay the stream asked for (its retry: field), once read.</summary>
+    public string? Retry { get; private set; }
+
     private async Task ReadAsync()
     {
         try
@@ -97,19 +109,24 @@ public sealed class SseReader : IAsyncDisposable
                 {
                     id = line["id: ".Length..];
                 }
+                else if (line.StartsWith("retry: ", StringComparison.Ordinal))
+                {
+                    Retry = line["retry: ".Length..];
+                }
                 else if (line.StartsWith("data: ", StringComparison.Ordinal))
                 {
                     data = line["data: ".Length..];
                 }
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException)
+        catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException or ObjectDisposedException)
         {
             // Closed by the test.
         }
         finally
         {
             items.Writer.TryComplete();
+            ended.TrySetResult();
         }
     }
 

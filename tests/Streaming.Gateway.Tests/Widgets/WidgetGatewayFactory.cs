@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -26,6 +28,8 @@ public sealed class WidgetGatewayFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        // As deployed (no ASPNETCORE_ENVIRONMENT): in Development the framework's exception page would answer failures.
+        builder.UseEnvironment("Production");
         builder.UseSetting("ClickHouse:Url", "http://127.0.0.1:" + LoopbackPorts.Free());
         builder.UseSetting("Gateway:RequestsPerMinute", "100000");
         foreach (var (key, value) in Settings)
@@ -37,8 +41,32 @@ public sealed class WidgetGatewayFactory : WebApplicationFactory<Program>
         {
             services.AddSingleton<TimeProvider>(Time);
             services.AddSingleton<IProductProfileReader>(Profiles);
+            services.AddTransient<IStartupFilter, ClientAddressFromTestHeader>();
         });
     }
+}
+
+/// <summary>
+/// The test server has no peer address; a request names its own in <see cref="Header"/> (tests only: the gateway
+/// itself takes no address from a header).
+/// </summary>
+public sealed class ClientAddressFromTestHeader : IStartupFilter
+{
+    public const string Header = "X-Test-Client-Address";
+
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use((http, nextMiddleware) =>
+        {
+            if (IPAddress.TryParse(http.Request.Headers[Header].ToString(), out var address))
+            {
+                http.Connection.RemoteIpAddress = address;
+            }
+
+            return nextMiddleware(http);
+        });
+        next(app);
+    };
 }
 
 /// <summary>Profiles as a test sets them; an unknown product has zeros, as from a fresh grain.</summary>
