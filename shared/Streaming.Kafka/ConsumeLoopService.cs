@@ -264,6 +264,7 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
         LogIsolated(logger, partition.Topic, partition.Partition.Value, record.Offset.Value, reasonClass, reason);
         failing.Remove(partition);
         PoisonRecords++;
+        transientInARow = 0; // the record is behind the loop now: the next failure is a first one
         Skipped(consumer, record);
     }
 
