@@ -60,7 +60,7 @@ public sealed partial class TableSink<T>(
         // Named by the group, so that its counters are the stage's: dead letters out, rows out to the table.
         producer = DisposeWithService(kafka.CreateProducer(group));
         rowsOut = producer.Counters!.Output(route.Table);
-        deadLetters = new DeadLetterWriter(producer, kafka.Options, clientId, clock, logger: logger);
+        deadLetters = new DeadLetterWriter(producer, kafka.Options, group, clock, logger: logger);
         return kafka.CreateConsumerBuilder(group, clientId)
             // Incremental rebalances: only the partitions that move are revoked; the others keep their batch rows and
             // their pause. Best effort: what cannot be written now is left uncommitted for the partitions' next owner.
