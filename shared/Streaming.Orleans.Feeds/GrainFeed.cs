@@ -20,7 +20,7 @@ namespace Streaming.Orleans.Feeds;
 /// <para>
 /// Poison isolation: a record that cannot be read, whose map throws, or whose grain key Orleans would refuse
 /// (<see cref="FeedTarget.Refuses"/>) is dead-lettered with its reason when it is read. A grain call that fails
-/// otherwise is retried; after <see cref="GrainFeedOptions.MaxFailures"/> failures in a row over the same records,
+/// otherwise is retried; after <see cref="KafkaOptions.PoisonAfterFailures"/> failures in a row over the same records,
 /// those records are fed to that grain one at a time, and the one whose own call fails as often is dead-lettered.
 /// </para>
 /// A service supplies what a record means to its grains (<see cref="Map"/>, <see cref="SendAsync"/>,
@@ -34,6 +34,7 @@ public abstract partial class GrainFeed<TItem> : ConsumeLoopService
         "re-sent event with different content: an event with this identity was already counted, and the first copy counts";
 
     private readonly GrainFeedOptions settings;
+    private readonly int poisonAfterFailures;
     private readonly TimeProvider clock;
     private readonly ILogger log;
     private readonly IFeedOutput output;
@@ -56,14 +57,15 @@ public abstract partial class GrainFeed<TItem> : ConsumeLoopService
     private bool feedFailed;
 
     protected GrainFeed(KafkaClients kafka, RecordProducer producer, GrainFeedOptions settings, TimeProvider clock, ILogger logger, IHostApplicationLifetime lifetime)
-        : this(new KafkaFeedOutput(producer, kafka.Options, clock), settings, clock, logger, lifetime) => this.kafka = kafka;
+        : this(new KafkaFeedOutput(producer, kafka.Options, clock), settings, kafka.Options.PoisonAfterFailures, clock, logger, lifetime) => this.kafka = kafka;
 
     /// <summary>For tests: no Kafka (the consumer is given to the loop's methods, dead letters go to <paramref name="output"/>).</summary>
-    internal GrainFeed(IFeedOutput output, GrainFeedOptions settings, TimeProvider clock, ILogger logger, IHostApplicationLifetime lifetime)
+    internal GrainFeed(IFeedOutput output, GrainFeedOptions settings, int poisonAfterFailures, TimeProvider clock, ILogger logger, IHostApplicationLifetime lifetime)
         : base(logger, lifetime)
     {
         this.output = output;
         this.settings = settings;
+        this.poisonAfterFailures = poisonAfterFailures;
         this.clock = clock;
         log = logger;
     }
@@ -74,6 +76,13 @@ public abstract partial class GrainFeed<TItem> : ConsumeLoopService
     protected sealed override IReadOnlyCollection<string> InputTopics => [InputTopic];
 
     protected GrainFeedOptions Settings => settings;
+
+    /// <summary>
+    /// <see cref="KafkaOptions.PoisonAfterFailures"/>, as for every stage: a grain call that fails this many times in a
+    /// row over the same records (not by unavailability) has its records fed one at a time, and a record whose own call
+    /// fails as often is dead-lettered.
+    /// </summary>
+    protected sealed override int PoisonAfterFailures => poisonAfterFailures;
 
     /// <summary>Event identities remembered for the assigned partitions (re-posts).</summary>
     public long IdentitiesRemembered => progress.Values.Sum(p => (long)(p.Reposts?.Identities ?? 0));
@@ -468,7 +477,7 @@ public abstract partial class GrainFeed<TItem> : ConsumeLoopService
 
     /// <summary>
     /// A grain call failed over what it carried. Counted: records fed together become suspects after
-    /// <see cref="GrainFeedOptions.MaxFailures"/> failures in a row (they are then fed one at a time); a record fed
+    /// <see cref="PoisonAfterFailures"/> failures in a row (they are then fed one at a time); a record fed
     /// alone is dead-lettered after as many. Returns whether the partition is to be read again (to retry).
     /// </summary>
     private bool Refused(PartitionProgress fed, SentCall call, Exception error)
@@ -480,8 +489,8 @@ public abstract partial class GrainFeed<TItem> : ConsumeLoopService
             var failures = fed.Failures ??= [];
             var offset = record.Offset.Value;
             var count = failures[offset] = failures.GetValueOrDefault(offset) + 1;
-            LogRecordRefused(log, target.ToString(), call.Key.Partition, offset, count, settings.MaxFailures, error.Message);
-            if (count < settings.MaxFailures)
+            LogRecordRefused(log, target.ToString(), call.Key.Partition, offset, count, PoisonAfterFailures, error.Message);
+            if (count < PoisonAfterFailures)
             {
                 return true;
             }
@@ -496,7 +505,7 @@ public abstract partial class GrainFeed<TItem> : ConsumeLoopService
         var suspect = suspects.TryGetValue(target, out var known) && known.First <= call.Last && call.First <= known.Last
             ? known with { Failures = known.Failures + 1, First = Math.Min(known.First, call.First), Last = Math.Max(known.Last, call.Last) }
             : new Suspect(1, call.First, call.Last, false);
-        suspect = suspect with { Alone = suspect.Failures >= settings.MaxFailures };
+        suspect = suspect with { Alone = suspect.Failures >= PoisonAfterFailures };
         suspects[target] = suspect;
         LogCallRefused(log, target.ToString(), call.Key.Partition, call.First, call.Last, suspect.Failures, error.Message);
         return true;

@@ -159,8 +159,9 @@ internal sealed class FakeGrain(FeedWorld world)
 
 /// <summary>A feed over <see cref="FeedWorld"/>: one fake grain per key.</summary>
 /// <param name="onSend">Sees every grain call's items.</param>
-internal sealed class TestFeed(FeedWorld world, GrainFeedOptions settings, Action<TestItem[]>? onSend = null)
-    : GrainFeed<TestItem>(new Output(world), settings, world.Clock, NullLogger.Instance, new Lifetime())
+/// <param name="poisonAfterFailures">As <c>Kafka:PoisonAfterFailures</c>.</param>
+internal sealed class TestFeed(FeedWorld world, GrainFeedOptions settings, Action<TestItem[]>? onSend = null, int poisonAfterFailures = 3)
+    : GrainFeed<TestItem>(new Output(world), settings, poisonAfterFailures, world.Clock, NullLogger.Instance, new Lifetime())
 {
     protected override string InputTopic => FeedWorld.Topic;
 

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Streaming.Kafka;
 
 namespace Streaming.Orleans.Feeds.Tests;
@@ -8,7 +11,6 @@ public sealed class GrainFeedTests
     private static GrainFeedOptions Settings(int maxBatch = 4) => new()
     {
         MaxBatch = maxBatch,
-        MaxFailures = 3,
         RepostHorizon = TimeSpan.Zero,
         RetryInterval = TimeSpan.FromMilliseconds(10),
     };
@@ -218,6 +220,42 @@ public sealed class GrainFeedTests
         // Three failures with the records around it, then three fed alone.
         Assert.Equal(3 + 3, poisonCalls);
         world.AssertExactlyOnce();
+    }
+
+    [Fact]
+    public void A_record_is_poison_after_the_fleets_one_failure_setting()
+    {
+        var world = new FeedWorld();
+        world.Append(0, "k");
+        world.Append(0, "k", "poison");
+        world.Append(0, "k");
+        var poisonCalls = 0;
+        var feed = new TestFeed(world, Settings(), items => poisonCalls += items.Any(i => i.Payload == "poison") ? 1 : 0, poisonAfterFailures: 2);
+        var member = new Member(world, feed, 0);
+
+        member.Drain();
+
+        Assert.Single(world.DeadLetters);
+        // Kafka:PoisonAfterFailures (2): two failures with the records around it, then two fed alone.
+        Assert.Equal(2 + 2, poisonCalls);
+        world.AssertExactlyOnce();
+    }
+
+    [Fact]
+    public void A_feed_section_that_still_sets_MaxFailures_fails_the_start_naming_its_replacement()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["PushFeeds:MaxFailures"] = "5", ["ProductEvents:MaxBatch"] = "10" })
+            .Build());
+        services.AddGrainFeedOptions("push", "PushFeeds");
+        services.AddGrainFeedOptions("profiles", "ProductEvents");
+        using var provider = services.BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptionsMonitor<GrainFeedOptions>>();
+
+        var error = Assert.Throws<OptionsValidationException>(() => options.Get("push"));
+        Assert.Contains("PushFeeds:MaxFailures is no longer read: set Kafka:PoisonAfterFailures", error.Message, StringComparison.Ordinal);
+        Assert.Equal(10, options.Get("profiles").MaxBatch);
     }
 
     [Theory]
