@@ -177,23 +177,31 @@ public sealed class TableBatcherTests
     }
 
     [Fact]
-    public void A_batch_whose_every_row_is_refused_is_kept_and_retried_and_a_lone_refused_row_is_handed_back()
+    public void A_batch_whose_every_row_is_refused_hands_every_row_back_with_its_reason_and_goes_on()
     {
         var batcher = New();
-        batcher.Add(1, At(0, 0));
-        batcher.Add(2, At(0, 1));
-        table.Refused = [1, 2];
-        Assert.IsType<FlushOutcome.Failed>(batcher.Flush());
-        Assert.True(batcher.IsWaitingToRetry);
+        for (var i = 0; i < 5; i++)
+        {
+            batcher.Add(i, At(0, i));
+        }
 
-        table.Refused = [2];
+        table.Refused = [0, 1, 2, 3, 4, 5];
         var written = Assert.IsType<FlushOutcome.Written>(batcher.Flush());
-        Assert.Equal([1], table.Inserts.SelectMany(r => r));
-        Assert.Equal(2, (int)Assert.Single(written.Refused!).Row);
 
-        batcher.Add(2, At(0, 2));
+        Assert.Equal(0, written.Rows);
+        Assert.Empty(table.Inserts);
+        Assert.Equal([0, 1, 2, 3, 4], written.Refused!.Select(r => (int)r.Row));
+        Assert.All(written.Refused!, r => Assert.Contains("Cannot parse", r.Reason, StringComparison.Ordinal));
+        Assert.Equal(new TopicPartitionOffset(Partition(0), new Offset(5)), Assert.Single(written.Commit));
+        Assert.False(batcher.IsWaitingToRetry);
+
+        // A lone refused row alike; the next batch goes in.
+        batcher.Add(5, At(0, 5));
         var alone = Assert.IsType<FlushOutcome.Written>(batcher.Flush());
-        Assert.Equal((0, 2), (alone.Rows, (int)Assert.Single(alone.Refused!).Row));
+        Assert.Equal((0, 5), (alone.Rows, (int)Assert.Single(alone.Refused!).Row));
+        batcher.Add(6, At(0, 6));
+        Assert.Equal(1, Assert.IsType<FlushOutcome.Written>(batcher.Flush()).Rows);
+        Assert.Equal([6], Assert.Single(table.Inserts));
     }
 
     private TableBatcher<int> New() => new(table.InsertAsync, options, clock);

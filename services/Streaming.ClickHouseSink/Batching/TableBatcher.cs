@@ -30,8 +30,9 @@ public abstract record FlushOutcome
 /// and schedules a retry with doubling backoff; the loop pauses its input meanwhile, so the batch cannot grow
 /// without bound and nothing past it is committed. A batch ClickHouse refuses for its data (<see cref="IsRefusal"/>, e.g.
 /// 400 "Cannot parse") is split in halves until the refused rows are alone; the others are inserted and the refused ones
-/// handed back for the dead-letter topic. If every row of a batch of several is refused, it is not the data (a schema
-/// that does not match, say): the batch is kept and retried as for a failure.
+/// handed back for the dead-letter topic, with ClickHouse's reason, and the sink goes on: every row of a batch may be
+/// refused (e.g. a producer that writes a value the column cannot hold), which is not an outage. ClickHouse's answers
+/// to what is not about the rows (an unknown table or column, authentication) are not 400 and are retried.
 /// </summary>
 public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Task> insert, SinkOptions options, TimeProvider clock)
 {
@@ -107,15 +108,11 @@ public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Ta
                 {
                     refused = [];
                     Isolate(0, rows.Count, ex, refused, cancellationToken);
-                    if (refused.Count == rows.Count && rows.Count > 1)
-                    {
-                        throw;
-                    }
                 }
 
                 lastInsertAt = clock.GetUtcNow();
             }
-            catch (Exception ex) when ((IsTransient(ex) || IsRefusal(ex)) && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (IsTransient(ex) && !cancellationToken.IsCancellationRequested)
             {
                 var first = retryAt is null;
                 var delay = retryDelay;
