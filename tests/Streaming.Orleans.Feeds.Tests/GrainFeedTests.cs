@@ -222,6 +222,58 @@ public sealed class GrainFeedTests
         world.AssertExactlyOnce();
     }
 
+    [Theory]
+    [InlineData("throw", 1)]
+    [InlineData("throw", 3)]
+    [InlineData("poison", 1)]
+    [InlineData("poison", 2)]
+    public void A_dead_letter_the_producer_refuses_pauses_the_feed_and_its_record_is_read_again_until_the_letter_is_written(string bad, int refusals)
+    {
+        var world = new FeedWorld();
+        for (var i = 0; i < 6; i++)
+        {
+            world.Append(0, "k", i == 2 ? bad : "ok");
+            world.Append(1, "other");
+        }
+
+        world.LetterRefusals = refusals;
+        var member = new Member(world, new TestFeed(world, Settings()), 0, 1);
+
+        member.Drain(); // ends, and no exception leaves the feed
+
+        Assert.Equal(0, world.LetterRefusals);
+        Assert.Equal(refusals, member.Pauses);
+        var letter = Assert.Single(world.DeadLetters); // stores below checked that no offset passed it before it was written
+        Assert.Equal((2L, 0), (letter.Offset, letter.Partition));
+        world.AssertExactlyOnce();
+        Assert.Equal(6, world.Stored[0]);
+        Assert.Equal(6, world.Stored[1]);
+    }
+
+    [Fact]
+    public void A_changed_repost_whose_letter_the_producer_refuses_is_dead_lettered_when_read_again()
+    {
+        var world = new FeedWorld();
+        foreach (var payload in new[] { "ev a 1", "ok", "ev a 2", "ok" })
+        {
+            world.Append(0, "k", payload);
+        }
+
+        world.LetterRefusals = 1;
+        var settings = Settings();
+        settings.RepostHorizon = TimeSpan.FromHours(1);
+        var member = new Member(world, new TestFeed(world, settings, reposts: true), 0);
+
+        member.Drain();
+
+        // Read again, the re-post's verdict is not given twice: the letter owed is written then.
+        var letter = Assert.Single(world.DeadLetters);
+        Assert.Equal(2L, letter.Offset);
+        Assert.Contains("re-sent event with different content", letter.Reason, StringComparison.Ordinal);
+        Assert.Equal([(0, 0L), (0, 1L), (0, 3L)], world.Grains["k"].Written);
+        Assert.Equal(4, world.Stored[0]);
+    }
+
     [Fact]
     public void A_record_is_poison_after_the_fleets_one_failure_setting()
     {
