@@ -114,9 +114,6 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
     /// </summary>
     protected virtual void Skipped(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record) { }
 
-    /// <summary>Records this loop dead-lettered or skipped because their handling threw.</summary>
-    public long PoisonRecords { get; private set; }
-
     /// <summary>Stops fetching every assigned partition (the lag sampler then asks the broker for the partitions' ends).</summary>
     protected void PauseInput(IConsumer<string, byte[]> consumer)
     {
@@ -263,7 +260,7 @@ public abstract partial class ConsumeLoopService(ILogger logger, IHostApplicatio
 
         LogIsolated(logger, partition.Topic, partition.Partition.Value, record.Offset.Value, reasonClass, reason);
         failing.Remove(partition);
-        PoisonRecords++;
+        transientInARow = 0; // the record is behind the loop now: the next failure is a first one
         Skipped(consumer, record);
     }
 

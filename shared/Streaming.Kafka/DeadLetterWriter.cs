@@ -72,7 +72,7 @@ public sealed partial class DeadLetterWriter
     private readonly ILogger logger;
     private readonly StageCounters counters;
 
-    /// <param name="source">The stage, in the letter and in the metric's <c>stage</c> tag.</param>
+    /// <param name="source">The stage (its consumer group), in the letter and in the metric's <c>stage</c> tag.</param>
     /// <param name="topic">The logical dead-letter topic (prefix applied here); default <see cref="Topics.DeadLetter"/>.</param>
     public DeadLetterWriter(RecordProducer producer, KafkaOptions options, string source, TimeProvider clock, string? topic = null, ILogger? logger = null)
     {
@@ -83,7 +83,8 @@ public sealed partial class DeadLetterWriter
         maxPayload = options.DeadLetterMaxPayloadBytes;
         PoisonAfterFailures = options.PoisonAfterFailures;
         this.logger = logger ?? NullLogger.Instance;
-        counters = producer.Counters ?? StageCounters.For(source);
+        // The stage that writes, not the producer's: stages of one process may share a producer.
+        counters = StageCounters.For(source);
     }
 
     /// <summary>Letters handed to the producer by this writer.</summary>

@@ -153,4 +153,4 @@ public sealed class RecordProducer : IDisposable
 /// Output sent before a commit was not delivered: the stage must not commit, and resumes from its last commit or
 /// checkpoint (the consume loop ends; the process restarts). An <see cref="InvalidOperationException"/> as before.
 /// </summary>
-public sealed class UndeliveredOutputException(string message) : InvalidOperationException(message);
+public sealed class UndeliveredOutputException(string message, Exception? inner = null) : InvalidOperationException(message, inner);

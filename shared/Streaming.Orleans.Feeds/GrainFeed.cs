@@ -20,8 +20,10 @@ namespace Streaming.Orleans.Feeds;
 /// <para>
 /// Poison isolation: a record that cannot be read, whose map throws, or whose grain key Orleans would refuse
 /// (<see cref="FeedTarget.Refuses"/>) is dead-lettered with its reason when it is read. A grain call that fails
-/// otherwise is retried; after <see cref="GrainFeedOptions.MaxFailures"/> failures in a row over the same records,
+/// otherwise is retried; after <see cref="KafkaOptions.PoisonAfterFailures"/> failures in a row over the same records,
 /// those records are fed to that grain one at a time, and the one whose own call fails as often is dead-lettered.
+/// A letter the producer refuses pauses the input, as an unavailable grain does, and its record is read again (then
+/// dead-lettered): never skipped without its letter, never the end of the feed.
 /// </para>
 /// A service supplies what a record means to its grains (<see cref="Map"/>, <see cref="SendAsync"/>,
 /// <see cref="FlushAsync"/>). Not thread-safe: everything runs on the consume loop's thread.
@@ -34,6 +36,7 @@ public abstract partial class GrainFeed<TItem> : ConsumeLoopService
         "re-sent event with different content: an event with this identity was already counted, and the first copy counts";
 
     private readonly GrainFeedOptions settings;
+    private readonly int poisonAfterFailures;
     private readonly TimeProvider clock;
     private readonly ILogger log;
     private readonly IFeedOutput output;
@@ -54,16 +57,19 @@ public abstract partial class GrainFeed<TItem> : ConsumeLoopService
     private DateTimeOffset nextBarrier = DateTimeOffset.MinValue;
     /// <summary>A grain call failed transiently since the barrier began: input stays paused until the next barrier.</summary>
     private bool feedFailed;
+    /// <summary>A letter of a record fed alone was refused by the producer while a batch was completed.</summary>
+    private bool letterUnwritten;
 
     protected GrainFeed(KafkaClients kafka, RecordProducer producer, GrainFeedOptions settings, TimeProvider clock, ILogger logger, IHostApplicationLifetime lifetime)
-        : this(new KafkaFeedOutput(producer, kafka.Options, clock), settings, clock, logger, lifetime) => this.kafka = kafka;
+        : this(new KafkaFeedOutput(producer, kafka.Options, clock), settings, kafka.Options.PoisonAfterFailures, clock, logger, lifetime) => this.kafka = kafka;
 
     /// <summary>For tests: no Kafka (the consumer is given to the loop's methods, dead letters go to <paramref name="output"/>).</summary>
-    internal GrainFeed(IFeedOutput output, GrainFeedOptions settings, TimeProvider clock, ILogger logger, IHostApplicationLifetime lifetime)
+    internal GrainFeed(IFeedOutput output, GrainFeedOptions settings, int poisonAfterFailures, TimeProvider clock, ILogger logger, IHostApplicationLifetime lifetime)
         : base(logger, lifetime)
     {
         this.output = output;
         this.settings = settings;
+        this.poisonAfterFailures = poisonAfterFailures;
         this.clock = clock;
         log = logger;
     }
@@ -74,6 +80,13 @@ public abstract partial class GrainFeed<TItem> : ConsumeLoopService
     protected sealed override IReadOnlyCollection<string> InputTopics => [InputTopic];
 
     protected GrainFeedOptions Settings => settings;
+
+    /// <summary>
+    /// <see cref="KafkaOptions.PoisonAfterFailures"/>, as for every stage: a grain call that fails this many times in a
+    /// row over the same records (not by unavailability) has its records fed one at a time, and a record whose own call
+    /// fails as often is dead-lettered.
+    /// </summary>
+    protected sealed override int PoisonAfterFailures => poisonAfterFailures;
 
     /// <summary>Event identities remembered for the assigned partitions (re-posts).</summary>
     public long IdentitiesRemembered => progress.Values.Sum(p => (long)(p.Reposts?.Identities ?? 0));
@@ -136,16 +149,22 @@ public abstract partial class GrainFeed<TItem> : ConsumeLoopService
         var fed = cachedProgress is { } cached && cachedPartition == record.Partition.Value ? cached : ProgressOf(consumer, record);
         var offset = record.Offset.Value;
         fed.Next = offset + 1;
-        if (fed.Poisoned?.Contains(offset) == true)
+        if (fed.Poisoned is { } poisoned && poisoned.TryGetValue(offset, out var owed))
         {
-            return; // dead-lettered when its grain call failed for the last time
+            // Dead-lettered when its grain call failed for the last time, or its letter is still to be written.
+            if (owed is not null)
+            {
+                DeadLetterRead(consumer, fed, record, owed);
+            }
+
+            return;
         }
 
         entries.Clear();
         var refused = MapSafely(record);
         if (refused is not null)
         {
-            DeadLetter(record, refused);
+            DeadLetterRead(consumer, fed, record, refused);
             return;
         }
 
@@ -160,7 +179,7 @@ public abstract partial class GrainFeed<TItem> : ConsumeLoopService
                     return;
                 case RepostVerdict.Changed:
                     OnReposted(changed: true);
-                    DeadLetter(record, ChangedRepostReason);
+                    DeadLetterRead(consumer, fed, record, ChangedRepostReason);
                     return;
                 default:
                     return; // dropped when first read, and reported then
@@ -451,24 +470,31 @@ public abstract partial class GrainFeed<TItem> : ConsumeLoopService
             Rewind(consumer, partition);
         }
 
-        if (transient)
+        if (transient || letterUnwritten)
         {
-            // Reading again at once would call the same unreachable grains in a tight loop: pause, and let the barrier retry after a while.
-            feedFailed = true;
-            if (!InputPaused)
-            {
-                PauseInput(consumer);
-                LogFeedsPaused(log, settings.RetryInterval.TotalSeconds);
-            }
-
-            var retryAt = clock.GetUtcNow() + settings.RetryInterval;
-            nextBarrier = retryAt < nextBarrier ? retryAt : nextBarrier;
+            // Reading again at once would call the same unreachable grains (or producer) in a tight loop: pause, and let the barrier retry after a while.
+            letterUnwritten = false;
+            PauseToRetry(consumer);
         }
+    }
+
+    /// <summary>Pauses the input until the next barrier, due within <see cref="GrainFeedOptions.RetryInterval"/>, which resumes it if its own calls succeed.</summary>
+    private void PauseToRetry(IConsumer<string, byte[]> consumer)
+    {
+        feedFailed = true;
+        if (!InputPaused)
+        {
+            PauseInput(consumer);
+            LogFeedsPaused(log, settings.RetryInterval.TotalSeconds);
+        }
+
+        var retryAt = clock.GetUtcNow() + settings.RetryInterval;
+        nextBarrier = retryAt < nextBarrier ? retryAt : nextBarrier;
     }
 
     /// <summary>
     /// A grain call failed over what it carried. Counted: records fed together become suspects after
-    /// <see cref="GrainFeedOptions.MaxFailures"/> failures in a row (they are then fed one at a time); a record fed
+    /// <see cref="PoisonAfterFailures"/> failures in a row (they are then fed one at a time); a record fed
     /// alone is dead-lettered after as many. Returns whether the partition is to be read again (to retry).
     /// </summary>
     private bool Refused(PartitionProgress fed, SentCall call, Exception error)
@@ -480,15 +506,20 @@ public abstract partial class GrainFeed<TItem> : ConsumeLoopService
             var failures = fed.Failures ??= [];
             var offset = record.Offset.Value;
             var count = failures[offset] = failures.GetValueOrDefault(offset) + 1;
-            LogRecordRefused(log, target.ToString(), call.Key.Partition, offset, count, settings.MaxFailures, error.Message);
-            if (count < settings.MaxFailures)
+            LogRecordRefused(log, target.ToString(), call.Key.Partition, offset, count, PoisonAfterFailures, error.Message);
+            if (count < PoisonAfterFailures)
             {
                 return true;
             }
 
+            if (!TryDeadLetter(fed, record, $"{reason} ({count} times, fed alone)"))
+            {
+                // Its letter is owed: read the partition again after a pause; the record is then skipped once its letter is written.
+                letterUnwritten = true;
+                return true;
+            }
+
             failures.Remove(offset);
-            (fed.Poisoned ??= []).Add(offset);
-            DeadLetter(record, $"{reason} ({count} times, fed alone)");
             return false; // what follows it was gathered after it and goes on
         }
 
@@ -496,7 +527,7 @@ public abstract partial class GrainFeed<TItem> : ConsumeLoopService
         var suspect = suspects.TryGetValue(target, out var known) && known.First <= call.Last && call.First <= known.Last
             ? known with { Failures = known.Failures + 1, First = Math.Min(known.First, call.First), Last = Math.Max(known.Last, call.Last) }
             : new Suspect(1, call.First, call.Last, false);
-        suspect = suspect with { Alone = suspect.Failures >= settings.MaxFailures };
+        suspect = suspect with { Alone = suspect.Failures >= PoisonAfterFailures };
         suspects[target] = suspect;
         LogCallRefused(log, target.ToString(), call.Key.Partition, call.First, call.Last, suspect.Failures, error.Message);
         return true;
@@ -614,12 +645,58 @@ public abstract partial class GrainFeed<TItem> : ConsumeLoopService
         return null;
     }
 
-    private void DeadLetter(ConsumeResult<string, byte[]> record, string reason)
+    /// <summary>
+    /// Dead-letters the record being read. A letter the producer refuses (<see cref="DeadLetterNotWrittenException"/>) is
+    /// handled as the consume loop does: the record is read again after a pause (the partition is sought back to it and
+    /// the input paused until the next barrier), never skipped without its letter nor the end of the feed.
+    /// </summary>
+    private void DeadLetterRead(IConsumer<string, byte[]> consumer, PartitionProgress fed, ConsumeResult<string, byte[]> record, string reason)
     {
-        output.DeadLetter(ConsumerGroup, record, reason);
+        if (TryDeadLetter(fed, record, reason))
+        {
+            return;
+        }
+
+        var offset = record.Offset.Value;
+        try
+        {
+            consumer.Seek(new TopicPartitionOffset(InputTopic, record.Partition, offset));
+            fed.Next = offset; // nothing at or past it is stored before its letter is written
+        }
+        catch (KafkaException ex)
+        {
+            // Not assigned any more: nothing more of it is stored here; its next owner reads it from the stored offset.
+            LogRewindFailed(log, record.Partition.Value, ex.Error.Reason);
+            progress.Remove(record.Partition.Value);
+            cachedProgress = null;
+        }
+
+        PauseToRetry(consumer);
+    }
+
+    /// <summary>
+    /// Writes the record's letter. If the producer refuses it, the letter is owed (<see cref="PartitionProgress.Poisoned"/>
+    /// keeps its reason: read again, a re-post's verdict would not be given twice) and false is returned.
+    /// </summary>
+    private bool TryDeadLetter(PartitionProgress fed, ConsumeResult<string, byte[]> record, string reason)
+    {
+        var offset = record.Offset.Value;
+        try
+        {
+            output.DeadLetter(ConsumerGroup, record, reason);
+        }
+        catch (DeadLetterNotWrittenException ex)
+        {
+            (fed.Poisoned ??= [])[offset] = reason;
+            LogLetterNotWritten(log, record.Partition.Value, offset, ex.Message);
+            return false;
+        }
+
+        (fed.Poisoned ??= [])[offset] = null; // written: skipped if read again (a rewind), not lettered twice
         deadLettersPending = true;
         OnDeadLettered(reason);
-        LogDeadLettered(log, record.Topic ?? InputTopic, record.Partition.Value, record.Offset.Value, reason);
+        LogDeadLettered(log, record.Topic ?? InputTopic, record.Partition.Value, offset, reason);
+        return true;
     }
 
     private static bool IsSuspect(Dictionary<FeedTarget, Suspect> suspects, long offset)
@@ -716,8 +793,11 @@ public abstract partial class GrainFeed<TItem> : ConsumeLoopService
         /// <summary>Failures in a row of records fed alone, by offset.</summary>
         public Dictionary<long, int>? Failures { get; set; }
 
-        /// <summary>Offsets dead-lettered after their grain call failed: skipped when read again.</summary>
-        public HashSet<long>? Poisoned { get; set; }
+        /// <summary>
+        /// Offsets dead-lettered (null) or whose letter the producer refused (its reason, written when read again):
+        /// skipped when read again.
+        /// </summary>
+        public Dictionary<long, string?>? Poisoned { get; set; }
 
         public void Stored(long offset)
         {
@@ -736,12 +816,21 @@ public abstract partial class GrainFeed<TItem> : ConsumeLoopService
             }
 
             Failures?.Clear();
-            Poisoned?.RemoveWhere(o => o < offset);
+            if (Poisoned is { Count: > 0 } poisoned)
+            {
+                foreach (var dead in poisoned.Keys.Where(o => o < offset).ToList())
+                {
+                    poisoned.Remove(dead);
+                }
+            }
         }
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Dead-lettered {Topic} record at partition {Partition} offset {Offset}: {Reason}")]
     private static partial void LogDeadLettered(ILogger logger, string topic, int partition, long offset, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition}: the dead letter of offset {Offset} was not written ({Reason}); reading it again after a pause")]
+    private static partial void LogLetterNotWritten(ILogger logger, int partition, long offset, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Feeding {Grain} (partition {Partition}) failed; reading the partition again: {Reason}")]
     private static partial void LogFeedFailed(ILogger logger, string grain, int partition, string? reason);

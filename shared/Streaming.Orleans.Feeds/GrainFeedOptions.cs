@@ -1,12 +1,15 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Streaming.Kafka;
 
 namespace Streaming.Orleans.Feeds;
 
 /// <summary>
-/// How a <see cref="GrainFeed{TItem}"/> batches, writes and isolates; each feed binds them from its service's section
-/// (named options, see <see cref="GrainFeedOptionsExtensions.AddGrainFeedOptions"/>).
+/// How a <see cref="GrainFeed{TItem}"/> batches and writes; each feed binds them from its service's section (named
+/// options, see <see cref="GrainFeedOptionsExtensions.AddGrainFeedOptions"/>). How many failures in a row make a record
+/// poison is the fleet's one setting, <see cref="KafkaOptions.PoisonAfterFailures"/>.
 /// </summary>
 public sealed class GrainFeedOptions
 {
@@ -38,14 +41,6 @@ public sealed class GrainFeedOptions
     public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// A grain call that fails this many times in a row, with an exception that is not a silo, storage or time-out
-    /// failure, over the same records, has its records fed one at a time; a record whose own call fails this many times
-    /// is dead-lettered and the others go on.
-    /// </summary>
-    [Range(1, 100)]
-    public int MaxFailures { get; set; } = 3;
-
-    /// <summary>
     /// How long an event's identity is remembered per partition, to drop a re-post of it (measured in the partition's
     /// time: its newest record timestamp). Zero turns the check off; a feed whose records have no identity ignores it.
     /// </summary>
@@ -63,9 +58,13 @@ public sealed class GrainFeedOptions
 
 public static class GrainFeedOptionsExtensions
 {
+    /// <summary>The setting each feed had before <see cref="KafkaOptions.PoisonAfterFailures"/> served them all.</summary>
+    public const string ReplacedMaxFailures = "MaxFailures";
+
     /// <summary>
     /// Named <see cref="GrainFeedOptions"/> (<paramref name="name"/>: the feed's consumer group) bound from
-    /// <paramref name="section"/> over the feed's own <paramref name="defaults"/>, validated at start.
+    /// <paramref name="section"/> over the feed's own <paramref name="defaults"/>, validated at start. A section that
+    /// still sets <c>MaxFailures</c> fails the start, naming its replacement, rather than be ignored.
     /// </summary>
     public static OptionsBuilder<GrainFeedOptions> AddGrainFeedOptions(
         this IServiceCollection services, string name, string section, Action<GrainFeedOptions>? defaults = null)
@@ -76,7 +75,11 @@ public static class GrainFeedOptionsExtensions
             options.Configure(defaults);
         }
 
-        options.BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+        options.BindConfiguration(section).ValidateDataAnnotations()
+            .Validate<IConfiguration>(
+                (_, configuration) => configuration.GetSection(section)[ReplacedMaxFailures] is null,
+                $"{section}:{ReplacedMaxFailures} is no longer read: set {KafkaOptions.Section}:{nameof(KafkaOptions.PoisonAfterFailures)}, which every stage and feed uses")
+            .ValidateOnStart();
         return options;
     }
 }

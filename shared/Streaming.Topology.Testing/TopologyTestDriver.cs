@@ -74,6 +74,12 @@ public sealed class TopologyTestDriver<TEvent, TKey, TValue>
     /// <summary>Every result emitted so far, in order.</summary>
     public List<TopologyResult<TKey, TValue>> Results { get; } = [];
 
+    /// <summary>
+    /// Sees every result before it is recorded; what it throws is the output's failure to send that result (as a
+    /// producer's), and the result is not recorded.
+    /// </summary>
+    public Action<TopologyResult<TKey, TValue>>? BeforeResult { get; set; }
+
     /// <summary>Records that went to the late-events topic.</summary>
     public List<byte[]> LateRecords { get; } = [];
 
@@ -216,7 +222,11 @@ public sealed class TopologyTestDriver<TEvent, TKey, TValue>
     /// <summary>The windowing stage's output: the driver's lists.</summary>
     private sealed class RecordingOutput(TopologyTestDriver<TEvent, TKey, TValue> driver) : IWindowingOutput<TKey, TValue>
     {
-        public void Result(TopologyResult<TKey, TValue> result) => driver.Results.Add(result);
+        public void Result(TopologyResult<TKey, TValue> result)
+        {
+            driver.BeforeResult?.Invoke(result);
+            driver.Results.Add(result);
+        }
 
         public void Late(in InputRecord record) => driver.LateRecords.Add(record.Value!);
 

@@ -2,6 +2,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Time.Testing;
 using Streaming.ClickHouse;
 using Streaming.ClickHouseSink.Batching;
+using Streaming.Kafka;
 
 namespace Streaming.ClickHouseSink.Tests;
 
@@ -145,13 +146,76 @@ public sealed class TableBatcherTests
     }
 
     [Fact]
-    public void Errors_other_than_an_unavailable_or_refusing_server_are_not_retried()
+    public void A_row_whose_insert_fails_for_its_data_is_handed_back_alone_and_the_batch_goes_in()
+    {
+        var batcher = New();
+        for (var i = 0; i < 10; i++)
+        {
+            batcher.Add(i, At(0, i));
+        }
+
+        // As the row format throws for a date it cannot hold: not ClickHouse's answer, and not the record read last.
+        table.RowErrors[6] = new ArgumentOutOfRangeException("value", "DateTime holds 1970-01-01 to 2106-02-07 UTC.");
+        var written = Assert.IsType<FlushOutcome.Written>(batcher.Flush());
+
+        Assert.Equal(9, written.Rows);
+        Assert.Equal([0, 1, 2, 3, 4, 5, 7, 8, 9], table.Inserts.SelectMany(r => r).Order());
+        var refused = Assert.Single(written.Refused!);
+        Assert.Equal((6, 6L, DeadLetterReasons.Exception), ((int)refused.Row, refused.Offset, refused.ReasonClass));
+        Assert.StartsWith("inserting the row failed: ArgumentOutOfRangeException: DateTime holds", refused.Reason, StringComparison.Ordinal);
+        Assert.Equal(new TopicPartitionOffset(Partition(0), new Offset(10)), Assert.Single(written.Commit));
+    }
+
+    [Fact]
+    public void An_unclassified_insert_failure_retries_the_batch_then_isolates_the_row_that_keeps_failing()
+    {
+        var batcher = New();
+        for (var i = 0; i < 4; i++)
+        {
+            batcher.Add(i, At(0, i));
+        }
+
+        table.RowErrors[2] = new UnclassifiedException();
+        // Kafka:PoisonAfterFailures (3): twice the batch's failure, kept and retried as in an outage...
+        Assert.IsType<FlushOutcome.Failed>(batcher.Flush());
+        Assert.IsType<FlushOutcome.Failed>(batcher.Flush());
+        Assert.Empty(table.Inserts);
+
+        // ...the third time it is split, and only the row that fails alone is handed back.
+        var written = Assert.IsType<FlushOutcome.Written>(batcher.Flush());
+        Assert.Equal([0, 1, 3], table.Inserts.SelectMany(r => r).Order());
+        var refused = Assert.Single(written.Refused!);
+        Assert.Equal((2, DeadLetterReasons.RepeatedFailure), ((int)refused.Row, refused.ReasonClass));
+        Assert.True(written.Recovered);
+
+        // The count starts over with the next batch: one failure of it is retried.
+        batcher.Add(2, At(0, 4));
+        Assert.IsType<FlushOutcome.Failed>(batcher.Flush());
+    }
+
+    [Fact]
+    public void An_unclassified_insert_failure_that_goes_away_hands_back_nothing()
     {
         var batcher = New();
         batcher.Add(1, At(0, 0));
-        table.Error = new OverflowException("a bug");
+        table.Error = new UnclassifiedException();
+        table.FailuresLeft = 2;
+        Assert.IsType<FlushOutcome.Failed>(batcher.Flush());
+        Assert.IsType<FlushOutcome.Failed>(batcher.Flush());
+
+        var written = Assert.IsType<FlushOutcome.Written>(batcher.Flush());
+        Assert.Null(written.Refused);
+        Assert.Equal([1], Assert.Single(table.Inserts));
+    }
+
+    [Fact]
+    public void A_fatal_error_is_not_retried_and_blames_no_row()
+    {
+        var batcher = New();
+        batcher.Add(1, At(0, 0));
+        table.Error = new ObjectDisposedException("the HTTP client");
         table.FailuresLeft = 1;
-        Assert.Throws<OverflowException>(() => batcher.Flush());
+        Assert.Throws<ObjectDisposedException>(() => batcher.Flush());
     }
 
     [Fact]
@@ -170,6 +234,7 @@ public sealed class TableBatcherTests
         Assert.Equal([0, 1, 2, 4, 5, 6, 8, 9], table.Inserts.SelectMany(r => r).Order());
         Assert.Equal([(3, Partition(1), 3L), (7, Partition(1), 7L)], written.Refused!.Select(r => ((int)r.Row, r.Source, r.Offset)));
         Assert.All(written.Refused!, r => Assert.Contains("Cannot parse", r.Reason, StringComparison.Ordinal));
+        Assert.All(written.Refused!, r => Assert.Equal(DeadLetterReasons.Refused, r.ReasonClass));
         Assert.Equal(
             [new(Partition(0), new Offset(9)), new(Partition(1), new Offset(10))],
             written.Commit.OrderBy(c => c.Partition.Value));
@@ -177,26 +242,34 @@ public sealed class TableBatcherTests
     }
 
     [Fact]
-    public void A_batch_whose_every_row_is_refused_is_kept_and_retried_and_a_lone_refused_row_is_handed_back()
+    public void A_batch_whose_every_row_is_refused_hands_every_row_back_with_its_reason_and_goes_on()
     {
         var batcher = New();
-        batcher.Add(1, At(0, 0));
-        batcher.Add(2, At(0, 1));
-        table.Refused = [1, 2];
-        Assert.IsType<FlushOutcome.Failed>(batcher.Flush());
-        Assert.True(batcher.IsWaitingToRetry);
+        for (var i = 0; i < 5; i++)
+        {
+            batcher.Add(i, At(0, i));
+        }
 
-        table.Refused = [2];
+        table.Refused = [0, 1, 2, 3, 4, 5];
         var written = Assert.IsType<FlushOutcome.Written>(batcher.Flush());
-        Assert.Equal([1], table.Inserts.SelectMany(r => r));
-        Assert.Equal(2, (int)Assert.Single(written.Refused!).Row);
 
-        batcher.Add(2, At(0, 2));
+        Assert.Equal(0, written.Rows);
+        Assert.Empty(table.Inserts);
+        Assert.Equal([0, 1, 2, 3, 4], written.Refused!.Select(r => (int)r.Row));
+        Assert.All(written.Refused!, r => Assert.Contains("Cannot parse", r.Reason, StringComparison.Ordinal));
+        Assert.Equal(new TopicPartitionOffset(Partition(0), new Offset(5)), Assert.Single(written.Commit));
+        Assert.False(batcher.IsWaitingToRetry);
+
+        // A lone refused row alike; the next batch goes in.
+        batcher.Add(5, At(0, 5));
         var alone = Assert.IsType<FlushOutcome.Written>(batcher.Flush());
-        Assert.Equal((0, 2), (alone.Rows, (int)Assert.Single(alone.Refused!).Row));
+        Assert.Equal((0, 5), (alone.Rows, (int)Assert.Single(alone.Refused!).Row));
+        batcher.Add(6, At(0, 6));
+        Assert.Equal(1, Assert.IsType<FlushOutcome.Written>(batcher.Flush()).Rows);
+        Assert.Equal([6], Assert.Single(table.Inserts));
     }
 
-    private TableBatcher<int> New() => new(table.InsertAsync, options, clock);
+    private TableBatcher<int> New() => new(table.InsertAsync, options, clock, poisonAfterFailures: 3);
 
     private static TopicPartition Partition(int partition) => new("metrics.bookings", new Partition(partition));
 
@@ -213,12 +286,20 @@ public sealed class TableBatcherTests
         /// <summary>Rows ClickHouse cannot parse: an insert with any of them is refused with a 400.</summary>
         public HashSet<int> Refused { get; set; } = [];
 
+        /// <summary>Rows whose insert throws before ClickHouse sees it (as the row format does for a value it cannot hold).</summary>
+        public Dictionary<int, Exception> RowErrors { get; } = [];
+
         public Task InsertAsync(IReadOnlyList<int> rows, CancellationToken cancellationToken)
         {
             if (FailuresLeft > 0)
             {
                 FailuresLeft--;
                 return Task.FromException(Error);
+            }
+
+            if (rows.FirstOrDefault(RowErrors.ContainsKey, -1) is >= 0 and var bad)
+            {
+                return Task.FromException(RowErrors[bad]);
             }
 
             if (rows.Any(Refused.Contains))
@@ -230,4 +311,6 @@ public sealed class TableBatcherTests
             return Task.CompletedTask;
         }
     }
+
+    private sealed class UnclassifiedException : Exception;
 }

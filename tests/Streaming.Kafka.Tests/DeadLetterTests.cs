@@ -109,6 +109,30 @@ public sealed class DeadLetterTests(LocalKafka kafka)
     }
 
     [Fact]
+    public void Stages_that_share_a_producer_count_their_letters_apart()
+    {
+        var clients = kafka.CreateClients(Topics.DeadLetter);
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var (shared, first, second) = ("process-" + suffix, "feed-a-" + suffix, "feed-b-" + suffix);
+        using (var producer = clients.CreateProducer(shared))
+        {
+            new DeadLetterWriter(producer, clients.Options, first, TimeProvider.System).Write(Consumed("events", 0, 1, "k", [1]), "unreadable");
+            var other = new DeadLetterWriter(producer, clients.Options, second, TimeProvider.System);
+            other.Write(Consumed("events", 1, 2, "k", [2]), "unreadable");
+            other.Write(Consumed("events", 1, 3, "k", [3]), "FormatException: bad", DeadLetterReasons.Exception);
+            producer.FlushAndThrowIfFailed(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Equal(
+            [
+                new DeadLetterCount(first, DeadLetterReasons.Rejected, 1),
+                new DeadLetterCount(second, DeadLetterReasons.Exception, 1),
+                new DeadLetterCount(second, DeadLetterReasons.Rejected, 1),
+            ],
+            StageCounters.DeadLetterCounts().Where(c => c.Stage.EndsWith(suffix, StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void The_writer_writes_to_the_topic_it_is_given()
     {
         var clients = kafka.CreateClients(Topics.PushDeadLetter);

@@ -72,6 +72,23 @@ public sealed class PoisonIsolationTests(LocalKafka kafka)
     }
 
     [Fact]
+    public async Task A_dead_lettered_record_ends_the_run_of_failures_so_the_next_transient_one_waits_the_first_delay()
+    {
+        var failures = 0;
+        var run = await RunAsync(offset => offset switch
+        {
+            1 => throw new UnclassifiedException(),
+            2 when failures++ == 0 => throw new TimeoutException("down"),
+            _ => null,
+        });
+
+        Assert.Equal([0L, 2, 3, 4], run.Handled);
+        Assert.Equal([1L], run.Skipped);
+        // Record 1 waited after its first and second failures (the third dead-lettered it); record 2's failure, next, is a first one.
+        Assert.Equal([1, 2, 1], run.Delays);
+    }
+
+    [Fact]
     public async Task A_fatal_failure_ends_the_loop_and_stops_the_process()
     {
         var exitCode = Environment.ExitCode;
@@ -181,6 +198,9 @@ public sealed class PoisonIsolationTests(LocalKafka kafka)
         public List<long> Skipped { get; } = [];
 
         public List<DeadLetter> Letters { get; } = [];
+
+        /// <summary>The failures in a row each pause was asked for (<see cref="ConsumeLoopService.RetryDelay"/>).</summary>
+        public List<int> Delays { get; } = [];
     }
 
     private sealed class TestLoop(FakeConsumer consumer, DeadLetterWriter letters, FakeLifetime lifetime, Run run, Func<long, object?> handle, bool retriesInPlace)
@@ -196,7 +216,11 @@ public sealed class PoisonIsolationTests(LocalKafka kafka)
 
         protected override IConsumer<string, byte[]> CreateConsumer() => consumer;
 
-        protected override TimeSpan RetryDelay(int failures) => TimeSpan.Zero;
+        protected override TimeSpan RetryDelay(int failures)
+        {
+            run.Delays.Add(failures);
+            return TimeSpan.Zero;
+        }
 
         protected override void Handle(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> record)
         {

@@ -1,9 +1,12 @@
+using System.Globalization;
 using System.Reflection;
 using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Streaming.Kafka;
+using Streaming.Reposts;
 
 namespace Streaming.Orleans.Feeds.Tests;
 
@@ -11,7 +14,7 @@ namespace Streaming.Orleans.Feeds.Tests;
 /// A feed's world without Kafka or a silo: partitions as lists of records, a consumer that reads them from positions
 /// it can be told to seek, and grains that apply in memory, write on flush, and lose what they did not write in a crash.
 /// Record values are "grain-key:payload"; the payload "throw" makes the map throw, "poison" makes the grain refuse
-/// any call that carries it.
+/// any call that carries it, "ev {id} {content}" gives the record an event identity (for a feed that drops re-posts).
 /// </summary>
 internal sealed class FeedWorld
 {
@@ -34,6 +37,9 @@ internal sealed class FeedWorld
 
     /// <summary>While set, storing an offset throws (the process dies between the grains' write and the commit).</summary>
     public bool CrashOnStore { get; set; }
+
+    /// <summary>The next this many dead letters are refused by the producer at once (its queue broken, the brokers gone).</summary>
+    public int LetterRefusals { get; set; }
 
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero));
 
@@ -90,9 +96,27 @@ internal sealed class FeedWorld
         Assert.Equal(expected, written);
     }
 
-    /// <summary>Called as an offset is stored: everything below it that a grain must hold is written.</summary>
+    /// <summary>Records that must be dead-lettered: the map throws, the grain refuses them, or the key is blank.</summary>
+    public IEnumerable<(int Partition, long Offset)> Bad() =>
+        from p in Log
+        from r in p.Value
+        let text = Encoding.UTF8.GetString(r.Message.Value)
+        let payload = text[(text.IndexOf(':', StringComparison.Ordinal) + 1)..]
+        where payload is "throw" or "poison" || string.IsNullOrWhiteSpace(text[..text.IndexOf(':', StringComparison.Ordinal)])
+        select (p.Key, r.Offset.Value);
+
+    /// <summary>
+    /// Called as an offset is stored: everything below it that a grain must hold is written, and every record below it
+    /// that must be dead-lettered has its letter.
+    /// </summary>
     public void CheckStore(int partition, long offset)
     {
+        foreach (var (_, bad) in Bad().Where(b => b.Partition == partition && b.Offset < offset))
+        {
+            Assert.True(DeadLetters.Any(l => l.Partition == partition && l.Offset == bad),
+                $"offset {offset} of partition {partition} stored while offset {bad} had no dead letter");
+        }
+
         foreach (var (p, o, key) in Good().Where(g => g.Partition == partition && g.Offset < offset))
         {
             Assert.True(Grains.TryGetValue(key, out var grain) && grain.Written.Contains((p, o)),
@@ -159,9 +183,13 @@ internal sealed class FakeGrain(FeedWorld world)
 
 /// <summary>A feed over <see cref="FeedWorld"/>: one fake grain per key.</summary>
 /// <param name="onSend">Sees every grain call's items.</param>
-internal sealed class TestFeed(FeedWorld world, GrainFeedOptions settings, Action<TestItem[]>? onSend = null)
-    : GrainFeed<TestItem>(new Output(world), settings, world.Clock, NullLogger.Instance, new Lifetime())
+/// <param name="poisonAfterFailures">As <c>Kafka:PoisonAfterFailures</c>.</param>
+/// <param name="reposts">Whether it drops re-posts (records "ev {id} {content}" carry an identity).</param>
+internal sealed class TestFeed(FeedWorld world, GrainFeedOptions settings, Action<TestItem[]>? onSend = null, int poisonAfterFailures = 3, bool reposts = false)
+    : GrainFeed<TestItem>(new Output(world), settings, poisonAfterFailures, world.Clock, NullLogger.Instance, new Lifetime())
 {
+    protected override bool DropsReposts => reposts;
+
     protected override string InputTopic => FeedWorld.Topic;
 
     protected override string ConsumerGroup => "test";
@@ -180,6 +208,11 @@ internal sealed class TestFeed(FeedWorld world, GrainFeedOptions settings, Actio
             throw new FormatException("unreadable");
         }
 
+        if (payload.Split(' ') is ["ev", var id, var content])
+        {
+            entries.Identity = new EventIdentity(EventIdentity.IdOf("user", id), uint.Parse(content, CultureInfo.InvariantCulture));
+        }
+
         entries.Add(new FeedTarget("g", text[..colon]), new TestItem(record.Partition.Value, record.Offset.Value, payload));
     }
 
@@ -193,8 +226,16 @@ internal sealed class TestFeed(FeedWorld world, GrainFeedOptions settings, Actio
 
     private sealed class Output(FeedWorld world) : IFeedOutput
     {
-        public void DeadLetter(string group, ConsumeResult<string, byte[]> record, string reason) =>
+        public void DeadLetter(string group, ConsumeResult<string, byte[]> record, string reason)
+        {
+            if (world.LetterRefusals > 0)
+            {
+                world.LetterRefusals--;
+                throw new DeadLetterNotWrittenException("the producer refused the letter", new KafkaException(Confluent.Kafka.ErrorCode.Local_QueueFull));
+            }
+
             world.DeadLetters.Add((record.Offset.Value, record.Partition.Value, reason));
+        }
 
         public void Flush() { }
     }
@@ -239,6 +280,9 @@ internal sealed class Member
     public IConsumer<string, byte[]> Consumer { get; }
 
     public bool Paused { get; private set; }
+
+    /// <summary>How many times the feed paused this member's input.</summary>
+    public int Pauses { get; private set; }
 
     public int[] Partitions => [.. positions.Keys.Order()];
 
@@ -324,6 +368,7 @@ internal sealed class Member
                     return null;
                 case nameof(IConsumer<string, byte[]>.Pause):
                     member.Paused = true;
+                    member.Pauses++;
                     return null;
                 case nameof(IConsumer<string, byte[]>.Resume):
                     member.Paused = false;

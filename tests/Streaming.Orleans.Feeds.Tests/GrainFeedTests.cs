@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Streaming.Kafka;
 
 namespace Streaming.Orleans.Feeds.Tests;
@@ -8,7 +11,6 @@ public sealed class GrainFeedTests
     private static GrainFeedOptions Settings(int maxBatch = 4) => new()
     {
         MaxBatch = maxBatch,
-        MaxFailures = 3,
         RepostHorizon = TimeSpan.Zero,
         RetryInterval = TimeSpan.FromMilliseconds(10),
     };
@@ -218,6 +220,94 @@ public sealed class GrainFeedTests
         // Three failures with the records around it, then three fed alone.
         Assert.Equal(3 + 3, poisonCalls);
         world.AssertExactlyOnce();
+    }
+
+    [Theory]
+    [InlineData("throw", 1)]
+    [InlineData("throw", 3)]
+    [InlineData("poison", 1)]
+    [InlineData("poison", 2)]
+    public void A_dead_letter_the_producer_refuses_pauses_the_feed_and_its_record_is_read_again_until_the_letter_is_written(string bad, int refusals)
+    {
+        var world = new FeedWorld();
+        for (var i = 0; i < 6; i++)
+        {
+            world.Append(0, "k", i == 2 ? bad : "ok");
+            world.Append(1, "other");
+        }
+
+        world.LetterRefusals = refusals;
+        var member = new Member(world, new TestFeed(world, Settings()), 0, 1);
+
+        member.Drain(); // ends, and no exception leaves the feed
+
+        Assert.Equal(0, world.LetterRefusals);
+        Assert.Equal(refusals, member.Pauses);
+        var letter = Assert.Single(world.DeadLetters); // stores below checked that no offset passed it before it was written
+        Assert.Equal((2L, 0), (letter.Offset, letter.Partition));
+        world.AssertExactlyOnce();
+        Assert.Equal(6, world.Stored[0]);
+        Assert.Equal(6, world.Stored[1]);
+    }
+
+    [Fact]
+    public void A_changed_repost_whose_letter_the_producer_refuses_is_dead_lettered_when_read_again()
+    {
+        var world = new FeedWorld();
+        foreach (var payload in new[] { "ev a 1", "ok", "ev a 2", "ok" })
+        {
+            world.Append(0, "k", payload);
+        }
+
+        world.LetterRefusals = 1;
+        var settings = Settings();
+        settings.RepostHorizon = TimeSpan.FromHours(1);
+        var member = new Member(world, new TestFeed(world, settings, reposts: true), 0);
+
+        member.Drain();
+
+        // Read again, the re-post's verdict is not given twice: the letter owed is written then.
+        var letter = Assert.Single(world.DeadLetters);
+        Assert.Equal(2L, letter.Offset);
+        Assert.Contains("re-sent event with different content", letter.Reason, StringComparison.Ordinal);
+        Assert.Equal([(0, 0L), (0, 1L), (0, 3L)], world.Grains["k"].Written);
+        Assert.Equal(4, world.Stored[0]);
+    }
+
+    [Fact]
+    public void A_record_is_poison_after_the_fleets_one_failure_setting()
+    {
+        var world = new FeedWorld();
+        world.Append(0, "k");
+        world.Append(0, "k", "poison");
+        world.Append(0, "k");
+        var poisonCalls = 0;
+        var feed = new TestFeed(world, Settings(), items => poisonCalls += items.Any(i => i.Payload == "poison") ? 1 : 0, poisonAfterFailures: 2);
+        var member = new Member(world, feed, 0);
+
+        member.Drain();
+
+        Assert.Single(world.DeadLetters);
+        // Kafka:PoisonAfterFailures (2): two failures with the records around it, then two fed alone.
+        Assert.Equal(2 + 2, poisonCalls);
+        world.AssertExactlyOnce();
+    }
+
+    [Fact]
+    public void A_feed_section_that_still_sets_MaxFailures_fails_the_start_naming_its_replacement()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["PushFeeds:MaxFailures"] = "5", ["ProductEvents:MaxBatch"] = "10" })
+            .Build());
+        services.AddGrainFeedOptions("push", "PushFeeds");
+        services.AddGrainFeedOptions("profiles", "ProductEvents");
+        using var provider = services.BuildServiceProvider();
+        var options = provider.GetRequiredService<IOptionsMonitor<GrainFeedOptions>>();
+
+        var error = Assert.Throws<OptionsValidationException>(() => options.Get("push"));
+        Assert.Contains("PushFeeds:MaxFailures is no longer read: set Kafka:PoisonAfterFailures", error.Message, StringComparison.Ordinal);
+        Assert.Equal(10, options.Get("profiles").MaxBatch);
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Streaming.ClickHouse;
+using Streaming.Kafka;
 
 namespace Streaming.ClickHouseSink.Batching;
 
@@ -15,8 +16,12 @@ public abstract record FlushOutcome
     /// </summary>
     public sealed record Written(int Rows, IReadOnlyList<TopicPartitionOffset> Commit, bool Recovered, IReadOnlyList<RefusedRow>? Refused = null) : FlushOutcome;
 
-    /// <summary>A row ClickHouse refused for its data, with the input record it came from.</summary>
-    public sealed record RefusedRow(object Row, TopicPartition Source, long Offset, string Reason);
+    /// <summary>
+    /// A row that cannot be inserted, alone, with the input record it came from: the reason for its letter and the
+    /// reason's class (<see cref="DeadLetterReasons"/>: <c>refused</c> by ClickHouse for its data, <c>exception</c> or
+    /// <c>repeated_failure</c> when writing it failed otherwise).
+    /// </summary>
+    public sealed record RefusedRow(object Row, TopicPartition Source, long Offset, string Reason, string ReasonClass);
 
     /// <summary>The insert failed; the batch is kept and tried again after <paramref name="RetryIn"/>.</summary>
     public sealed record Failed(int Rows, TimeSpan RetryIn, bool First, Exception Error) : FlushOutcome;
@@ -30,10 +35,17 @@ public abstract record FlushOutcome
 /// and schedules a retry with doubling backoff; the loop pauses its input meanwhile, so the batch cannot grow
 /// without bound and nothing past it is committed. A batch ClickHouse refuses for its data (<see cref="IsRefusal"/>, e.g.
 /// 400 "Cannot parse") is split in halves until the refused rows are alone; the others are inserted and the refused ones
-/// handed back for the dead-letter topic. If every row of a batch of several is refused, it is not the data (a schema
-/// that does not match, say): the batch is kept and retried as for a failure.
+/// handed back for the dead-letter topic, with ClickHouse's reason, and the sink goes on: every row of a batch may be
+/// refused (e.g. a producer that writes a value the column cannot hold), which is not an outage. ClickHouse's answers
+/// to what is not about the rows (an unknown table or column, authentication) are not 400 and are retried.
+/// Any other failure of an insert is the batch's, never the record being read when it happened: one that comes from the
+/// rows' data (<see cref="ConsumeFailures"/>: e.g. a date the row format cannot hold) splits the batch at once, as a
+/// refusal does; one of a kind nobody classified retries the batch, and after <paramref name="poisonAfterFailures"/>
+/// such failures in a row splits it, so a bad row is dead-lettered alone and stops nothing. Only a fatal one (the
+/// process cannot go on) leaves <see cref="Flush"/>.
 /// </summary>
-public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Task> insert, SinkOptions options, TimeProvider clock)
+/// <param name="poisonAfterFailures"><see cref="KafkaOptions.PoisonAfterFailures"/>.</param>
+public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Task> insert, SinkOptions options, TimeProvider clock, int poisonAfterFailures)
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(200);
     private readonly List<T> rows = new(Math.Min(options.BatchRows, 100_000));
@@ -43,6 +55,8 @@ public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Ta
     private DateTimeOffset? lastInsertAt;
     private DateTimeOffset? retryAt;
     private TimeSpan retryDelay = FirstRetry;
+    /// <summary>Failures in a row of this batch with an unclassified exception.</summary>
+    private int unknownFailures;
 
     public int Count => rows.Count;
 
@@ -103,20 +117,26 @@ public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Ta
                 {
                     insert(rows, cancellationToken).GetAwaiter().GetResult();
                 }
-                catch (Exception ex) when (IsRefusal(ex) && !cancellationToken.IsCancellationRequested)
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && KindOf(ex) switch
+                {
+                    InsertFailure.Rows => true,
+                    InsertFailure.Unknown => unknownFailures + 1 >= poisonAfterFailures, // the last failure in a row it may have
+                    _ => false,
+                })
                 {
                     refused = [];
                     Isolate(0, rows.Count, ex, refused, cancellationToken);
-                    if (refused.Count == rows.Count && rows.Count > 1)
-                    {
-                        throw;
-                    }
                 }
 
                 lastInsertAt = clock.GetUtcNow();
             }
-            catch (Exception ex) when ((IsTransient(ex) || IsRefusal(ex)) && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && KindOf(ex) is InsertFailure.Retry or InsertFailure.Unknown)
             {
+                if (KindOf(ex) is InsertFailure.Unknown)
+                {
+                    unknownFailures++;
+                }
+
                 var first = retryAt is null;
                 var delay = retryDelay;
                 retryAt = clock.GetUtcNow() + delay;
@@ -132,15 +152,21 @@ public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Ta
     }
 
     /// <summary>
-    /// Rows [<paramref name="start"/>, +<paramref name="count"/>) were refused with <paramref name="error"/>: inserts each
-    /// half on its own, down to single rows, which are the refused ones. A transient failure meanwhile leaves the batch
-    /// for a retry; rows inserted by then are inserted again, and the table keeps one row per identity.
+    /// Rows [<paramref name="start"/>, +<paramref name="count"/>) failed with <paramref name="error"/> (refused, or a
+    /// failure of their own): inserts each half on its own, down to single rows, which are the ones that fail. A
+    /// transient failure meanwhile leaves the batch for a retry; rows inserted by then are inserted again, and the table
+    /// keeps one row per identity.
     /// </summary>
     private void Isolate(int start, int count, Exception error, List<FlushOutcome.RefusedRow> refused, CancellationToken cancellationToken)
     {
         if (count == 1)
         {
-            refused.Add(new FlushOutcome.RefusedRow(rows[start]!, sources[start].Source, sources[start].Offset, error.Message));
+            var (reason, reasonClass) = KindOf(error) is InsertFailure.Unknown
+                ? ("inserting the row failed: " + ConsumeFailures.ReasonOf(error), DeadLetterReasons.RepeatedFailure)
+                : IsRefusal(error)
+                    ? ("ClickHouse refused the row: " + error.Message, DeadLetterReasons.Refused)
+                    : ("inserting the row failed: " + ConsumeFailures.ReasonOf(error), DeadLetterReasons.Exception);
+            refused.Add(new FlushOutcome.RefusedRow(rows[start]!, sources[start].Source, sources[start].Offset, reason, reasonClass));
             return;
         }
 
@@ -151,7 +177,7 @@ public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Ta
             {
                 insert(rows.GetRange(from, n), cancellationToken).GetAwaiter().GetResult();
             }
-            catch (Exception ex) when (IsRefusal(ex) && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && KindOf(ex) is InsertFailure.Rows or InsertFailure.Unknown)
             {
                 Isolate(from, n, ex, refused, cancellationToken);
             }
@@ -171,9 +197,21 @@ public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Ta
         }
     }
 
-    /// <summary>ClickHouse down, slow or refusing for now: worth trying again. Anything else is a bug and ends the loop.</summary>
+    /// <summary>ClickHouse down, slow or refusing for now: worth trying again as it is.</summary>
     public static bool IsTransient(Exception ex) =>
         ex is HttpRequestException or TaskCanceledException or IOException || ex is ClickHouseException && !IsRefusal(ex);
+
+    /// <summary>What a failed insert says (see the class).</summary>
+    private static InsertFailure KindOf(Exception ex) =>
+        IsRefusal(ex) ? InsertFailure.Rows
+        : IsTransient(ex) ? InsertFailure.Retry
+        : ConsumeFailures.Classify(ex) switch
+        {
+            FailureKind.Deterministic => InsertFailure.Rows,
+            FailureKind.Transient => InsertFailure.Retry,
+            FailureKind.Unknown => InsertFailure.Unknown,
+            _ => InsertFailure.Fatal,
+        };
 
     /// <summary>
     /// ClickHouse refused the rows for what they hold: 400, which it answers for data it cannot parse or that does not fit
@@ -196,5 +234,15 @@ public sealed class TableBatcher<T>(Func<IReadOnlyList<T>, CancellationToken, Ta
         openedAt = null;
         retryAt = null;
         retryDelay = FirstRetry;
+        unknownFailures = 0;
+    }
+
+    /// <summary>About some rows (isolate them), about ClickHouse for now (retry), not known yet (retry, then isolate), or the end of the loop.</summary>
+    private enum InsertFailure
+    {
+        Rows,
+        Retry,
+        Unknown,
+        Fatal,
     }
 }

@@ -15,8 +15,10 @@ namespace Streaming.ClickHouseSink.Batching;
 /// One route's loop: its topic, its own consumer group, one batch for its table (see <see cref="TableBatcher{T}"/>).
 /// Offsets are committed only after ClickHouse acknowledged the rows (and the dead letters among them were
 /// delivered). While ClickHouse fails, input stays paused and the same batch is retried: lag grows, nothing is lost.
-/// A row ClickHouse refuses for its data is isolated by splitting the batch (<see cref="TableBatcher{T}"/>) and
-/// dead-lettered (reason class <c>refused</c>); a record whose handling throws is dead-lettered by the consume loop.
+/// A row ClickHouse refuses for its data, or whose insert fails otherwise for good, is isolated by splitting the batch
+/// (<see cref="TableBatcher{T}"/>) and dead-lettered (<c>refused</c>, <c>exception</c> or <c>repeated_failure</c>): an
+/// insert's failure is never blamed on the record being read when it happened. A record whose reading throws is
+/// dead-lettered by the consume loop.
 /// Re-deliveries are harmless: every row has an identity and the table keeps one row per identity.
 /// Each batch is one "process {topic}" span, from its first record to its acknowledged insert, linked to the producer
 /// contexts of its records (the aggregator batches that sent them); the insert's HTTP call is its child.
@@ -55,12 +57,12 @@ public sealed partial class TableSink<T>(
     {
         schema.Migrated.Wait();
         var clientId = "clickhouse-sink-" + route.Name;
-        batcher = new TableBatcher<T>(InsertAsync, options.Value, clock);
+        batcher = new TableBatcher<T>(InsertAsync, options.Value, clock, kafka.Options.PoisonAfterFailures);
         span = new ConsumerBatchSpan(SinkTelemetry.Source, kafka.Options.Name(route.Topic), group);
         // Named by the group, so that its counters are the stage's: dead letters out, rows out to the table.
         producer = DisposeWithService(kafka.CreateProducer(group));
         rowsOut = producer.Counters!.Output(route.Table);
-        deadLetters = new DeadLetterWriter(producer, kafka.Options, clientId, clock, logger: logger);
+        deadLetters = new DeadLetterWriter(producer, kafka.Options, group, clock, logger: logger);
         return kafka.CreateConsumerBuilder(group, clientId)
             // Incremental rebalances: only the partitions that move are revoked; the others keep their batch rows and
             // their pause. Best effort: what cannot be written now is left uncommitted for the partitions' next owner.
@@ -186,7 +188,7 @@ public sealed partial class TableSink<T>(
     }
 
     /// <summary>
-    /// The letter of a row ClickHouse refused, as the row's JSON. A letter that cannot be written ends the loop: the
+    /// The letter of a row that could not be inserted, as the row's JSON. A letter that cannot be written ends the loop: the
     /// batch is gone, so the stage resumes from its last commit (its rows collapse), rather than commit past the row.
     /// </summary>
     private void DeadLetterRefused(FlushOutcome.RefusedRow refused)
@@ -194,7 +196,7 @@ public sealed partial class TableSink<T>(
         try
         {
             deadLetters!.Write(refused.Source.Topic, refused.Source.Partition.Value, refused.Offset, null,
-                JsonSerializer.SerializeToUtf8Bytes((T)refused.Row, route.Json), "ClickHouse refused the row: " + refused.Reason, DeadLetterReasons.Refused);
+                JsonSerializer.SerializeToUtf8Bytes((T)refused.Row, route.Json), refused.Reason, refused.ReasonClass);
             deadLettersPending = true;
         }
         catch (DeadLetterNotWrittenException ex)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Streaming.Kafka;
 using Streaming.Reposts;
 using Streaming.Topology.Kafka;
 using Streaming.Topology.Status;
@@ -269,11 +270,29 @@ internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
         }
     }
 
+    /// <summary>
+    /// Sends the pending results. One that cannot be sent is not the fault of the record being processed (the record is
+    /// counted, its task's offset past it), so it must not be dead-lettered in its place: the failure is output not
+    /// delivered (<see cref="UndeliveredOutputException"/>), which ends the stage, and the tasks resume from their
+    /// checkpoints, which reflect only results delivered, and send them again. What went out before the failure leaves
+    /// the pending list, and what did not stays at its head, so this stage never sends a result twice nor checkpoints
+    /// past one it did not send.
+    /// </summary>
     private void DeliverResults()
     {
-        foreach (var result in results)
+        var sent = 0;
+        try
         {
-            output.Result(result);
+            for (; sent < results.Count; sent++)
+            {
+                output.Result(results[sent]);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            results.RemoveRange(0, sent);
+            throw new UndeliveredOutputException(
+                $"{topology.Name}: a result of window {results[0].WindowStart:O} was not sent ({ex.GetType().Name}: {ex.Message}); the stage resumes from its checkpoints", ex);
         }
 
         results.Clear();
