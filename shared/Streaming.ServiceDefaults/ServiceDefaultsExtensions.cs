@@ -4,12 +4,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Streaming.ServiceDefaults.Forwarding;
 
 namespace Streaming.ServiceDefaults;
 
 /// <summary>
 /// What every service has: compact logs, health endpoints, metrics and traces (<see cref="TelemetryExtensions"/>),
-/// validated options, and an exit when its parent dies.
+/// validated options, client addresses from trusted proxies only, and an exit when its parent dies.
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
@@ -33,6 +34,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<ParentProcessWatcher>();
+        builder.Services.AddTrustedForwardedHeaders();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
         return builder;
     }
