@@ -2,10 +2,11 @@ using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 using Streaming.Events;
 using Streaming.Ingest.ApiDocs;
+using Streaming.Ingest.Clients;
 using Streaming.Ingest.Events;
-using Streaming.Ingest.Security;
 using Streaming.Kafka;
 using Streaming.ServiceDefaults;
+using Streaming.ServiceDefaults.Clients;
 
 namespace Streaming.Ingest;
 
@@ -33,8 +34,8 @@ public static class IngestExtensions
         services.AddSingleton<IncomingEventValidator>();
         services.AddSingleton<EventBatchReader>();
         services.AddSingleton<EventPublisher>();
-        services.AddSingleton(sp => new ApiKeyFilter(
-            sp.GetRequiredService<IOptions<IngestOptions>>().Value.ApiKeys, rejected: () => IngestTelemetry.RequestRejected(IngestTelemetry.Unauthorized)));
+        services.AddApiClients();
+        services.AddSingleton<IValidateOptions<ClientsOptions>, IngestClientsValidator>();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = IngestOptions.HardMaxBodyBytes);
         return builder;
     }
@@ -42,7 +43,7 @@ public static class IngestExtensions
     public static WebApplication MapIngestEndpoints(this WebApplication app)
     {
         app.MapPost("/v1/events", IngestEndpoint.HandleAsync)
-            .RequireApiKey()
+            .RequireScope(ApiScopes.Ingest, IngestTelemetry.RequestRejected)
             .WithName("PostEvents")
             .WithTags("Events")
             .WithSummary("Send a batch of events")
@@ -59,7 +60,14 @@ public static class IngestExtensions
                 + "name each bad field (\"[3].occurred_at\", \"body\"). With Bookings__Source=cdc, booking_confirmed and booking_cancelled "
                 + "events are refused (\"[3].type\"): bookings then come from the database's change events. Nothing was written.")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .DescribeResponse(StatusCodes.Status401Unauthorized, "X-Api-Key is missing or not one of the configured keys. Nothing was written.")
+            .DescribeResponse(StatusCodes.Status401Unauthorized, "X-Api-Key is missing or not a key of a configured client. Nothing was written.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .DescribeResponse(StatusCodes.Status403Forbidden, "The key's client lacks the ingest scope (Clients__<name>__Scopes). Nothing was written.")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .DescribeResponse(
+                StatusCodes.Status429TooManyRequests,
+                "The key's client has used its quota (Clients__<name>__Quota__RequestsPerMinute or __EventsPerSecond, each with a burst); "
+                + "Retry-After says when to try again. Nothing was written.")
             // The 413 names the body in errors, like a 400.
             .Produces<HttpValidationProblemDetails>(StatusCodes.Status413PayloadTooLarge, "application/problem+json")
             .DescribeResponse(StatusCodes.Status413PayloadTooLarge, "The body is larger than Ingest__MaxBodyBytes; send smaller batches. Nothing was written.")
@@ -68,7 +76,7 @@ public static class IngestExtensions
                 StatusCodes.Status503ServiceUnavailable,
                 "Kafka did not acknowledge every event; some may be stored. Retry the request: event_id lets consumers drop duplicates.");
 
-        // The document and its page are public: only /v1/events carries the key filter.
+        // The document and its page are public: only /v1/events needs a key.
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", IngestApiDocument.ConfigurePage);
         return app;

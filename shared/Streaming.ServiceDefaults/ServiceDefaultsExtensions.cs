@@ -4,12 +4,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Streaming.ServiceDefaults.Forwarding;
 
 namespace Streaming.ServiceDefaults;
 
 /// <summary>
 /// What every service has: compact logs, health endpoints, metrics and traces (<see cref="TelemetryExtensions"/>),
-/// problem+json for every refusal (<see cref="ProblemResponses"/>), validated options, and an exit when its parent dies.
+/// problem+json for every refusal (<see cref="ProblemResponses"/>), validated options, client addresses from trusted
+/// proxies only, and an exit when its parent dies.
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
@@ -35,6 +37,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddValidatedOptions<ManagementOptions>(ManagementOptions.Section);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<ParentProcessWatcher>();
+        builder.Services.AddTrustedForwardedHeaders();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
         return builder;
     }

@@ -8,13 +8,14 @@ namespace Streaming.Gateway.Tests;
 /// <summary>The ledger endpoints in process: refused ranges, the re-check's API key, rate limiting; ClickHouse is never reached.</summary>
 public sealed class LedgerEndpointTests : IClassFixture<GatewayFactory>
 {
-    private const string Key = "ledger-test-key-0123456789";
+    private const string Key = "ledger-test-key-0123456789abcdefgh";
     private const string Range = "from=2026-11-21T10:00:00Z&to=2026-11-21T11:00:00Z";
     private readonly GatewayFactory factory;
 
     public LedgerEndpointTests(GatewayFactory factory)
     {
-        factory.Settings["LedgerApi:ApiKeys:0"] = Key;
+        factory.Settings["Clients:ops:Keys:0"] = Key;
+        factory.Settings["Clients:ops:Scopes:0"] = "operator";
         this.factory = factory;
     }
 

@@ -15,7 +15,7 @@ namespace Streaming.Gateway.Tests;
 /// <summary>A real ClickHouse with a few push decisions, and the gateway's support endpoint reading them.</summary>
 public sealed class PushesInClickHouseFixture : IAsyncLifetime
 {
-    public const string Key = "pushes-test-key-0123456789";
+    public const string Key = "pushes-test-key-0123456789abcdefgh";
     public static readonly DateTimeOffset T0 = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
     private readonly HttpClient http = new();
     private LocalClickHouseServer? server;
@@ -42,7 +42,8 @@ public sealed class PushesInClickHouseFixture : IAsyncLifetime
         await clickHouse.InsertRowBinaryAsync(PushDecisionsTable.Table, rows.Take(1).ToList(), PushDecisionsTable.Rows);
         Gateway.Settings["ClickHouse:Url"] = server.Url;
         Gateway.Settings["ClickHouse:Database"] = database;
-        Gateway.Settings["PushesApi:ApiKeys:0"] = Key;
+        Gateway.Settings["Clients:support:Keys:0"] = Key;
+        Gateway.Settings["Clients:support:Scopes:0"] = "support";
     }
 
     public async Task DisposeAsync()

@@ -103,7 +103,8 @@ public sealed class IngestEndpointTests(IngestFactory factory) : IClassFixture<I
     [Theory]
     [InlineData(null)]
     [InlineData("wrong-key")]
-    [InlineData("test-key ")]
+    [InlineData(IngestFactory.ApiKey + " ")]
+    [InlineData("ingest-test-key-0123456789abcdefgi")]
     public async Task Without_a_valid_api_key_the_answer_is_401_and_nothing_is_written(string? key)
     {
         var user = NewUser();

@@ -15,7 +15,7 @@ namespace Streaming.Ingest.Tests;
 /// <summary>The ingest service in process, writing to a local Kafka, with a clock the tests set.</summary>
 public sealed class IngestFactory : WebApplicationFactory<Program>
 {
-    public const string ApiKey = "test-key";
+    public const string ApiKey = "ingest-test-key-0123456789abcdefgh";
     public const int MaxBodyBytes = 4096;
     public const int MaxEventsPerRequest = 5;
     public static readonly DateTimeOffset Now = new(2026, 11, 21, 10, 0, 0, TimeSpan.Zero);
@@ -24,12 +24,27 @@ public sealed class IngestFactory : WebApplicationFactory<Program>
 
     private readonly FakeTimeProvider clock = new(Now);
 
+    /// <summary>More configuration, e.g. "Clients:batch:Keys:0", applied after the defaults above.</summary>
+    public Dictionary<string, string> Settings { get; } = [];
+
+    /// <summary>The clock the service reads; quota buckets refill only when a test advances it.</summary>
+    public FakeTimeProvider Clock => clock;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Kafka:BootstrapServers", kafka.BootstrapServers);
-        builder.UseSetting("Ingest:ApiKeys:0", ApiKey);
+        builder.UseSetting("Clients:app:Keys:0", ApiKey);
+        builder.UseSetting("Clients:app:Scopes:0", "ingest");
+        // The clock stands still, so the buckets never refill: the property tests' thousands of requests need room.
+        builder.UseSetting("Clients:app:Quota:RequestsBurst", "1000000");
+        builder.UseSetting("Clients:app:Quota:EventsBurst", "1000000");
         builder.UseSetting("Ingest:MaxBodyBytes", MaxBodyBytes.ToString(CultureInfo.InvariantCulture));
         builder.UseSetting("Ingest:MaxEventsPerRequest", MaxEventsPerRequest.ToString(CultureInfo.InvariantCulture));
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(clock));
     }
 

@@ -123,10 +123,10 @@ public sealed class OpenApiDocumentTests(IngestFactory factory) : IClassFixture<
         var document = await DocumentAsync();
         var responses = Events(document)["responses"]!.AsObject();
 
-        Assert.Equal(["202", "400", "401", "413", "503"], responses.Select(r => r.Key).Order());
+        Assert.Equal(["202", "400", "401", "403", "413", "429", "503"], responses.Select(r => r.Key).Order());
         var accepted = Schema(document, responses["202"]!["content"]!["application/json"]!["schema"]);
         Assert.Equal(["accepted"], accepted["properties"]!.AsObject().Select(p => p.Key));
-        foreach (var status in new[] { "400", "401", "413", "503" })
+        foreach (var status in new[] { "400", "401", "403", "413", "429", "503" })
         {
             var problem = Schema(document, responses[status]!["content"]?["application/problem+json"]?["schema"]);
             Assert.NotNull(problem["properties"]!["status"]);

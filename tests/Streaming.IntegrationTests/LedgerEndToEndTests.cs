@@ -89,7 +89,15 @@ public sealed class LedgerEndToEndTests
                 Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
             }
 
-            gateway.DefaultRequestHeaders.Add("X-Api-Key", fleet.Settings.ApiKey);
+            // The apps' key is known but lacks the operator scope.
+            using (var app = new HttpRequestMessage(HttpMethod.Post, "/v1/ledger/recheck?" + range))
+            {
+                app.Headers.Add("X-Api-Key", fleet.Settings.ApiKey);
+                using var forbidden = await gateway.SendAsync(app);
+                Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+            }
+
+            gateway.DefaultRequestHeaders.Add("X-Api-Key", fleet.Settings.OperatorKey);
             using (var accepted = await gateway.PostAsync("/v1/ledger/recheck?" + range, null))
             {
                 Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);

@@ -17,7 +17,7 @@ public sealed class SupervisedServiceTests
         Directory.CreateDirectory(logs);
         using var kafka = LocalKafkaCluster.Start(1, Topics.DefaultPartitions);
         var service = ServiceProcess.Start(LocalFleet.Ingest, ServiceLayout.ServiceDll(LocalFleet.Ingest), LoopbackPorts.Free(), Path.Combine(logs, "ingest.log"),
-            new Dictionary<string, string> { ["Kafka__BootstrapServers"] = kafka.BootstrapServers, ["Ingest__ApiKeys__0"] = "test-key" });
+            new Dictionary<string, string> { ["Kafka__BootstrapServers"] = kafka.BootstrapServers, ["Clients__test__Keys__0"] = "supervised-test-key-0123456789abcdef", ["Clients__test__Scopes__0"] = "ingest" });
         try
         {
             await service.WaitUntilHealthyAsync("/healthz", TimeSpan.FromSeconds(60), CancellationToken.None);

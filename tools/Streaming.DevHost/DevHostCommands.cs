@@ -149,6 +149,7 @@ public static class DevHostCommands
               per minute     curl '{fleet.GatewayUrl}/v1/metrics/bookings/per-minute?from={hourAgo}&to={inAMinute}'
               ClickHouse     clickhouse-client --port {fleet.ClickHouse.TcpPort} --database {settings.ClickHouseDatabase} --query 'SELECT * FROM {BookingsTable.PerMinute} ORDER BY minute DESC LIMIT 10'
               ingest         curl -X POST {fleet.IngestUrl}/v1/events -H 'X-Api-Key: {settings.ApiKey}' -H 'Content-Type: application/json' -d '[...]'
+              support        curl -H 'X-Api-Key: {settings.OperatorKey}' '{fleet.GatewayUrl}/v1/users/u-1/pushes'   (client ops: support and operator scopes)
               Kafka          {fleet.KafkaBootstrap}
               metrics        {string.Join("\n                 ", fleet.Services.Select(s => $"{s.Url}/metrics  ({s.Name.Replace("Streaming.", "", StringComparison.Ordinal)})"))}
                              Prometheus text; a Grafana dashboard over them is in k8s/monitoring/streaming-dashboard.json

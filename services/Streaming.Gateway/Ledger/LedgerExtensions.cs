@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Streaming.Gateway.ApiDocs;
 using Streaming.ServiceDefaults;
+using Streaming.ServiceDefaults.Clients;
 
 namespace Streaming.Gateway.Ledger;
 
@@ -10,6 +11,7 @@ public static class LedgerExtensions
     public static IServiceCollection AddLedgerApi(this IServiceCollection services)
     {
         services.AddValidatedOptions<LedgerApiOptions>(LedgerApiOptions.Section);
+        services.AddApiClients();
         services.AddSingleton<LedgerQueryValidator>();
         return services;
     }
@@ -34,14 +36,16 @@ public static class LedgerExtensions
             .Produces<LedgerResponse>()
             .DescribeResponse(StatusCodes.Status200OK, "Rows ordered by minute and metric.");
         ledger.MapPost("/ledger/recheck", LedgerEndpoints.RecheckAsync)
-            .AddEndpointFilter(new ApiKeyFilter(app.Services.GetRequiredService<IOptions<LedgerApiOptions>>().Value.ApiKeys, "LedgerApi__ApiKeys"))
+            .RequireScope(ApiScopes.Operator)
             .WithName("RecheckLedger")
             .WithSummary("Re-check a range")
-            .WithDescription("Marks every minute of the range pending for every metric; the reconciler's next pass checks and, if need be, repairs them. Needs X-Api-Key.")
+            .WithDescription("Marks every minute of the range pending for every metric; the reconciler's next pass checks and, if need be, repairs them. Needs X-Api-Key of a client with the operator scope.")
             .Produces<RecheckResponse>(StatusCodes.Status202Accepted)
             .DescribeResponse(StatusCodes.Status202Accepted, "The range is pending.")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .DescribeResponse(StatusCodes.Status401Unauthorized, "Missing or unknown X-Api-Key.");
+            .DescribeResponse(StatusCodes.Status401Unauthorized, "Missing or unknown X-Api-Key.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .DescribeResponse(StatusCodes.Status403Forbidden, "The key's client lacks the operator scope.");
         return app;
     }
 }

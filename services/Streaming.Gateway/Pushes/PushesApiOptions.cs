@@ -2,13 +2,10 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Streaming.Gateway.Pushes;
 
-/// <summary>Section "PushesApi": the support endpoint that lists a user's push decisions.</summary>
+/// <summary>Section "PushesApi": the support endpoint that lists a user's push decisions (it needs a client with the support scope).</summary>
 public sealed class PushesApiOptions : IValidatableObject
 {
     public const string Section = "PushesApi";
-
-    /// <summary>Keys for GET /v1/users/{user_id}/pushes (X-Api-Key). None: every request is refused with 401.</summary>
-    public string[] ApiKeys { get; set; } = [];
 
     /// <summary>Decisions listed when the request names no <c>limit</c>.</summary>
     [Range(1, 1000)]
@@ -20,11 +17,6 @@ public sealed class PushesApiOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (ApiKeys.Any(k => k.Length < 16))
-        {
-            yield return new ValidationResult("Every key in ApiKeys must be at least 16 characters long.", [nameof(ApiKeys)]);
-        }
-
         if (DefaultLimit > MaxLimit)
         {
             yield return new ValidationResult("DefaultLimit must not exceed MaxLimit.", [nameof(DefaultLimit)]);

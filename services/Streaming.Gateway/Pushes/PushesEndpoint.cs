@@ -4,6 +4,7 @@ using Streaming.ClickHouse;
 using Streaming.Gateway.Metrics;
 using Streaming.Metrics.Pushes;
 using Streaming.ServiceDefaults;
+using Streaming.ServiceDefaults.Clients;
 
 namespace Streaming.Gateway.Pushes;
 
@@ -16,25 +17,27 @@ public static class PushesEndpoint
     public const int MaxUserIdLength = 128;
 
     public static IServiceCollection AddPushesApi(this IServiceCollection services) =>
-        services.AddValidatedOptions<PushesApiOptions>(PushesApiOptions.Section).AddSingleton<PushesPerRuleQueryValidator>();
+        services.AddValidatedOptions<PushesApiOptions>(PushesApiOptions.Section).AddApiClients().AddSingleton<PushesPerRuleQueryValidator>();
 
     public static WebApplication MapPushesEndpoint(this WebApplication app)
     {
         app.MapGet("/v1/users/{user_id}/pushes", HandleAsync)
-            .AddEndpointFilter(new ApiKeyFilter(app.Services.GetRequiredService<IOptions<PushesApiOptions>>().Value.ApiKeys, "PushesApi__ApiKeys"))
+            .RequireScope(ApiScopes.Support)
             .RequireRateLimiting(GatewayExtensions.PublicPolicy)
             .WithTags("Support")
             .WithName("GetUserPushes")
             .WithSummary("A user's push decisions")
             .WithDescription(
                 "Every push decision about the user, newest first: sent, held (for quiet hours, until send_at), suppressed (the "
-                + "reason names the cap), expired or failed, with the rule that fired. Needs X-Api-Key (PushesApi__ApiKeys).")
+                + "reason names the cap), expired or failed, with the rule that fired. Needs X-Api-Key of a client with the support scope.")
             .Produces<PushesResponse>()
             .DescribeResponse(StatusCodes.Status200OK, "The decisions, newest first; truncated says there were more than limit.")
             .ProducesValidationProblem()
             .DescribeResponse(StatusCodes.Status400BadRequest, "user_id or limit is invalid; errors name the field.")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .DescribeResponse(StatusCodes.Status401Unauthorized, "Missing or unknown X-Api-Key.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .DescribeResponse(StatusCodes.Status403Forbidden, "The key's client lacks the support scope.")
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesClickHouseUnavailable();
         app.MapGet("/v1/pushes/per-rule", PushesPerRuleEndpoint.HandleAsync)

@@ -1,8 +1,7 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
-using Streaming.Ingest.Security;
-using Streaming.ServiceDefaults;
+using Streaming.ServiceDefaults.Clients;
 
 namespace Streaming.Ingest.ApiDocs;
 
@@ -30,14 +29,14 @@ public static class IngestApiDocument
             {
                 Type = SecuritySchemeType.ApiKey,
                 In = ParameterLocation.Header,
-                Name = ApiKeyFilter.Header,
-                Description = "One of the keys configured in Ingest__ApiKeys.",
+                Name = ApiScopeFilter.Header,
+                Description = "A key of a client with the ingest scope (Clients__<name>__Keys__N).",
             };
             return Task.CompletedTask;
         });
         options.AddOperationTransformer((operation, context, _) =>
         {
-            if (context.Description.ActionDescriptor.EndpointMetadata.Contains(ApiKeyRequired.Instance))
+            if (context.Description.ActionDescriptor.EndpointMetadata.OfType<ApiScopeRequired>().Any())
             {
                 operation.Security ??= [];
                 operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, context.Document)] = [] });

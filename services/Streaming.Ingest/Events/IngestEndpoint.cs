@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Streaming.ServiceDefaults.Clients;
 
 namespace Streaming.Ingest.Events;
 
@@ -29,6 +30,13 @@ public static class IngestEndpoint
         {
             IngestTelemetry.RequestRejected(IngestTelemetry.Invalid);
             return Results.ValidationProblem(batch.Errors, title: batch.Title);
+        }
+
+        // Counted once the batch is known to be valid: a refused batch costs the client no events.
+        if (http.ApiClient() is { } client && !client.Events.TryTake(batch.Events.Count, out var retryAfter))
+        {
+            IngestTelemetry.RequestRejected(IngestTelemetry.OverQuota);
+            return ApiScopeFilter.TooManyRequests(http, client, retryAfter, "events");
         }
 
         var receivedAt = clock.GetUtcNow();

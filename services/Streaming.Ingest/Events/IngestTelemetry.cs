@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Streaming.ServiceDefaults.Clients;
 
 namespace Streaming.Ingest.Events;
 
@@ -11,7 +12,9 @@ public static class IngestTelemetry
     /// <summary>Reasons a request is rejected, as the <c>reason</c> label says them.</summary>
     public const string Invalid = "invalid";
     public const string TooLarge = "too_large";
-    public const string Unauthorized = "unauthorized";
+    public const string Unauthorized = ApiScopeFilter.Unauthorized;
+    public const string Forbidden = ApiScopeFilter.Forbidden;
+    public const string OverQuota = ApiScopeFilter.OverQuota;
     public const string KafkaUnavailable = "kafka_unavailable";
 
     private static readonly Meter Meter = new(Name);
@@ -21,7 +24,7 @@ public static class IngestTelemetry
 
     private static readonly Counter<long> Rejected = Meter.CreateCounter<long>(
         "streaming.ingest.requests.rejected", "{request}",
-        "Requests refused as a whole, by reason: invalid (400), too_large (413), unauthorized (401), kafka_unavailable (503).");
+        "Requests refused as a whole, by reason: invalid (400), too_large (413), unauthorized (401), forbidden (403), quota (429), kafka_unavailable (503).");
 
     public static void EventsAccepted(int count) => Accepted.Add(count);
 

@@ -21,7 +21,11 @@ public sealed record FleetSettings
 
     public string ClickHouseDatabase { get; init; } = "streaming";
 
-    public string ApiKey { get; init; } = "dev-" + Guid.NewGuid().ToString("N");
+    /// <summary>The key of client "app" (scope ingest), new each run: 36 characters, above the fleet's 32-character minimum.</summary>
+    public string ApiKey { get; init; } = "dev-app-" + Guid.NewGuid().ToString("N");
+
+    /// <summary>The key of client "ops" (scopes support and operator: a user's pushes, the ledger's re-check), new each run.</summary>
+    public string OperatorKey { get; init; } = "dev-ops-" + Guid.NewGuid().ToString("N");
 
     /// <summary>Extra configuration for every service, e.g. ["Aggregator__IdleTimeout"] = "00:00:01".</summary>
     public IReadOnlyDictionary<string, string> ServiceConfiguration { get; init; } = new Dictionary<string, string>();

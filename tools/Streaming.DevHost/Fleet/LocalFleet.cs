@@ -2,6 +2,7 @@ using Streaming.ClickHouse;
 using Streaming.DevHost.Supervision;
 using Streaming.Kafka;
 using Streaming.LocalServers;
+using Streaming.ServiceDefaults.Clients;
 
 namespace Streaming.DevHost.Fleet;
 
@@ -159,11 +160,17 @@ public sealed class LocalFleet : IAsyncDisposable
             ["Orleans__Redis"] = redis.ConnectionString,
             ["ClickHouse__Url"] = clickHouse.Url,
             ["ClickHouse__Database"] = Settings.ClickHouseDatabase,
-            ["Ingest__ApiKeys__0"] = Settings.ApiKey,
-            // The gateway's ledger re-check takes the same key in the demo.
-            ["LedgerApi__ApiKeys__0"] = Settings.ApiKey,
-            // And the support endpoint of the push decisions.
-            ["PushesApi__ApiKeys__0"] = Settings.ApiKey,
+            // The apps' client posts events; its quota is far above what one machine's fleet takes, so load benchmarks measure the fleet.
+            ["Clients__app__Keys__0"] = Settings.ApiKey,
+            ["Clients__app__Scopes__0"] = ApiScopes.Ingest,
+            ["Clients__app__Quota__EventsPerSecond"] = "1000000",
+            ["Clients__app__Quota__EventsBurst"] = "1000000",
+            ["Clients__app__Quota__RequestsPerMinute"] = "60000000",
+            ["Clients__app__Quota__RequestsBurst"] = "1000000",
+            // The support staff's and operators' client: a user's pushes and the ledger's re-check on the gateway.
+            ["Clients__ops__Keys__0"] = Settings.OperatorKey,
+            ["Clients__ops__Scopes__0"] = ApiScopes.Support,
+            ["Clients__ops__Scopes__1"] = ApiScopes.Operator,
             ["PushDelivery__Endpoint"] = pushReceiver.Url,
         };
         // The gateway's status page sums the lag the consumers publish on their /metrics.
