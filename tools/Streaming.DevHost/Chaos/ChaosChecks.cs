@@ -157,12 +157,15 @@ public sealed class ChaosChecks(LocalFleet fleet, IReadOnlyCollection<AppEvent> 
                 ChaosJson.Default.PushOutcomesRow, cancellationToken))
             .ToDictionary(r => r.PushId, r => r.Outcomes, StringComparer.Ordinal);
         var received = fleet.PushReceiver.Pushes;
-        var due = decided.Where(d => d.Value.Contains(PushOutcomes.Sent) && !d.Value.Contains(PushOutcomes.Expired)).Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
+        // A failed push (dead-lettered after its attempts) is a difference of its own, whether or not a late answer hid a delivery.
+        var failed = decided.Where(d => d.Value.Contains(PushOutcomes.Failed)).Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
+        var due = decided.Where(d => d.Value.Contains(PushOutcomes.Sent) && !d.Value.Contains(PushOutcomes.Expired) && !failed.Contains(d.Key))
+            .Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
         var differences = new List<string>();
+        differences.AddRange(failed.Order(StringComparer.Ordinal).Select(id => $"push {id}: failed after its attempts ({(received.ContainsKey(id) ? "received all the same" : "never received")})"));
         differences.AddRange(due.Where(id => !received.ContainsKey(id)).Order(StringComparer.Ordinal).Select(id => $"push {id}: decided sent, never received"));
-        differences.AddRange(received.Keys.Where(id => !due.Contains(id)).Order(StringComparer.Ordinal)
+        differences.AddRange(received.Keys.Where(id => !due.Contains(id) && !failed.Contains(id)).Order(StringComparer.Ordinal)
             .Select(id => $"push {id}: received, decided {(decided.TryGetValue(id, out var outcomes) ? string.Join("+", outcomes) : "nothing")}"));
-        differences.AddRange(decided.Where(d => d.Value.Contains(PushOutcomes.Failed)).Select(d => $"push {d.Key}: failed (dead-lettered after its attempts)"));
         foreach (var user in received.Values.GroupBy(p => p.UserId))
         {
             var times = user.Select(p => p.SendAt).Order().ToList();
@@ -180,7 +183,7 @@ public sealed class ChaosChecks(LocalFleet fleet, IReadOnlyCollection<AppEvent> 
         var held = decided.Count(d => d.Value.Contains(PushOutcomes.Held) && !d.Value.Contains(PushOutcomes.Sent));
         return new CheckResult("pushes", differences.Count == 0,
             string.Create(CultureInfo.InvariantCulture,
-                $"{due.Count} decided sent, {received.Count} received once by key ({fleet.PushReceiver.Duplicates} repeated keys acknowledged), {held} held for later, {differences.Count} differences"),
+                $"{due.Count} decided sent, {failed.Count} failed, {received.Count} received once by key ({fleet.PushReceiver.Duplicates} repeated keys acknowledged), {held} held for later, {differences.Count} differences"),
             differences);
     }
 }

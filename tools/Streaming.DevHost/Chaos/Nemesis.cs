@@ -48,9 +48,14 @@ public sealed class Nemesis(LocalFleet fleet, Action<string> report)
         return [.. kinds.Select((kind, i) => new PlannedFault(warmUp + (window * ((i + random.NextDouble()) / count)), kind, random.Next()))];
     }
 
-    /// <summary>Runs <paramref name="plan"/> from now; returns once every fault started before <paramref name="stop"/> has ended.</summary>
+    /// <summary>
+    /// Runs <paramref name="plan"/> from now until <paramref name="stop"/>; a fault due before then whose target is still
+    /// taken may start up to <see cref="LateStart"/> after it. Returns once every fault that started has ended.
+    /// </summary>
     public async Task RunAsync(IReadOnlyList<PlannedFault> plan, CancellationToken stop)
     {
+        using var late = new CancellationTokenSource();
+        using var lateAfterStop = stop.Register(() => late.CancelAfter(LateStart));
         var started = DateTimeOffset.UtcNow;
         var running = new List<Task>();
         foreach (var fault in plan)
@@ -68,7 +73,7 @@ public sealed class Nemesis(LocalFleet fleet, Action<string> report)
                 break;
             }
 
-            running.Add(InjectAsync(fault, stop));
+            running.Add(InjectAsync(fault, late.Token));
         }
 
         await Task.WhenAll(running);
@@ -98,8 +103,17 @@ public sealed class Nemesis(LocalFleet fleet, Action<string> report)
             {
                 report(string.Create(CultureInfo.InvariantCulture, $"fault over: {fault.Kind} ({detail}, {(end - start).TotalSeconds:0} s)"));
             }
+
+            if (target == PushReceiver)
+            {
+                await Task.Delay(PushReceiverRest, stop);
+            }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (OperationCanceledException)
+        {
+            // The run is over.
+        }
+        catch (Exception ex)
         {
             report($"fault {fault.Kind} could not be injected: {ex.GetType().Name}: {ex.Message}");
         }
@@ -165,11 +179,14 @@ public sealed class Nemesis(LocalFleet fleet, Action<string> report)
 
                 return $"leaders of {topic}";
             case PushTooManyRequests:
-                return await MisbehaveAsync(PushReceiverFault.TooManyRequests, random, stop);
+                // Retry-After: 2 paces the worker's attempts: 6 of them last about 10 s.
+                return await MisbehaveAsync(PushReceiverFault.TooManyRequests, Seconds(random, 4, 8), stop);
             case PushUnavailable:
-                return await MisbehaveAsync(PushReceiverFault.Unavailable, random, stop);
+                // Backoff 1, 2, 4, 8, 16 s: 6 attempts last about 30 s.
+                return await MisbehaveAsync(PushReceiverFault.Unavailable, Seconds(random, 8, 20), stop);
             case PushTimeout:
-                return await MisbehaveAsync(PushReceiverFault.Timeout, random, stop);
+                // 10 s per attempt and the backoff: 6 attempts last over a minute.
+                return await MisbehaveAsync(PushReceiverFault.Timeout, Seconds(random, 8, 20), stop);
             default:
                 throw new InvalidOperationException("No such fault: " + kind);
         }
@@ -213,10 +230,14 @@ public sealed class Nemesis(LocalFleet fleet, Action<string> report)
         return string.Create(CultureInfo.InvariantCulture, $"pid {id}");
     }
 
-    private async Task<string> MisbehaveAsync(PushReceiverFault misbehaviour, Random random, CancellationToken stop)
+    /// <summary>
+    /// The receiver misbehaves for <paramref name="spell"/>, shorter than the delivery worker's default attempts last
+    /// for that answer; <see cref="InjectAsync"/> then keeps the target for <see cref="PushReceiverRest"/>, so that the
+    /// retries of one spell end before the next spell starts and no push fails because of the campaign's own timing.
+    /// </summary>
+    private async Task<string> MisbehaveAsync(PushReceiverFault misbehaviour, TimeSpan spell, CancellationToken stop)
     {
-        // Shorter than the delivery worker's default retries last (6 attempts over about 30 s), so no push may fail for it.
-        var spell = Seconds(random, 8, 20);
+        var refusedBefore = fleet.PushReceiver.Refused;
         fleet.PushReceiver.Misbehave(misbehaviour);
         try
         {
@@ -231,8 +252,15 @@ public sealed class Nemesis(LocalFleet fleet, Action<string> report)
             fleet.PushReceiver.Misbehave(PushReceiverFault.None);
         }
 
-        return $"{fleet.PushReceiver.Refused} refused so far";
+        var refused = fleet.PushReceiver.Refused - refusedBefore;
+        return string.Create(CultureInfo.InvariantCulture, $"{refused} requests refused or answered late in {spell.TotalSeconds:0} s");
     }
+
+    /// <summary>How long a planned fault may still wait for its target once the run's time is up.</summary>
+    public static readonly TimeSpan LateStart = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long the push receiver behaves after a spell before the next one may start.</summary>
+    private static readonly TimeSpan PushReceiverRest = TimeSpan.FromSeconds(20);
 
     private static TimeSpan Seconds(Random random, int min, int max) => TimeSpan.FromSeconds(random.Next(min, max + 1));
 
@@ -244,9 +272,10 @@ public sealed class Nemesis(LocalFleet fleet, Action<string> report)
         (HangClickHouse, "ClickHouse"), (HangRedis, "Redis"), (HangSilo, "silo"),
         (KillClickHouse, "ClickHouse"), (KillRedis, "Redis"),
         (BrokerDown, "Kafka"), (RequestErrors, "Kafka"), (LeaderMove, "Kafka"),
-        (PushTooManyRequests, "push receiver"), (PushUnavailable, "push receiver"), (PushTimeout, "push receiver"),
+        (PushTooManyRequests, PushReceiver), (PushUnavailable, PushReceiver), (PushTimeout, PushReceiver),
     ];
 
+    private const string PushReceiver = "push receiver";
     private const string KillPrefix = "SIGKILL ";
     private const string HangClickHouse = "SIGSTOP ClickHouse";
     private const string HangRedis = "SIGSTOP Redis";
