@@ -33,19 +33,22 @@ public sealed class Nemesis(LocalFleet fleet, Action<string> report)
     /// Faults starting between a warm-up and a cool-down (a sixth of the run each, at most half a minute and a minute),
     /// at least one of each kind and about one every 40 s on long runs, their times spread evenly with seeded jitter.
     /// </summary>
-    public List<PlannedFault> Plan(int seed, TimeSpan run)
+    public List<PlannedFault> Plan(int seed, TimeSpan run) => Plan([.. Kinds.Select(k => k.Kind)], seed, run);
+
+    /// <inheritdoc cref="Plan(int, TimeSpan)"/>
+    public static List<PlannedFault> Plan(IReadOnlyList<string> kinds, int seed, TimeSpan run)
     {
         var random = new Random(seed);
         var warmUp = Min(TimeSpan.FromSeconds(30), run / 6);
         var window = run - warmUp - Min(TimeSpan.FromMinutes(1), run / 6);
-        var count = Math.Max(Kinds.Count, (int)(window.TotalSeconds / 40));
-        var kinds = Kinds.Select(k => k.Kind).OrderBy(_ => random.Next()).ToList();
-        while (kinds.Count < count)
+        var count = Math.Max(kinds.Count, (int)(window.TotalSeconds / 40));
+        var order = kinds.OrderBy(_ => random.Next()).ToList();
+        while (order.Count < count)
         {
-            kinds.Add(Kinds[random.Next(Kinds.Count)].Kind);
+            order.Add(kinds[random.Next(kinds.Count)]);
         }
 
-        return [.. kinds.Select((kind, i) => new PlannedFault(warmUp + (window * ((i + random.NextDouble()) / count)), kind, random.Next()))];
+        return [.. order.Select((kind, i) => new PlannedFault(warmUp + (window * ((i + random.NextDouble()) / count)), kind, random.Next()))];
     }
 
     /// <summary>
