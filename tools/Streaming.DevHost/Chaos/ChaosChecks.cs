@@ -18,7 +18,7 @@ public sealed record CheckResult(string Name, bool Exact, string Summary, IReadO
 
 /// <summary>
 /// What the fleet must show once it has settled, against the events the apps had accepted: every row of the three
-/// per-minute views (none provisional), every event once in events_raw, every product's live profile through the
+/// per-minute views (none provisional) and of their hourly rollups, every event once in events_raw, every product's live profile through the
 /// gateway, and every push decided as sent at the receiver once by Idempotency-Key (none it did not decide, none the
 /// caps forbid, none failed).
 /// </summary>
@@ -39,6 +39,7 @@ public sealed class ChaosChecks(LocalFleet fleet, IReadOnlyCollection<AppEvent> 
         var clickHouse = new ClickHouseClient(clickHouseHttp, Options.Create(options));
         using var gateway = new HttpClient { BaseAddress = new Uri(fleet.GatewayUrl), Timeout = TimeSpan.FromSeconds(10) };
         var expectedViews = ViewLines.Expected(events);
+        var expectedRollups = ViewLines.ExpectedHourly(expectedViews);
         var deadline = DateTimeOffset.UtcNow + timeout;
         var round = 0;
         while (true)
@@ -47,6 +48,7 @@ public sealed class ChaosChecks(LocalFleet fleet, IReadOnlyCollection<AppEvent> 
             var results = new List<CheckResult>
             {
                 await GuardedAsync("views", () => ViewsAsync(clickHouse, expectedViews, cancellationToken)),
+                await GuardedAsync("rollups", () => RollupsAsync(clickHouse, expectedRollups, cancellationToken)),
                 await GuardedAsync("events_raw", () => RawEventsAsync(clickHouse, cancellationToken)),
                 await GuardedAsync("profiles", () => ProfilesAsync(gateway, cancellationToken)),
                 await GuardedAsync("pushes", () => PushesAsync(clickHouse, cancellationToken)),
@@ -83,6 +85,14 @@ public sealed class ChaosChecks(LocalFleet fleet, IReadOnlyCollection<AppEvent> 
         var differences = ViewLines.Differences(expected, seen);
         return new CheckResult("views", differences.Count == 0,
             string.Create(CultureInfo.InvariantCulture, $"{expected.Count:N0} rows expected, {seen.Count:N0} seen, {differences.Count} differences"), differences);
+    }
+
+    private static async Task<CheckResult> RollupsAsync(ClickHouseClient clickHouse, HashSet<string> expected, CancellationToken cancellationToken)
+    {
+        var seen = await ViewLines.ReadHourlyAsync(clickHouse, cancellationToken);
+        var differences = ViewLines.Differences(expected, seen);
+        return new CheckResult("rollups", differences.Count == 0,
+            string.Create(CultureInfo.InvariantCulture, $"{expected.Count:N0} hourly rows expected, {seen.Count:N0} seen, {differences.Count} differences"), differences);
     }
 
     private async Task<CheckResult> RawEventsAsync(ClickHouseClient clickHouse, CancellationToken cancellationToken)

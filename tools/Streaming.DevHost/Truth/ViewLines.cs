@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Serialization;
 using Streaming.ClickHouse;
 using Streaming.DevHost.Simulation;
@@ -64,6 +65,48 @@ public static class ViewLines
                 $"toString(cancellations), '|', toString(revenue_minor), '|', toString(cancelled_revenue_minor), '|', toString(provisional)) AS line FROM {BookingsTable.PerMinute} WHERE {range} " +
                 $"UNION ALL SELECT concat('popularity|', toString(toUInt32(minute)), '|', product_id, '|', toString(views), '|', toString(wishlists), '|', toString(bookings), '|', " +
                 $"toString(score), '|', toString(provisional)) AS line FROM {PopularityTable.PerMinute} WHERE {range}",
+                TruthJson.Default.ViewLine,
+                cancellationToken))
+            .Select(r => r.Line)];
+
+    /// <summary>
+    /// The hourly rollups' rows that <paramref name="minuteLines"/> (from <see cref="Expected"/>) mean: bookings and
+    /// popularity summed per hour, and each users series' peak (the rollup's minute count and average also count the
+    /// explicit zeros of idle minutes, which the minute lines leave out).
+    /// </summary>
+    public static HashSet<string> ExpectedHourly(IEnumerable<string> minuteLines)
+    {
+        var fields = minuteLines.Select(l => l.Split('|')).ToList();
+        static long Hour(string minute) => long.Parse(minute, CultureInfo.InvariantCulture) / 3600 * 3600;
+        static long N(string value) => long.Parse(value, CultureInfo.InvariantCulture);
+        var lines = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var g in fields.Where(f => f[0] == "users").GroupBy(f => (Hour(f[1]), f[2], f[3])))
+        {
+            lines.Add($"users-hour|{g.Key.Item1}|{g.Key.Item2}|{g.Key.Item3}|{g.Max(f => N(f[4]))}");
+        }
+
+        foreach (var g in fields.Where(f => f[0] == "bookings").GroupBy(f => (Hour(f[1]), f[2], f[3], f[4])))
+        {
+            lines.Add($"bookings-hour|{g.Key.Item1}|{g.Key.Item2}|{g.Key.Item3}|{g.Key.Item4}|{g.Sum(f => N(f[5]))}|{g.Sum(f => N(f[6]))}|{g.Sum(f => N(f[7]))}|{g.Sum(f => N(f[8]))}|0");
+        }
+
+        foreach (var g in fields.Where(f => f[0] == "popularity").GroupBy(f => (Hour(f[1]), f[2])))
+        {
+            lines.Add($"popularity-hour|{g.Key.Item1}|{g.Key.Item2}|{g.Sum(f => N(f[3]))}|{g.Sum(f => N(f[4]))}|{g.Sum(f => N(f[5]))}|{g.Sum(f => N(f[6]))}|0");
+        }
+
+        return lines;
+    }
+
+    /// <summary>Every row of the three hourly rollups (users: the peak of each series that had users), as lines.</summary>
+    public static async Task<List<string>> ReadHourlyAsync(ClickHouseClient clickHouse, CancellationToken cancellationToken = default) =>
+        [.. (await clickHouse.QueryAsync(
+                $"SELECT concat('users-hour|', toString(toUInt32(hour)), '|', dimension, '|', dimension_value, '|', toString(peak_users)) AS line " +
+                $"FROM {ConcurrentUsersTable.PerHour} WHERE peak_users > 0 " +
+                $"UNION ALL SELECT concat('bookings-hour|', toString(toUInt32(hour)), '|', dimension, '|', dimension_value, '|', currency, '|', toString(bookings), '|', " +
+                $"toString(cancellations), '|', toString(revenue_minor), '|', toString(cancelled_revenue_minor), '|', toString(provisional)) AS line FROM {BookingsTable.PerHour} " +
+                $"UNION ALL SELECT concat('popularity-hour|', toString(toUInt32(hour)), '|', product_id, '|', toString(views), '|', toString(wishlists), '|', toString(bookings), '|', " +
+                $"toString(score), '|', toString(provisional)) AS line FROM {PopularityTable.PerHour}",
                 TruthJson.Default.ViewLine,
                 cancellationToken))
             .Select(r => r.Line)];
