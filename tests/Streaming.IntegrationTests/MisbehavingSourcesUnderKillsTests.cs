@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Streaming.ClickHouse;
 using Streaming.DevHost.Fleet;
 using Streaming.DevHost.Simulation;
+using Streaming.DevHost.Truth;
 using Streaming.Events;
 using Streaming.Kafka;
 using Streaming.LocalServers;
@@ -51,7 +52,7 @@ public sealed class MisbehavingSourcesUnderKillsTests(ITestOutputHelper output)
         var random = new Random(seed);
         var now = DateTimeOffset.UtcNow;
         // Minutes M0..M7 of the stream; the last ends about 4 minutes ago. Old minutes lie beyond the correction horizon.
-        var first = Minute(now).AddMinutes(-12);
+        var first = ViewLines.MinuteOf(now).AddMinutes(-12);
         var old = first.AddMinutes(-30);
         var (deletedBookings, deletedOthers, unaggregatedMinute) = (first.AddMinutes(1), first.AddMinutes(3), first.AddMinutes(5));
         var phaseTwoFrom = first.AddMinutes(4);
@@ -112,8 +113,8 @@ public sealed class MisbehavingSourcesUnderKillsTests(ITestOutputHelper output)
                 }
             }
 
-            var truthOne = input.Concat(BookingEvents(table.Outcomes[..outcomesOne])).ToList();
-            await AssertViewsExactAsync(rig, Truth(truthOne), old, first, "phase 1, the stream alone");
+            var truthOne = input.Concat(ViewLines.BookingEvents(table.Outcomes[..outcomesOne])).ToList();
+            await AssertViewsExactAsync(rig, ViewLines.Expected(truthOne), old, first, "phase 1, the stream alone");
             // All committed, so that no restart re-emits or re-inserts the rows deleted next.
             await WaitUntilCaughtUpAsync(rig.Kafka.BootstrapServers);
 
@@ -167,14 +168,14 @@ public sealed class MisbehavingSourcesUnderKillsTests(ITestOutputHelper output)
             output.WriteLine($"SIGKILLs: aggregator {kills.Aggregator}, sink {kills.Sink} (reconciler running in {kills.Reconciler})");
             // Everything sent is consumed and committed by every stage (so nothing still in flight can change the stream's results).
             await WaitUntilCaughtUpAsync(rig.Kafka.BootstrapServers);
-            var truth = Truth([.. input, .. unaggregated, .. BookingEvents(table.Outcomes)]);
+            var truth = ViewLines.Expected([.. input, .. unaggregated, .. ViewLines.BookingEvents(table.Outcomes)]);
             Assert.True(table.Outcomes.Count(o => o.Type == EventTypes.BookingCancelled) > 10, "the run should cancel some bookings");
             await AssertViewsExactAsync(rig, truth, old, first, "after the kills");
 
             // Repairs would hide a stream error: the stream's own results (the tables without the repairs) count what went
             // through Kafka within the horizon exactly too, except where rows were deleted.
             var gaps = new[] { $"bookings|{deletedBookings.ToUnixTimeSeconds()}|", $"popularity|{deletedOthers.ToUnixTimeSeconds()}|", $"users|{deletedOthers.ToUnixTimeSeconds()}|" };
-            var streamTruth = Truth([.. input.Where(e => e.OccurredAt >= first), .. BookingEvents(table.Outcomes)]); // not the events past the horizon
+            var streamTruth = ViewLines.Expected([.. input.Where(e => e.OccurredAt >= first), .. ViewLines.BookingEvents(table.Outcomes)]); // not the events past the horizon
             streamTruth.RemoveWhere(l => gaps.Any(g => l.StartsWith(g, StringComparison.Ordinal)));
             await AssertStreamExactAsync(rig, streamTruth, gaps, first);
 
@@ -228,20 +229,8 @@ public sealed class MisbehavingSourcesUnderKillsTests(ITestOutputHelper output)
         var differences = await Eventually.HoldsAsync(
             async () =>
             {
-                var seen = (await rig.ClickHouse.QueryAsync(
-                        $"SELECT concat('users|', toString(toUInt32(minute)), '|', dimension, '|', dimension_value, '|', toString(users), '|', toString(provisional)) AS line " +
-                        $"FROM {ConcurrentUsersTable.PerMinute} WHERE users > 0 AND {range} " +
-                        $"UNION ALL SELECT concat('bookings|', toString(toUInt32(minute)), '|', dimension, '|', dimension_value, '|', currency, '|', toString(bookings), '|', " +
-                        $"toString(cancellations), '|', toString(revenue_minor), '|', toString(cancelled_revenue_minor), '|', toString(provisional)) AS line FROM {BookingsTable.PerMinute} WHERE {range} " +
-                        $"UNION ALL SELECT concat('popularity|', toString(toUInt32(minute)), '|', product_id, '|', toString(views), '|', toString(wishlists), '|', toString(bookings), '|', " +
-                        $"toString(score), '|', toString(provisional)) AS line FROM {PopularityTable.PerMinute} WHERE {range}",
-                        LedgerTestJson.Default.LineRow))
-                    .Select(r => r.Line).ToList();
-                var lines = seen.ToHashSet(StringComparer.Ordinal);
-                return expected.Except(lines).Select(l => "missing " + l)
-                    .Concat(lines.Except(expected).Select(l => "unexpected " + l))
-                    .Concat(seen.GroupBy(l => l).Where(g => g.Count() > 1).Select(g => "twice " + g.Key))
-                    .ToList();
+                var seen = await ViewLines.ReadAsync(rig.ClickHouse, range);
+                return ViewLines.Differences(expected, seen);
             },
             d => d.Count == 0,
             TimeSpan.FromSeconds(150),
@@ -333,51 +322,6 @@ public sealed class MisbehavingSourcesUnderKillsTests(ITestOutputHelper output)
         return rows.ToDictionary(r => (DateTimeOffset.FromUnixTimeSeconds(r.MinuteUnix), r.Metric));
     }
 
-    /// <summary>The views' rows the input means, each (user_id, event_id) once (the first copy; copies here are identical).</summary>
-    private static HashSet<string> Truth(List<AppEvent> input)
-    {
-        var events = input.DistinctBy(e => (e.UserId, e.EventId)).ToList();
-        var lines = new HashSet<string>(StringComparer.Ordinal);
-        static long M(AppEvent e) => Minute(e.OccurredAt).ToUnixTimeSeconds();
-        foreach (var g in events.GroupBy(M))
-        {
-            lines.Add($"users|{g.Key}|all||{g.Select(e => e.UserId).Distinct().Count()}|0");
-            foreach (var p in g.GroupBy(e => e.Platform))
-            {
-                lines.Add($"users|{g.Key}|platform|{p.Key}|{p.Select(e => e.UserId).Distinct().Count()}|0");
-            }
-
-            foreach (var c in g.GroupBy(e => e.Country))
-            {
-                lines.Add($"users|{g.Key}|country|{c.Key}|{c.Select(e => e.UserId).Distinct().Count()}|0");
-            }
-        }
-
-        var bookings = events.Where(e => e.Type is EventTypes.BookingConfirmed or EventTypes.BookingCancelled).ToList();
-        foreach (var (dimension, value) in new (string, Func<AppEvent, string>)[] { ("product", e => e.ProductId!), ("category", e => e.Category!), ("city", e => e.City!) })
-        {
-            foreach (var g in bookings.GroupBy(e => (M(e), value(e), e.Currency)))
-            {
-                var confirmed = g.Where(e => e.Type == EventTypes.BookingConfirmed).ToList();
-                var cancelled = g.Where(e => e.Type == EventTypes.BookingCancelled).ToList();
-                lines.Add($"bookings|{g.Key.Item1}|{dimension}|{g.Key.Item2}|{g.Key.Currency}|{confirmed.Count}|{cancelled.Count}|{confirmed.Sum(e => e.Amount)}|{cancelled.Sum(e => e.Amount)}|0");
-            }
-        }
-
-        foreach (var g in events.Where(e => e.Type is EventTypes.ProductView or EventTypes.WishlistAdd or EventTypes.BookingConfirmed).GroupBy(e => (M(e), e.ProductId)))
-        {
-            var (views, wishlists, booked) = (g.Count(e => e.Type == EventTypes.ProductView), g.Count(e => e.Type == EventTypes.WishlistAdd), g.Count(e => e.Type == EventTypes.BookingConfirmed));
-            lines.Add($"popularity|{g.Key.Item1}|{g.Key.ProductId}|{views}|{wishlists}|{booked}|{views + (5 * wishlists) + (20 * booked)}|0");
-        }
-
-        return lines;
-    }
-
-    /// <summary>The booking events the table's changes mean, as the translator writes them (ids: booking id and status).</summary>
-    private static IEnumerable<AppEvent> BookingEvents(List<BookingOutcome> outcomes) => outcomes.Select(o => new AppEvent(
-        $"booking:{o.BookingId}:{(o.Type == EventTypes.BookingConfirmed ? "confirmed" : "cancelled")}", o.Type, (string)o.Row["user_id"]!, "", o.ProductId, o.At,
-        (string)o.Row["platform"]!, (string)o.Row["country"]!, (string?)o.Row["city"], o.Amount, o.Currency, o.At, (string?)o.Row["category"]));
-
     /// <summary>App events (no bookings: they come from CDC) of catalog users over some minutes, in time order with a few seconds of disorder.</summary>
     private static List<AppEvent> AppEvents(Catalog catalog, string prefix, DateTimeOffset from, int minutes, int count, Random random)
     {
@@ -408,8 +352,6 @@ public sealed class MisbehavingSourcesUnderKillsTests(ITestOutputHelper output)
                 product.City, product.PriceMinor, product.Currency, product.Category);
         })];
     }
-
-    private static DateTimeOffset Minute(DateTimeOffset t) => new(t.UtcTicks - (t.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero);
 
     private sealed class KillCounts
     {

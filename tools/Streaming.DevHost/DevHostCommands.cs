@@ -1,5 +1,6 @@
 using System.Globalization;
 using Streaming.ClickHouse;
+using Streaming.DevHost.Chaos;
 using Streaming.DevHost.Fleet;
 using Streaming.DevHost.Simulation;
 using Streaming.DevHost.Summary;
@@ -14,6 +15,7 @@ namespace Streaming.DevHost;
 /// `demo [--minutes N] [--rate EVENTS_PER_SECOND] [--bookings app|cdc]`: the whole fleet with a traffic simulator (none at
 /// rate 0) and a live summary; with `--bookings cdc` the fleet takes bookings from Debezium change events, which the
 /// simulator writes to the CDC topic instead of posting booking events.
+/// `chaos [--minutes N] [--seed S] [--rate R]`: a fault campaign (<see cref="ChaosCampaign"/>), exit 0 only if exact.
 /// `kafka`: only the local Kafka, until Ctrl-C.
 /// </summary>
 public static class DevHostCommands
@@ -43,6 +45,7 @@ public static class DevHostCommands
             return args.FirstOrDefault() switch
             {
                 "demo" => await DemoAsync(args[1..], stop.Token),
+                "chaos" => await ChaosAsync(args[1..], stop.Token),
                 "kafka" => await KafkaAsync(stop.Token),
                 _ => Usage(),
             };
@@ -62,7 +65,7 @@ public static class DevHostCommands
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: devhost demo [--minutes N] [--rate EVENTS_PER_SECOND] [--bookings app|cdc] | devhost kafka");
+        Console.Error.WriteLine("usage: devhost demo [--minutes N] [--rate EVENTS_PER_SECOND] [--bookings app|cdc] | devhost chaos [--minutes N] [--seed S] [--rate R] | devhost kafka");
         return 64;
     }
 
@@ -103,6 +106,35 @@ public static class DevHostCommands
             UntilStoppedAsync("the live summary", new LiveSummary(fleet, simulator, Console.Out).RunAsync(TimeSpan.FromSeconds(5), run.Token), run.Token));
         Console.WriteLine("stopping the fleet…");
         return 0;
+    }
+
+    private static async Task<int> ChaosAsync(string[] args, CancellationToken stop)
+    {
+        var options = new ChaosOptions
+        {
+            Minutes = Math.Max(1, Option(args, "--minutes", 10)),
+            Seed = Option(args, "--seed", Random.Shared.Next(1, 1_000_000)),
+            Rate = Option(args, "--rate", 200),
+            RunFolder = "",
+        };
+        options = options with
+        {
+            RunFolder = Path.Combine(ServiceLayout.RepositoryRoot(), ".local", "chaos",
+                string.Create(CultureInfo.InvariantCulture, $"{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}-seed-{options.Seed}")),
+        };
+        Directory.CreateDirectory(options.RunFolder);
+        await using var log = new StreamWriter(Path.Combine(options.RunFolder, "chaos.log")) { AutoFlush = true };
+        await using var output = TextWriter.Synchronized(new TeeWriter(Console.Out, log));
+        try
+        {
+            var result = await ChaosCampaign.RunAsync(options, output, stop);
+            return result.Exact ? 0 : 1;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            output.WriteLine($"stopped before the checks; what ran is in {options.RunFolder}");
+            return 130;
+        }
     }
 
     private static async Task UntilStoppedAsync(string what, Task task, CancellationToken run)

@@ -123,6 +123,9 @@ public sealed class LocalClickHouseServer : IAsyncDisposable
     /// <summary>True when this process started the server, so it can watch and restart it (not with CLICKHOUSE_URL).</summary>
     public bool IsChildProcess => process is not null;
 
+    /// <summary>The server's OS process id when this process started it (for faults injected from outside).</summary>
+    public int? ProcessId => process?.Id;
+
     /// <summary>The server's error log.</summary>
     public string? LogFile => folder is null ? null : Path.Combine(folder, "log", "error.log");
 

@@ -14,14 +14,18 @@ public sealed partial class LocalKafkaCluster : IDisposable
     private IntPtr handle;
     private IntPtr cluster;
 
-    private LocalKafkaCluster(IntPtr handle, IntPtr cluster, string bootstrapServers)
+    private LocalKafkaCluster(IntPtr handle, IntPtr cluster, string bootstrapServers, int brokers)
     {
         this.handle = handle;
         this.cluster = cluster;
         BootstrapServers = bootstrapServers;
+        Brokers = brokers;
     }
 
     public string BootstrapServers { get; }
+
+    /// <summary>How many brokers the cluster has; the mock numbers them 1 to <see cref="Brokers"/>.</summary>
+    public int Brokers { get; }
 
     /// <summary>Starts <paramref name="brokers"/> brokers and creates <paramref name="topics"/> (name to partition count).</summary>
     public static LocalKafkaCluster Start(int brokers, IReadOnlyDictionary<string, int> topics)
@@ -47,7 +51,7 @@ public sealed partial class LocalKafkaCluster : IDisposable
 
         var bootstrap = Marshal.PtrToStringUTF8(Native.MockClusterBootstraps(mock))
             ?? throw new InvalidOperationException("The mock cluster reported no bootstrap address.");
-        var local = new LocalKafkaCluster(rk, mock, bootstrap);
+        var local = new LocalKafkaCluster(rk, mock, bootstrap, brokers);
         foreach (var (topic, partitions) in topics)
         {
             local.CreateTopic(topic, partitions);
@@ -64,6 +68,39 @@ public sealed partial class LocalKafkaCluster : IDisposable
         if (error != 0)
         {
             throw new InvalidOperationException($"Creating topic '{topic}' failed with librdkafka error {error}.");
+        }
+    }
+
+    /// <summary>Takes broker <paramref name="brokerId"/> (1-based) down: its connections close and new ones are refused until <see cref="BrokerUp"/>.</summary>
+    public void BrokerDown(int brokerId) => Check(Native.MockBrokerSetDown(Live(), brokerId), $"taking broker {brokerId} down");
+
+    public void BrokerUp(int brokerId) => Check(Native.MockBrokerSetUp(Live(), brokerId), $"bringing broker {brokerId} up");
+
+    /// <summary>
+    /// Makes the next requests of Kafka API <paramref name="apiKey"/> (0 Produce, 1 Fetch, 8 OffsetCommit, 9 OffsetFetch,
+    /// 11 JoinGroup, 12 Heartbeat, ...) fail with <paramref name="errors"/> in order (librdkafka error codes), whoever sends them.
+    /// </summary>
+    public void PushRequestErrors(short apiKey, IReadOnlyList<int> errors)
+    {
+        var codes = errors.ToArray();
+        Native.MockPushRequestErrorsArray(Live(), apiKey, (nuint)codes.Length, codes);
+    }
+
+    /// <summary>Moves the leadership of one partition to broker <paramref name="brokerId"/>.</summary>
+    public void MovePartitionLeader(string topic, int partition, int brokerId) =>
+        Check(Native.MockPartitionSetLeader(Live(), topic, partition, brokerId), $"moving the leader of {topic}[{partition}] to broker {brokerId}");
+
+    private IntPtr Live()
+    {
+        ObjectDisposedException.ThrowIf(cluster == IntPtr.Zero, this);
+        return cluster;
+    }
+
+    private static void Check(int error, string what)
+    {
+        if (error != 0)
+        {
+            throw new InvalidOperationException($"{what} failed with librdkafka error {error}.");
         }
     }
 
@@ -107,5 +144,17 @@ public sealed partial class LocalKafkaCluster : IDisposable
 
         [LibraryImport(KafkaNative.LibraryName, EntryPoint = "rd_kafka_mock_topic_create", StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int MockTopicCreate(IntPtr cluster, string topic, int partitions, int replicationFactor);
+
+        [LibraryImport(KafkaNative.LibraryName, EntryPoint = "rd_kafka_mock_broker_set_down")]
+        internal static partial int MockBrokerSetDown(IntPtr cluster, int brokerId);
+
+        [LibraryImport(KafkaNative.LibraryName, EntryPoint = "rd_kafka_mock_broker_set_up")]
+        internal static partial int MockBrokerSetUp(IntPtr cluster, int brokerId);
+
+        [LibraryImport(KafkaNative.LibraryName, EntryPoint = "rd_kafka_mock_push_request_errors_array")]
+        internal static partial void MockPushRequestErrorsArray(IntPtr cluster, short apiKey, nuint count, int[] errors);
+
+        [LibraryImport(KafkaNative.LibraryName, EntryPoint = "rd_kafka_mock_partition_set_leader", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int MockPartitionSetLeader(IntPtr cluster, string topic, int partition, int brokerId);
     }
 }

@@ -45,6 +45,9 @@ public sealed class LocalFleet : IAsyncDisposable
 
     public string KafkaBootstrap => kafka?.BootstrapServers ?? throw new InvalidOperationException("Not started.");
 
+    /// <summary>The local Kafka (in this process): its brokers can be taken down, its requests made to fail.</summary>
+    public LocalKafkaCluster Kafka => kafka ?? throw new InvalidOperationException("Not started.");
+
     public LocalClickHouseServer ClickHouse => clickHouse ?? throw new InvalidOperationException("Not started.");
 
     public LocalRedisServer Redis => redis ?? throw new InvalidOperationException("Not started.");
