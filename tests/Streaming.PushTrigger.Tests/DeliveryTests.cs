@@ -24,6 +24,7 @@ public sealed class DeliveryTests
         Assert.Equal([1, 2, 4, 5, 5], Enumerable.Range(1, 5).Select(a => policy.Wait(a, null).TotalSeconds));
         Assert.Equal(TimeSpan.FromSeconds(30), policy.Wait(1, TimeSpan.FromSeconds(30)));
         Assert.Equal(TimeSpan.FromMinutes(2), policy.Wait(1, TimeSpan.FromHours(1)));
+        Assert.Equal(TimeSpan.FromSeconds(1), policy.Wait(1, TimeSpan.Zero)); // "Retry-After: 0" waits the first backoff
         Assert.Equal(TimeSpan.FromSeconds(90), RetryPolicy.RetryAfter(new RetryConditionHeaderValue(Now.AddSeconds(90)), Now));
         Assert.Equal(TimeSpan.FromSeconds(7), RetryPolicy.RetryAfter(new RetryConditionHeaderValue(TimeSpan.FromSeconds(7)), Now));
     }
@@ -74,13 +75,39 @@ public sealed class DeliveryTests
         Assert.Equal(Now.AddSeconds(20), push.DueAt);
         Assert.Empty(book.Due(Now.AddSeconds(19), 1));
         Assert.Null(book.Complete(Assert.Single(book.Due(Now.AddSeconds(20), 1)), new AttemptResult(AttemptOutcome.Retry, "HTTP 503"), Now.AddSeconds(20)));
-        Assert.Equal(Now.AddSeconds(22), push.DueAt); // 2nd failure: 2 s
+        Assert.Equal(Now.AddSeconds(21), push.DueAt); // the first failure (the 429 asked to wait, it is no failure): 1 s
+        Assert.Null(book.Complete(push, new AttemptResult(AttemptOutcome.Retry, "HTTP 503"), Now.AddSeconds(21)));
+        Assert.Equal(Now.AddSeconds(23), push.DueAt); // 2nd failure: 2 s
 
-        var row = book.Complete(push, new AttemptResult(AttemptOutcome.Retry, "HTTP 503"), Now.AddSeconds(22));
+        var row = book.Complete(push, new AttemptResult(AttemptOutcome.Retry, "HTTP 503"), Now.AddSeconds(23));
 
         Assert.NotNull(row);
         Assert.Equal(PushOutcomes.Failed, row.Outcome);
-        Assert.Equal("not delivered after 3 attempts: HTTP 503", row.Reason);
+        Assert.Equal("not delivered after 4 attempts: HTTP 503", row.Reason);
+        Assert.Equal(0, book.Pending);
+    }
+
+    [Fact]
+    public void A_provider_that_asks_to_wait_uses_no_attempt_and_the_push_expires_when_its_ttl_would_pass()
+    {
+        var book = new DeliveryBook(options);
+        book.Add(0, 1, Push(ttlSeconds: 120));
+        var push = Assert.Single(book.Due(Now, 1));
+        var at = Now;
+
+        // Ten throttled answers in a row (more than MaxAttempts, 3): the push waits as asked and is not failed.
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Null(book.Complete(push, new AttemptResult(AttemptOutcome.Retry, "HTTP 429", TimeSpan.FromSeconds(10)), at));
+            at = push.DueAt;
+        }
+
+        Assert.Equal(Now.AddSeconds(100), at);
+        Assert.Null(book.Complete(push, new AttemptResult(AttemptOutcome.Retry, "HTTP 429", TimeSpan.FromSeconds(10)), at));
+        var row = book.Complete(push, new AttemptResult(AttemptOutcome.Retry, "HTTP 503", TimeSpan.FromSeconds(30)), Now.AddSeconds(110));
+
+        Assert.NotNull(row);
+        Assert.Equal(PushOutcomes.Expired, row.Outcome);
         Assert.Equal(0, book.Pending);
     }
 

@@ -44,6 +44,13 @@ public sealed class DeliveryBook(DeliveryOptions options)
     {
         push.InFlight = false;
         push.Attempts++;
+        if (result is { Outcome: AttemptOutcome.Retry, RetryAfter: not null })
+        {
+            // The provider asked to wait (throttling, overload): the push is not failing, so the answer uses no
+            // attempt of MaxAttempts; the push's TTL bounds how long it may be held back.
+            push.Throttled++;
+        }
+
         var command = push.Command;
         switch (result.Outcome)
         {
@@ -53,8 +60,8 @@ public sealed class DeliveryBook(DeliveryOptions options)
                 return command.SendAt > command.DecidedAt
                     ? Row(command, PushOutcomes.Sent, $"held for quiet hours, delivered after {push.Attempts} attempt(s): {result.Detail}", now)
                     : null;
-            case AttemptOutcome.Retry when push.Attempts < options.MaxAttempts:
-                push.DueAt = now + retries.Wait(push.Attempts, result.RetryAfter);
+            case AttemptOutcome.Retry when push.Attempts - push.Throttled < options.MaxAttempts:
+                push.DueAt = now + retries.Wait(push.Attempts - push.Throttled, result.RetryAfter);
                 push.LastError = result.Detail;
                 if (push.DueAt > Deadline(command))
                 {
@@ -114,6 +121,9 @@ public sealed class PendingPush(int partition, long offset, PushCommand command)
     public DateTimeOffset DueAt { get; set; }
 
     public int Attempts { get; set; }
+
+    /// <summary>Attempts the provider answered with a Retry-After (they do not count toward MaxAttempts).</summary>
+    public int Throttled { get; set; }
 
     public bool InFlight { get; set; }
 

@@ -12,7 +12,7 @@ public sealed class DeliveryOptions
     [Url(ErrorMessage = "PushDelivery:Endpoint must be an absolute http(s) URL")]
     public string Endpoint { get; set; } = "";
 
-    /// <summary>Attempts per push, the first included; after the last it is dead-lettered.</summary>
+    /// <summary>Failed attempts per push, the first included; after the last it is dead-lettered (an answer with a Retry-After is no failure).</summary>
     [Range(1, 20)]
     public int MaxAttempts { get; set; } = 6;
 
@@ -23,7 +23,7 @@ public sealed class DeliveryOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>A 429's Retry-After is honoured up to this long (a longer one is cut to it).</summary>
+    /// <summary>A Retry-After is honoured up to this long (a longer one is cut to it; a shorter one than <see cref="InitialBackoff"/> waits that).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromMinutes(10);
 

@@ -10,7 +10,8 @@ public sealed class RetryPolicy(DeliveryOptions options)
     {
         if (retryAfter is { } asked)
         {
-            return asked < TimeSpan.Zero ? TimeSpan.Zero : asked > options.MaxRetryAfter ? options.MaxRetryAfter : asked;
+            // At least the first backoff: a provider answering "Retry-After: 0" again and again is not called in a tight loop.
+            return asked < options.InitialBackoff ? options.InitialBackoff : asked > options.MaxRetryAfter ? options.MaxRetryAfter : asked;
         }
 
         var backoff = options.InitialBackoff * Math.Pow(2, Math.Min(attempt - 1, 30));
