@@ -18,15 +18,21 @@ public abstract class Contender(KafkaOptions kafka, (string Group, string Topic)
     protected KafkaOptions Kafka { get; } = kafka;
 
     /// <summary>Blocks until each stage's group has committed the whole of its topic, in order.</summary>
-    public void WaitUntilCommitted()
+    public void WaitUntilCommitted() => WaitUntilCommitted(Kafka, stages);
+
+    /// <summary>
+    /// Blocks until each stage's group has committed at least <paramref name="share"/> of its topic (24 partitions), in
+    /// order; for contenders that run in another process too.
+    /// </summary>
+    public static void WaitUntilCommitted(KafkaOptions kafka, IEnumerable<(string Group, string Topic)> stages, double share = 1)
     {
-        var clients = new KafkaClients(Options.Create(Kafka));
+        var clients = new KafkaClients(Options.Create(kafka));
         var deadline = DateTime.UtcNow.AddMinutes(10);
         foreach (var (group, topic) in stages)
         {
             using var probe = clients.CreateConsumerBuilder(group, "bench-probe").Build();
-            var partitions = Enumerable.Range(0, 24).Select(p => new TopicPartition(Kafka.Name(topic), p)).ToList();
-            var end = partitions.Sum(tp => probe.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value);
+            var partitions = Enumerable.Range(0, 24).Select(p => new TopicPartition(kafka.Name(topic), p)).ToList();
+            var end = (long)Math.Ceiling(share * partitions.Sum(tp => probe.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10)).High.Value));
             while (probe.Committed(partitions, TimeSpan.FromSeconds(10)).Sum(c => Math.Max(0, c.Offset.Value)) < end)
             {
                 if (DateTime.UtcNow > deadline)
