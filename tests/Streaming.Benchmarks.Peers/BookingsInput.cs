@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -66,12 +67,23 @@ internal sealed class BookingsInput
         return truth;
     }
 
-    /// <summary>Produces the events to the topic, keyed by user, with the event time as the record's timestamp.</summary>
-    public void Produce(KafkaOptions kafka, string topic)
+    /// <summary>
+    /// Produces the events to the topic, keyed by user, with the event time as the record's timestamp: as fast as the
+    /// client can (a backlog, as a consumer sees after a restart or in a replay), or with event time running
+    /// <paramref name="speedUp"/> times faster than the wall clock (closer to live traffic).
+    /// </summary>
+    public void Produce(KafkaOptions kafka, string topic, double? speedUp = null)
     {
         using var producer = new KafkaClients(Options.Create(kafka)).CreateProducer("peers-input");
-        foreach (var (user, e) in events)
+        var elapsed = Stopwatch.StartNew();
+        for (var i = 0; i < events.Count; i++)
         {
+            if (speedUp is { } x && i % 100 == 0 && Span * i / events.Count / x - elapsed.Elapsed is { Ticks: > 0 } ahead)
+            {
+                Thread.Sleep(ahead); // Paces the input; the producer, not a test, waits this way.
+            }
+
+            var (user, e) = events[i];
             producer.Send(topic, user, JsonSerializer.SerializeToUtf8Bytes(e, EventJsonContext.Default.AppEvent), timestamp: e.OccurredAt);
         }
 

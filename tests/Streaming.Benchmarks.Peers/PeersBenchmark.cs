@@ -8,12 +8,16 @@ namespace Streaming.Benchmarks.Peers;
 /// `./run bench peers [events]`: bookings per product per minute computed by our runtime (the fleet's bookings
 /// topology) and by Streamiz.Kafka.Net on the same input on the local Kafka, in one run. The local Kafka runs in a
 /// child process (as in kafka-cpu), each contender in another (<see cref="ContenderProcess"/>); this process produces
-/// the input and knows the truth. Per contender:
-/// - warm-up: a tenth of the events on topics of their own, consumed and committed, then idle until windows close;
-/// - in order: each partition's event times rise; the contender's CPU from the first record produced until it has
-///   committed the last (the same for a plain consume loop, measured before and after the others: the baseline);
-/// - out of order: each event up to 80 % of the grace older than its place (never late for a per-partition watermark);
-/// - kill -9: in-order input; SIGKILL when the contender has committed 40 % and run 1.5 s more, restart, finish.
+/// the input and knows the truth. Every input has topics of its own. Per contender:
+/// - warm-up: a tenth of the events, consumed, committed, then idle while windows close;
+/// - in order, as fast as produced (a backlog): each partition's event times rise; the contender's CPU from the first
+///   record produced until it has committed the last (the same for a plain consume loop, measured before and after
+///   the others: the baseline);
+/// - in order at a pace: event time runs <see cref="SpeedUp"/> times faster than the wall clock;
+/// - out of order at that pace: each event up to 80 % of the grace older than its place (never late for a watermark per
+///   input partition);
+/// - kill -9 at that pace: SIGKILL 1.5 s after the contender has committed 40 % of the input, restart, finish (its CPU:
+///   both processes', the second's start-up and restore included).
 /// After each, its results are read until they equal the truth or stop changing for <see cref="Settle"/>.
 /// </summary>
 public static class PeersBenchmark
@@ -21,7 +25,10 @@ public static class PeersBenchmark
     private const int Partitions = 24;
 
     /// <summary>How long results must stay unchanged before a contender's answer counts as final.</summary>
-    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
+
+    /// <summary>Paced inputs: event time runs this many times faster than the wall clock (five minutes in 30 s).</summary>
+    private const double SpeedUp = 10;
 
     /// <summary>After the contender starts and before the input arrives: its group joined and its tasks assigned.</summary>
     private static readonly TimeSpan Joined = TimeSpan.FromSeconds(5);
@@ -60,66 +67,61 @@ public static class PeersBenchmark
             var row = new Row(name, kind);
             rows.Add(row);
             var child = ContenderProcess.Start(kind, bootstrap, stateRoot);
-            try
-            {
-                // Warm-up: the same paths as measured (counting, commits, closing windows), on topics of its own.
-                var warm = tag + "warm.";
-                await CreateTopicsAsync(kind, warm);
-                BookingsInput.Create(Math.Max(1_000, count / 10), TimeSpan.Zero, seed: 1, TimeProvider.System).Produce(Options(bootstrap, warm), warm + Topics.Events);
-                await child.BeginAsync(warm);
-                Contender.WaitUntilCommitted(Options(bootstrap, warm), ContenderProcess.Stages(kind, warm));
-                await Task.Delay(ContenderProcess.Metrics.IdleTimeout + TimeSpan.FromSeconds(3));
-                await child.EndAsync();
 
-                // In order, with the CPU measured.
-                var prefix = tag + "in-order.";
+            // One input on topics of its own: the contender started on them, the input produced (at a pace or not), with
+            // a SIGKILL and a restart when 40 % is committed; the CPU from the first record produced to the last commit.
+            async Task<(Exactness? Result, double Cpu, double Wall)> RunAsync(string scenario, BookingsInput input, double? speedUp = null, bool kill = false, bool results = true)
+            {
+                var prefix = tag + scenario + ".";
+                var kafka = Options(bootstrap, prefix);
                 await CreateTopicsAsync(kind, prefix);
-                var input = BookingsInput.Create(count, TimeSpan.Zero, seed: 2, TimeProvider.System);
                 await child.BeginAsync(prefix);
                 await Task.Delay(Joined);
-                var (cpu, wall) = (child.Cpu, Stopwatch.StartNew());
-                input.Produce(Options(bootstrap, prefix), prefix + Topics.Events);
-                Contender.WaitUntilCommitted(Options(bootstrap, prefix), ContenderProcess.Stages(kind, prefix));
-                (row.CpuSeconds, row.WallSeconds) = ((child.Cpu - cpu).TotalSeconds, wall.Elapsed.TotalSeconds);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {row.CpuSeconds:0.00} CPU s in {row.WallSeconds:0.00} s for {count:N0} events"));
+                var (cpu, spent, wall) = (child.Cpu, TimeSpan.Zero, Stopwatch.StartNew());
+                var producing = Task.Run(() => input.Produce(kafka, prefix + Topics.Events, speedUp));
+                if (kill)
+                {
+                    Contender.WaitUntilCommitted(kafka, ContenderProcess.Stages(kind, prefix).Take(1), records: input.Count * 4L / 10);
+                    await Task.Delay(TimeSpan.FromSeconds(1.5));
+                    spent = child.Cpu - cpu;
+                    child.Kill();
+                    child.Dispose();
+                    Console.WriteLine($"{name}: {scenario}: killed (SIGKILL) 1.5 s after it had committed 40 % of the input; restarting");
+                    child = ContenderProcess.Start(kind, bootstrap, stateRoot);
+                    cpu = TimeSpan.Zero; // the new process's start-up and restore are charged too
+                    await child.BeginAsync(prefix);
+                }
+
+                await producing;
+                Contender.WaitUntilCommitted(kafka, ContenderProcess.Stages(kind, prefix));
+                var (used, took) = ((spent + child.Cpu - cpu).TotalSeconds, wall.Elapsed.TotalSeconds);
+                Exactness? result = null;
+                if (results)
+                {
+                    result = Final(kind, kafka, input.Truth());
+                }
+                else
+                {
+                    await Task.Delay(ContenderProcess.Metrics.IdleTimeout + TimeSpan.FromSeconds(3)); // windows close meanwhile
+                }
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {scenario}: {result?.ToString() ?? "-"}; {used:0.00} CPU s in {took:0.00} s"));
+                await child.EndAsync();
+                return (result, used, took);
+            }
+
+            try
+            {
+                // Warm-up: the same paths as measured (counting, commits, closing windows), idle until windows close.
+                var warm = BookingsInput.Create(Math.Max(1_000, count / 10), TimeSpan.Zero, seed: 1, TimeProvider.System);
+                _ = await RunAsync("warm-up", warm, results: false);
+                (row.InOrder, row.CpuSeconds, row.WallSeconds) = await RunAsync("in-order", BookingsInput.Create(count, TimeSpan.Zero, seed: 2, TimeProvider.System), results: kind != ContenderKind.Plain);
                 if (kind != ContenderKind.Plain)
                 {
-                    row.InOrder = Final(kind, Options(bootstrap, prefix), input.Truth());
-                    Console.WriteLine($"{name}: in order: {row.InOrder}");
+                    (row.Paced, _, _) = await RunAsync("in-order-paced", BookingsInput.Create(count, TimeSpan.Zero, seed: 3, TimeProvider.System), speedUp: SpeedUp);
+                    (row.OutOfOrder, _, _) = await RunAsync("out-of-order-paced", BookingsInput.Create(count, ContenderProcess.Metrics.Grace * 0.8, seed: 4, TimeProvider.System), speedUp: SpeedUp);
+                    (row.Killed, _, _) = await RunAsync("kill-paced", BookingsInput.Create(count, TimeSpan.Zero, seed: 5, TimeProvider.System), speedUp: SpeedUp, kill: true);
                 }
-
-                await child.EndAsync();
-                if (kind == ContenderKind.Plain)
-                {
-                    continue;
-                }
-
-                prefix = tag + "out-of-order.";
-                await CreateTopicsAsync(kind, prefix);
-                input = BookingsInput.Create(count, ContenderProcess.Metrics.Grace * 0.8, seed: 3, TimeProvider.System);
-                await child.BeginAsync(prefix);
-                input.Produce(Options(bootstrap, prefix), prefix + Topics.Events);
-                Contender.WaitUntilCommitted(Options(bootstrap, prefix), ContenderProcess.Stages(kind, prefix));
-                row.OutOfOrder = Final(kind, Options(bootstrap, prefix), input.Truth());
-                Console.WriteLine($"{name}: out of order within the grace: {row.OutOfOrder}");
-                await child.EndAsync();
-
-                prefix = tag + "kill.";
-                await CreateTopicsAsync(kind, prefix);
-                input = BookingsInput.Create(count, TimeSpan.Zero, seed: 4, TimeProvider.System);
-                input.Produce(Options(bootstrap, prefix), prefix + Topics.Events);
-                await child.BeginAsync(prefix);
-                Contender.WaitUntilCommitted(Options(bootstrap, prefix), ContenderProcess.Stages(kind, prefix).Take(1), share: 0.4);
-                await Task.Delay(TimeSpan.FromSeconds(1.5));
-                child.Kill();
-                child.Dispose();
-                Console.WriteLine($"{name}: killed (SIGKILL) after committing 40 % of the input; restarting");
-                child = ContenderProcess.Start(kind, bootstrap, stateRoot);
-                await child.BeginAsync(prefix);
-                Contender.WaitUntilCommitted(Options(bootstrap, prefix), ContenderProcess.Stages(kind, prefix));
-                row.Killed = Final(kind, Options(bootstrap, prefix), input.Truth());
-                Console.WriteLine($"{name}: kill -9 and restart: {row.Killed}");
-                await child.EndAsync();
             }
             finally
             {
@@ -162,14 +164,17 @@ public static class PeersBenchmark
     {
         var plain = rows.Where(r => r.Kind == ContenderKind.Plain).Average(r => r.CpuSeconds);
         Console.WriteLine();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| contender | CPU s per 1M events | × plain loop (mean of both runs) | in order | out of order within the grace | kill -9 mid-run, restarted |"));
-        Console.WriteLine("|---|---:|---:|---|---|---|");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| contender | CPU s per 1M events | × plain loop (mean of both runs) | in order, as fast as produced | in order, {SpeedUp:0}× live pace | out of order within the grace, {SpeedUp:0}× | kill -9 mid-run and restart, {SpeedUp:0}× |"));
+        Console.WriteLine("|---|---:|---:|---|---|---|---|");
         foreach (var r in rows)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Name} | {r.CpuSeconds / count * 1e6:0.00} | {r.CpuSeconds / plain:0.00} | {r.InOrder?.ToString() ?? "–"} | {r.OutOfOrder?.ToString() ?? "–"} | {r.Killed?.ToString() ?? "–"} |"));
+                $"| {r.Name} | {r.CpuSeconds / count * 1e6:0.00} | {r.CpuSeconds / plain:0.00} | {Cell(r.InOrder)} | {Cell(r.Paced)} | {Cell(r.OutOfOrder)} | {Cell(r.Killed)} |"));
         }
     }
+
+    private static string Cell(Exactness? exactness) => exactness?.ToString() ?? "–";
 
     private sealed class Row(string name, ContenderKind kind)
     {
@@ -182,6 +187,8 @@ public static class PeersBenchmark
         public double WallSeconds { get; set; }
 
         public Exactness? InOrder { get; set; }
+
+        public Exactness? Paced { get; set; }
 
         public Exactness? OutOfOrder { get; set; }
 
