@@ -160,8 +160,8 @@ public static class KafkaCpuBenchmark
     /// The child process: a local Kafka. Each input line "prefix from count [age=SECONDS]" creates the prefix's topics if
     /// needed and produces events [from, from + count) to them, stamped that much before the wall clock, then answers
     /// "done"; "prefix from count product-events" produces
-    /// product events to product-events instead, as the repartitioner writes them (<see cref="ProfilesCpuBenchmark"/>).
-    /// Ends when its input closes.
+    /// product events to product-events instead, as the repartitioner writes them (<see cref="ProfilesCpuBenchmark"/>);
+    /// "create topic partitions" creates one topic. Ends when its input closes.
     /// </summary>
     public static int RunBroker()
     {
@@ -172,6 +172,15 @@ public static class KafkaCpuBenchmark
         while (Console.ReadLine() is { } line)
         {
             var parts = line.Split(' ');
+            if (parts[0] == "create")
+            {
+                // "create TOPIC PARTITIONS": one topic of another program (Streamiz's internal topics, in the peers benchmark).
+                kafka.CreateTopic(parts[1], int.Parse(parts[2], CultureInfo.InvariantCulture));
+                Console.WriteLine("done");
+                Console.Out.Flush();
+                continue;
+            }
+
             var prefix = parts[0];
             if (created.Add(prefix))
             {
