@@ -4,27 +4,21 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Streaming.ServiceDefaults.RequestHead;
 
 namespace Streaming.ServiceDefaults;
 
 /// <summary>
 /// Every refusal and failure a service answers is application/problem+json: the ones endpoints write themselves, the
-/// ones routing and binding make without a body (404, 405, 415), an unreadable or too large body (400, 413) and an
-/// unhandled exception (500, or what a service's <see cref="IExceptionHandler"/> makes of it, e.g. the gateway's 503).
-/// Kestrel answers a request line or headers over <see cref="MaxRequestLineBytes"/> or <see cref="MaxRequestHeadersBytes"/>
-/// (414, 431) itself, before any middleware runs and without a hook for the body: those stay empty.
+/// ones routing and binding make without a body (404, 405, 415), an unreadable or too large body (400, 413), a request
+/// line or headers over <see cref="RequestHeadLimits"/> (414, 431) and an unhandled exception (500, or what a service's
+/// <see cref="IExceptionHandler"/> makes of it, e.g. the gateway's 503). Kestrel answers a head over its own limits
+/// itself, before any middleware runs and without a hook for the body; those limits are raised to
+/// <see cref="RequestHeadLimits.KestrelHeadroom"/> times the documented ones, and only a head beyond them gets Kestrel's
+/// empty 414 or 431.
 /// </summary>
 public static class ProblemResponses
 {
-    /// <summary>The request line (method, path with query, version); the URL is a little shorter. Kestrel's default.</summary>
-    public const int MaxRequestLineBytes = 8 * 1024;
-
-    /// <summary>All request headers together. Kestrel's default.</summary>
-    public const int MaxRequestHeadersBytes = 32 * 1024;
-
-    /// <summary>Request headers. Kestrel's default.</summary>
-    public const int MaxRequestHeaderCount = 100;
-
     public static IServiceCollection AddProblemResponses(this IServiceCollection services)
     {
         services.AddProblemDetails();
@@ -36,12 +30,7 @@ public static class ProblemResponses
             o.SuppressDiagnosticsCallback = c => c.ExceptionHandledBy == ExceptionHandledType.ExceptionHandlerService;
         });
         // Stated in docs/security.md: set here so that the figures hold whatever the framework's defaults become.
-        services.Configure<KestrelServerOptions>(k =>
-        {
-            k.Limits.MaxRequestLineSize = MaxRequestLineBytes;
-            k.Limits.MaxRequestHeadersTotalSize = MaxRequestHeadersBytes;
-            k.Limits.MaxRequestHeaderCount = MaxRequestHeaderCount;
-        });
+        services.Configure<KestrelServerOptions>(k => RequestHeadLimits.RaiseKestrelLimits(k.Limits));
         services.AddTransient<IStartupFilter, ProblemResponsesStartupFilter>();
         return services;
     }
@@ -54,6 +43,8 @@ public static class ProblemResponses
             app.UseExceptionHandler();
             // Writes problem details for a 4xx/5xx that has no body yet (and no content type).
             app.UseStatusCodePages();
+            // Before forwarded headers, routing, keys and rate limits: a head over the limits is refused unread.
+            app.UseMiddleware<RequestHeadLimitsMiddleware>();
             next(app);
         };
     }

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Streaming.Events;
+using Streaming.ServiceDefaults.RequestHead;
 
 namespace Streaming.Ingest.Tests;
 
@@ -221,6 +222,23 @@ public sealed class IngestEndpointTests(IngestFactory factory) : IClassFixture<I
 
         var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.Equal(["At most 5 events per request; this one has 6."], problem.Errors["body"]);
+        await AssertNothingWrittenForAsync(user);
+    }
+
+    [Fact]
+    public async Task Headers_over_32_KiB_are_a_431_problem_and_nothing_is_written()
+    {
+        var user = NewUser();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/events")
+        {
+            Content = new StringContent(Batch(Booking("e-1", user)), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Api-Key", IngestFactory.ApiKey);
+        request.Headers.Add("X-Filler", new string('h', RequestHeadLimits.MaxHeadersBytes));
+        using var response = await factory.CreateClient().SendAsync(request);
+
+        var problem = await ProblemAsync(response, HttpStatusCode.RequestHeaderFieldsTooLarge);
+        Assert.Equal("Request headers too large", problem.Title);
         await AssertNothingWrittenForAsync(user);
     }
 
