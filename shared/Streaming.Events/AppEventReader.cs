@@ -7,7 +7,7 @@ using System.Text.Unicode;
 namespace Streaming.Events;
 
 /// <summary>
-/// Reads an <see cref="AppEvent"/> from its JSON bytes faster than the serializer (the README's benchmarks): every
+/// Reads an <see cref="AppEvent"/> from its JSON bytes faster than the serializer (docs/BENCHMARKS.md): every
 /// topology reads every event, so this is the hot path. The serializer's own compact form is read without a JSON reader;
 /// anything else goes through <see cref="Utf8JsonReader"/>. It accepts what <see cref="EventJsonContext"/> writes and is
 /// stricter than the serializer about what an event must have: a missing required field is an error with a reason. A

@@ -23,7 +23,7 @@ public sealed class ClickHouseServerFixture : ClickHouseEngineFixture
 
     protected override string Describe(string version) => $"ClickHouse {version} server";
 
-    /// <summary>Through clickhouse-client, as the README tells BI users to run its examples.</summary>
+    /// <summary>Through clickhouse-client, as docs/bi.md tells BI users to run its examples.</summary>
     public override async Task<List<string>> RunAsWrittenAsync(ClickHouseClient client, string sql)
     {
         var port = TcpPort ?? throw new InvalidOperationException(

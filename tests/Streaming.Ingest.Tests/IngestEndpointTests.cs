@@ -142,7 +142,7 @@ public sealed class IngestEndpointTests(IngestFactory factory) : IClassFixture<I
             { "an event from the future", [Booking("e-1", user), future], "[1].occurred_at", "occurred_at is more than 5 minutes in the future" },
             { "a country in lower case", [Booking("e-1", user), With("country", "kr")], "[1].country", "country must be an ISO 3166-1 alpha-2 code in capitals, e.g. KR" },
             { "a booking without a product", [Booking("e-1", user), Booking("e-2", user), noProduct], "[2].product_id", "product_id is required for booking_confirmed events" },
-            { "an unknown field", [Booking("e-1", user), With("usr_id", "u2")], "[1].usr_id", "Unknown field; see the event schema in the README. (line 1, byte " },
+            { "an unknown field", [Booking("e-1", user), With("usr_id", "u2")], "[1].usr_id", "Unknown field; see the event schema in docs/events.md. (line 1, byte " },
         };
     }
 

@@ -129,7 +129,7 @@ public sealed class GrainFeedTests
         member.Read(15);
         member.Feed.Quiet(member.Consumer);
         // Deactivated without writing, or a storage conflict that made them take the stored state: the barrier's flush
-        // answers other activations (a grain lost while the feed goes on feeding it is not covered: see the README).
+        // answers other activations (a grain lost while the feed goes on feeding it is not covered: see the library's README).
         world.CrashGrains();
 
         Assert.True(member.Feed.Barrier(member.Consumer));

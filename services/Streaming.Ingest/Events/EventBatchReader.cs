@@ -92,7 +92,7 @@ public sealed class EventBatchReader(IOptions<IngestOptions> options, IncomingEv
         var where = ex.LineNumber is { } line ? $" (line {line + 1}, byte {ex.BytePositionInLine + 1})" : "";
         if (ex.Message.Contains("could not be mapped", StringComparison.Ordinal))
         {
-            return "Unknown field; see the event schema in the README." + where;
+            return "Unknown field; see the event schema in docs/events.md." + where;
         }
 
         if (ex.Message.StartsWith("Duplicate property", StringComparison.Ordinal))

@@ -5,8 +5,9 @@ using Streaming.Push.Contracts;
 namespace Streaming.PushTrigger.Decisions;
 
 /// <summary>
-/// Publishes at once, before the grain writes its state: after a crash the same decision (same push id) may be
-/// published again, and the receiver and ClickHouse recognise it by push id.
+/// Publishes a decision the grain has already written to its state (UserPushGrain stores first, then publishes): a
+/// crash between the two loses nothing, because the replay finds the stored decision and publishes it again. So the
+/// same decision (same push id) may be published twice, and the receiver and ClickHouse recognise it by push id.
 /// </summary>
 public sealed class KafkaPushDecisionSink(RecordProducer producer, KafkaClients kafka) : IPushDecisionSink
 {

@@ -27,7 +27,7 @@ namespace Streaming.Benchmarks.Push;
 /// <c>--background-rate</c>, other users' views of 1,000 other products go through ingest at that many events per
 /// second while the crossings are measured, so that the stages batch as they do under traffic. These products have no
 /// city either: with one, all 1,000 turned rising at once (they start from nothing) and trending_in_city asked every
-/// background user about each of them, which held the crossings' changes back for 90 s (see README "Benchmarks").
+/// background user about each of them, which held the crossings' changes back for 90 s (see docs/BENCHMARKS.md).
 /// </summary>
 public static class PushLatencyBenchmark
 {

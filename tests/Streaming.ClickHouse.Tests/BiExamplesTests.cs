@@ -10,11 +10,11 @@ using Streaming.Metrics.Popularity;
 namespace Streaming.ClickHouse.Tests;
 
 /// <summary>
-/// The SQL examples of the README's "For BI users" section, read from README.md and run exactly as written against known
-/// rows on each ClickHouse (through clickhouse-client on the 18.16 server, through chDB on 26.x), so that the
-/// documentation can drift neither from the schema nor from what current ClickHouse accepts.
+/// The SQL examples of the docs (docs/bi.md, and the one the README's front page shows), read from the Markdown and run
+/// exactly as written against known rows on each ClickHouse (through clickhouse-client on the 18.16 server, through chDB
+/// on 26.x), so that the documentation can drift neither from the schema nor from what current ClickHouse accepts.
 /// </summary>
-public abstract class ReadmeBiExamplesTests(ClickHouseEngineFixture engine)
+public abstract class BiExamplesTests(ClickHouseEngineFixture engine)
 {
     // Rows sit minutes away from every boundary the queries draw relative to now(), so the few seconds between
     // this clock and the server's when the query runs cannot move a row in or out.
@@ -114,31 +114,49 @@ public abstract class ReadmeBiExamplesTests(ClickHouseEngineFixture engine)
     private static string Format(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
     private Task<List<string>> RunExampleAsync(ClickHouseClient client, string name) =>
-        engine.RunAsWrittenAsync(client, ReadmeBiExamples.Read()[name]);
+        engine.RunAsWrittenAsync(client, BiExamples.Read()[name]);
 }
 
 [Collection(ClickHouseCollection.Name)]
-public sealed class ReadmeBiExamplesOnServerTests(ClickHouseServerFixture engine) : ReadmeBiExamplesTests(engine);
+public sealed class BiExamplesOnServerTests(ClickHouseServerFixture engine) : BiExamplesTests(engine);
 
 [Collection(ChdbCollection.Name)]
-public sealed class ReadmeBiExamplesOnChdbTests(ChdbFixture engine) : ReadmeBiExamplesTests(engine);
+public sealed class BiExamplesOnChdbTests(ChdbFixture engine) : BiExamplesTests(engine);
 
-/// <summary>The README's examples: each ```sql block that directly follows a <c>&lt;!-- bi-example: name --&gt;</c> marker.</summary>
-public static partial class ReadmeBiExamples
+/// <summary>
+/// The docs' examples: each ```sql block that directly follows a <c>&lt;!-- bi-example: name --&gt;</c> marker in
+/// README.md or a page of docs/. An example shown on two pages must be the same SQL on both, so one test covers both.
+/// </summary>
+public static partial class BiExamples
 {
     public static Dictionary<string, string> Read()
     {
-        var readme = File.ReadAllText(RepositoryFolder.Path("README.md"));
-        return ExampleBlock().Matches(readme).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["sql"].Value.Trim());
+        var pages = Directory.GetFiles(RepositoryFolder.Path("docs"), "*.md").Order(StringComparer.Ordinal).Prepend(RepositoryFolder.Path("README.md"));
+        var examples = new Dictionary<string, string>();
+        foreach (var page in pages)
+        {
+            foreach (Match m in ExampleBlock().Matches(File.ReadAllText(page)))
+            {
+                var (name, sql) = (m.Groups["name"].Value, m.Groups["sql"].Value.Trim());
+                if (examples.TryGetValue(name, out var shown) && shown != sql)
+                {
+                    throw new InvalidOperationException($"The BI example '{name}' differs in {Path.GetFileName(page)} from the page that showed it first.");
+                }
+
+                examples[name] = sql;
+            }
+        }
+
+        return examples;
     }
 
     [GeneratedRegex(@"<!-- bi-example: (?<name>[a-z0-9-]+) -->\s*```sql\n(?<sql>.*?)```", RegexOptions.Singleline)]
     private static partial Regex ExampleBlock();
 }
 
-public sealed class ReadmeBiExampleListTests
+public sealed class BiExampleListTests
 {
     [Fact]
-    public void The_readme_has_exactly_the_examples_the_tests_check() =>
-        Assert.Equal(["bookings-by-city-per-hour", "concurrent-users-by-platform", "top-products-last-hour"], ReadmeBiExamples.Read().Keys.Order());
+    public void The_docs_have_exactly_the_examples_the_tests_check() =>
+        Assert.Equal(["bookings-by-city-per-hour", "concurrent-users-by-platform", "top-products-last-hour"], BiExamples.Read().Keys.Order());
 }
