@@ -84,7 +84,11 @@ internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
             return 0;
         }
 
-        state.Task.Restore(checkpoint, state.Id);
+        if (state.Task.Restore(checkpoint) is > 0 and var lost)
+        {
+            LogIdentitiesLost(logger, state.Id, lost);
+        }
+
         if (state.Task.NextOffset < 0)
         {
             return null; // A fresh incarnation that had not read anything yet.
@@ -340,6 +344,9 @@ internal sealed partial class WindowingStage<TEvent, TKey, TValue>(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Task {Task}: its checkpoint is at offset {Offset}, beyond the log's end {End} (the input restarted); counting the log from its start as incarnation {Incarnation}")]
     private static partial void LogLogRestarted(ILogger logger, string task, long offset, long end, long incarnation);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {Task}: {Segments} segment(s) of its remembered event identities are gone from the checkpoints topic (it did not keep them); restored without them, so a re-sent copy of those events counts again until the gap ledger repairs its minute")]
+    private static partial void LogIdentitiesLost(ILogger logger, string task, int segments);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Task {Task} restored at offset {Offset} with {Open} open windows")]
     private static partial void LogRestored(ILogger logger, string task, long offset, int open);

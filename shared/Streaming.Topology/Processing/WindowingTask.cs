@@ -139,29 +139,35 @@ internal sealed class WindowingTask<TEvent, TKey, TValue>
             Incarnation);
     }
 
-    /// <param name="task">Names the task in errors.</param>
-    public void Restore(TaskCheckpoint<TKey, TValue> checkpoint, string task)
+    /// <summary>
+    /// Restores the task; returns how many segments of event identities the checkpoint names but the store no longer
+    /// holds. Those identities are forgotten rather than the task stopped for good: a Kafka that dropped them (the local
+    /// one keeps only the newest 5 MiB of a partition; a compacted topic keeps them) would otherwise make every restore
+    /// fail. A re-sent copy of a forgotten event then counts again, and the gap ledger repairs its minute from the raw events.
+    /// </summary>
+    public int Restore(TaskCheckpoint<TKey, TValue> checkpoint)
     {
         aggregator.Windows.Restore(checkpoint.Windows);
         var ids = checkpoint.EventIds;
         var stored = new List<ReadOnlyMemory<byte>>(ids.Live.Count);
+        var kept = new List<IdSegment>(ids.Live.Count);
         foreach (var segment in ids.Live)
         {
-            if (!ids.Bytes.TryGetValue(segment.Id, out var bytes) || bytes.Length < segment.Bytes)
+            if (ids.Bytes.TryGetValue(segment.Id, out var bytes) && bytes.Length >= segment.Bytes)
             {
-                throw new InvalidOperationException($"Checkpoint of {task} misses segment {segment.Id} of its event identities.");
+                stored.Add(bytes.AsMemory(0, segment.Bytes));
+                kept.Add(segment);
             }
-
-            stored.Add(bytes.AsMemory(0, segment.Bytes));
         }
 
         remembered.Restore(stored, WatermarkSeconds());
         segments.Clear();
-        segments.AddRange(ids.Live);
+        segments.AddRange(kept);
         nextSegment = ids.NextSegment;
         deduplicator.Restore(checkpoint.SourceOffsets);
         NextOffset = checkpoint.NextOffset;
         Incarnation = checkpoint.Incarnation;
+        return ids.Live.Count - kept.Count;
     }
 
     /// <summary>
